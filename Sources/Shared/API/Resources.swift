@@ -1,0 +1,227 @@
+import Foundation
+
+/// A charging station as the REST API shows it.
+public struct Station: Codable, Sendable, Equatable {
+    public var id: String
+    public var registrationStatus: RegistrationStatus
+    public var connected: Bool
+    public var vendor: String?
+    public var model: String?
+    public var serialNumber: String?
+    public var chargeBoxSerialNumber: String?
+    public var firmwareVersion: String?
+    public var iccid: String?
+    public var imsi: String?
+    public var meterType: String?
+    public var meterSerialNumber: String?
+    public var description: String?
+    /// 0: no station authentication; 1: HTTP Basic; 2: TLS + Basic; 3: mutual TLS.
+    public var securityProfile: Int
+    public var hasAuthorizationKey: Bool
+    public var lastHeartbeatAt: Date?
+    public var lastBootAt: Date?
+    public var firmwareStatus: String?
+    public var diagnosticsStatus: String?
+    public var createdAt: Date
+    public var connectors: [Connector]
+
+    public init(
+        id: String, registrationStatus: RegistrationStatus, connected: Bool = false, vendor: String? = nil, model: String? = nil,
+        serialNumber: String? = nil, chargeBoxSerialNumber: String? = nil, firmwareVersion: String? = nil, iccid: String? = nil,
+        imsi: String? = nil, meterType: String? = nil, meterSerialNumber: String? = nil, description: String? = nil,
+        securityProfile: Int = 0, hasAuthorizationKey: Bool = false, lastHeartbeatAt: Date? = nil, lastBootAt: Date? = nil,
+        firmwareStatus: String? = nil, diagnosticsStatus: String? = nil, createdAt: Date, connectors: [Connector] = []
+    ) {
+        self.id = id
+        self.registrationStatus = registrationStatus
+        self.connected = connected
+        self.vendor = vendor
+        self.model = model
+        self.serialNumber = serialNumber
+        self.chargeBoxSerialNumber = chargeBoxSerialNumber
+        self.firmwareVersion = firmwareVersion
+        self.iccid = iccid
+        self.imsi = imsi
+        self.meterType = meterType
+        self.meterSerialNumber = meterSerialNumber
+        self.description = description
+        self.securityProfile = securityProfile
+        self.hasAuthorizationKey = hasAuthorizationKey
+        self.lastHeartbeatAt = lastHeartbeatAt
+        self.lastBootAt = lastBootAt
+        self.firmwareStatus = firmwareStatus
+        self.diagnosticsStatus = diagnosticsStatus
+        self.createdAt = createdAt
+        self.connectors = connectors
+    }
+}
+
+/// One connector's current status; connectorId 0 is the station itself.
+public struct Connector: Codable, Sendable, Equatable {
+    public var connectorId: Int
+    public var status: String
+    public var errorCode: String
+    public var info: String?
+    public var vendorId: String?
+    public var vendorErrorCode: String?
+    /// The station's timestamp of this status (or the time it was received when the station sent none).
+    public var updatedAt: Date
+
+    public init(
+        connectorId: Int, status: String, errorCode: String, info: String? = nil, vendorId: String? = nil,
+        vendorErrorCode: String? = nil, updatedAt: Date
+    ) {
+        self.connectorId = connectorId
+        self.status = status
+        self.errorCode = errorCode
+        self.info = info
+        self.vendorId = vendorId
+        self.vendorErrorCode = vendorErrorCode
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A charging session (an OCPP transaction).
+public struct Session: Codable, Sendable, Equatable {
+    public var transactionId: Int
+    public var cpId: String
+    public var connectorId: Int
+    public var idTag: String
+    /// The tag's status when the transaction started (a non-Accepted tag still gets a session).
+    public var idTagStatus: String
+    public var stopIdTag: String?
+    public var meterStart: Int
+    public var meterStop: Int?
+    public var energyWh: Int?
+    public var startedAt: Date
+    public var stoppedAt: Date?
+    public var stopReason: String?
+    public var reservationId: Int?
+    public var active: Bool
+
+    public init(
+        transactionId: Int, cpId: String, connectorId: Int, idTag: String, idTagStatus: String, stopIdTag: String? = nil,
+        meterStart: Int, meterStop: Int? = nil, energyWh: Int? = nil, startedAt: Date, stoppedAt: Date? = nil,
+        stopReason: String? = nil, reservationId: Int? = nil, active: Bool
+    ) {
+        self.transactionId = transactionId
+        self.cpId = cpId
+        self.connectorId = connectorId
+        self.idTag = idTag
+        self.idTagStatus = idTagStatus
+        self.stopIdTag = stopIdTag
+        self.meterStart = meterStart
+        self.meterStop = meterStop
+        self.energyWh = energyWh
+        self.startedAt = startedAt
+        self.stoppedAt = stoppedAt
+        self.stopReason = stopReason
+        self.reservationId = reservationId
+        self.active = active
+    }
+}
+
+/// One sampled value of a MeterValues or a StopTransaction's transactionData.
+public struct MeterValueRecord: Codable, Sendable, Equatable {
+    public var timestamp: Date
+    public var cpId: String
+    /// As the station sent it; may name no known session (0, -1, unknown ids are recorded too).
+    public var transactionId: Int?
+    public var connectorId: Int
+    public var measurand: String
+    public var value: String
+    public var unit: String?
+    public var context: String?
+    public var phase: String?
+    public var location: String?
+    public var format: String?
+
+    public init(
+        timestamp: Date, cpId: String, transactionId: Int?, connectorId: Int, measurand: String, value: String,
+        unit: String? = nil, context: String? = nil, phase: String? = nil, location: String? = nil, format: String? = nil
+    ) {
+        self.timestamp = timestamp
+        self.cpId = cpId
+        self.transactionId = transactionId
+        self.connectorId = connectorId
+        self.measurand = measurand
+        self.value = value
+        self.unit = unit
+        self.context = context
+        self.phase = phase
+        self.location = location
+        self.format = format
+    }
+}
+
+/// An RFID card (idTag) known to the central system.
+public struct RfidCard: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        case accepted = "Accepted"
+        case blocked = "Blocked"
+    }
+
+    public var idTag: String
+    public var status: Status
+    public var expiryDate: Date?
+    public var parentIdTag: String?
+    public var description: String?
+    public var createdAt: Date
+
+    public init(
+        idTag: String, status: Status, expiryDate: Date? = nil, parentIdTag: String? = nil, description: String? = nil,
+        createdAt: Date
+    ) {
+        self.idTag = idTag
+        self.status = status
+        self.expiryDate = expiryDate
+        self.parentIdTag = parentIdTag
+        self.description = description
+        self.createdAt = createdAt
+    }
+}
+
+/// A connector reservation.
+public struct Reservation: Codable, Sendable, Equatable {
+    public var reservationId: Int
+    public var cpId: String
+    public var connectorId: Int
+    public var idTag: String
+    public var parentIdTag: String?
+    public var expiryDate: Date
+    /// Requested, Accepted, Faulted, Occupied, Rejected, Unavailable, Cancelled, Used, Expired.
+    public var status: String
+    public var createdAt: Date
+
+    public init(
+        reservationId: Int, cpId: String, connectorId: Int, idTag: String, parentIdTag: String? = nil, expiryDate: Date,
+        status: String, createdAt: Date
+    ) {
+        self.reservationId = reservationId
+        self.cpId = cpId
+        self.connectorId = connectorId
+        self.idTag = idTag
+        self.parentIdTag = parentIdTag
+        self.expiryDate = expiryDate
+        self.status = status
+        self.createdAt = createdAt
+    }
+}
+
+/// A station or tag that was seen but is not known, kept so an operator can adopt it.
+public struct UnknownSighting: Codable, Sendable, Equatable {
+    public var id: String
+    public var firstSeenAt: Date
+    public var lastSeenAt: Date
+    public var count: Int
+    /// Where it was seen: the remote address of a station, the station that presented a tag.
+    public var seenAt: String?
+
+    public init(id: String, firstSeenAt: Date, lastSeenAt: Date, count: Int, seenAt: String?) {
+        self.id = id
+        self.firstSeenAt = firstSeenAt
+        self.lastSeenAt = lastSeenAt
+        self.count = count
+        self.seenAt = seenAt
+    }
+}

@@ -1,0 +1,20 @@
+import Foundation
+
+/// Heartbeat: a charge point shows it is alive and learns the central system's time.
+public enum Heartbeat: OCPPAction {
+    public static let name = "Heartbeat"
+    public static let sender = OCPPSender.chargePoint
+    public static let profile = FeatureProfile.core
+
+    public struct Request: OCPPRequest {
+        public typealias Action = Heartbeat
+
+        public init() {}
+    }
+
+    public struct Response: OCPPPayload {
+        public var currentTime: Date
+
+        public init(currentTime: Date) { self.currentTime = currentTime }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// StartTransaction: a charge point reports that charging started, and gets a transaction id.
+public enum StartTransaction: OCPPAction {
+    public static let name = "StartTransaction"
+    public static let sender = OCPPSender.chargePoint
+    public static let profile = FeatureProfile.core
+
+    public struct Request: OCPPRequest {
+        public typealias Action = StartTransaction
+        public var connectorId: Int
+        public var idTag: IdToken
+        /// Meter reading in Wh at the start.
+        public var meterStart: Int
+        /// Set when the transaction uses a reservation, which it thereby ends.
+        public var reservationId: Int?
+        public var timestamp: Date
+
+        public init(connectorId: Int, idTag: IdToken, meterStart: Int, reservationId: Int? = nil, timestamp: Date) {
+            self.connectorId = connectorId
+            self.idTag = idTag
+            self.meterStart = meterStart
+            self.reservationId = reservationId
+            self.timestamp = timestamp
+        }
+    }
+
+    public struct Response: OCPPPayload {
+        public var idTagInfo: IdTagInfo
+        public var transactionId: Int
+
+        public init(idTagInfo: IdTagInfo, transactionId: Int) {
+            self.idTagInfo = idTagInfo
+            self.transactionId = transactionId
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+
+/// The authorization status of an idTag, as Authorize, StartTransaction and StopTransaction answer it.
+public struct IdTagInfo: Codable, Sendable, Equatable {
+    public var status: AuthorizationStatus
+    public var expiryDate: Date?
+    public var parentIdTag: IdToken?
+
+    public init(status: AuthorizationStatus, expiryDate: Date? = nil, parentIdTag: IdToken? = nil) {
+        self.status = status
+        self.expiryDate = expiryDate
+        self.parentIdTag = parentIdTag
+    }
+}
+
+public enum AuthorizationStatus: String, OCPPEnum {
+    case accepted = "Accepted"
+    case blocked = "Blocked"
+    case expired = "Expired"
+    case invalid = "Invalid"
+    case concurrentTx = "ConcurrentTx"
+}

@@ -1,0 +1,103 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Shared
+
+/// JSON answers and request reading shared by the routes.
+enum API {
+    static let maxLimit = 1000
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try JSONCoding.encode(value))))
+    }
+
+    static func jsonValue(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        var out: [UInt8] = []
+        value.write(to: &out)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: out)))
+    }
+
+    /// A bare JSON array with the total in `X-Total-Count`.
+    static func list<T: Encodable>(_ page: Page<T>) throws -> Response {
+        try json(page.items, headers: [HTTPField.Name("X-Total-Count")!: "\(page.total)"])
+    }
+
+    /// Pages an in-memory list.
+    static func page<T>(_ items: [T], _ request: PageRequest) -> Page<T> {
+        let start = min(request.offset, items.count)
+        let end = min(start + request.limit, items.count)
+        return Page(items: Array(items[start..<end]), total: items.count)
+    }
+
+    static func pageRequest(_ request: Request) throws -> PageRequest {
+        let query = request.uri.queryParameters
+        var page = PageRequest()
+        if let text = query["limit"] {
+            guard let limit = Int(String(text)), (1...maxLimit).contains(limit) else {
+                throw Problem.badRequest("invalid query parameter 'limit': an integer from 1 to \(maxLimit)")
+            }
+            page.limit = limit
+        }
+        if let text = query["offset"] {
+            guard let offset = Int(String(text)), offset >= 0 else {
+                throw Problem.badRequest("invalid query parameter 'offset': a non-negative integer")
+            }
+            page.offset = offset
+        }
+        return page
+    }
+
+    static func boolQuery(_ request: Request, _ name: String) throws -> Bool? {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
+        switch text.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw Problem.badRequest("invalid query parameter '\(name)': true or false")
+        }
+    }
+
+    static func dateQuery(_ request: Request, _ name: String) throws -> Date? {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
+        guard let date = OCPPDate.parse(String(text)) else {
+            throw Problem.badRequest("invalid query parameter '\(name)': an RFC 3339 date-time such as 2024-05-01T00:00:00Z")
+        }
+        return date
+    }
+
+    /// Reads and strictly decodes a JSON body; errors are 400s naming the field.
+    static func body<T: Decodable>(_ type: T.Type, from request: Request, maxSize: Int) async throws -> T {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxSize)
+        } catch {
+            throw Problem(status: .contentTooLarge, detail: "request body larger than \(maxSize) bytes")
+        }
+        guard buffer.readableBytes > 0 else { throw Problem.badRequest("a JSON body is required") }
+        do {
+            let json = try JSONParser.parse(buffer.readableBytesView)
+            guard case .object = json else { throw Problem.badRequest("the body must be a JSON object") }
+            return try JSONValueDecoder.decode(type, from: json)
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem.invalidBody(error)
+        }
+    }
+
+    static func intParameter(_ context: some RequestContext, _ name: String) throws -> Int {
+        let text = try context.parameters.require(name)
+        guard let value = Int(text) else { throw Problem.badRequest("invalid path parameter '\(name)': an integer") }
+        return value
+    }
+}
+
+extension Optional {
+    /// Unwraps or throws 404 with `detail`.
+    func orNotFound(_ detail: @autoclosure () -> String) throws -> Wrapped {
+        guard let self else { throw Problem.notFound(detail()) }
+        return self
+    }
+}

@@ -1,0 +1,51 @@
+import Hummingbird
+import Prometheus
+import Shared
+
+/// The REST API: /api/* behind the bearer token, and the unauthenticated health and metrics routes.
+struct APIRoutes: Sendable {
+    let store: any Store
+    let registry: ConnectionRegistry
+    let centralSystem: CentralSystem
+    let configuration: Configuration
+    let metrics: PrometheusCollectorRegistry
+    let apiToken: String
+
+    func buildRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        addSystemRoutes(to: router)
+        let api = router.group("api").add(middleware: BearerAuthMiddleware(token: Array(apiToken.utf8)))
+        /// The OpenAPI 3.1 document of this API.
+        api.get("openapi.json") { _, _ in API.jsonValue(OpenAPIDocument.document) }
+        addStationRoutes(to: api)
+        addSessionRoutes(to: api)
+        addRfidRoutes(to: api)
+        return router
+    }
+
+    func addSystemRoutes(to router: Router<BasicRequestContext>) {
+        /// Liveness: the process answers.
+        router.get("healthz") { _, _ in
+            API.jsonValue(["status": "ok"])
+        }
+
+        /// Readiness: the store answers.
+        router.get("readyz") { _, _ in
+            guard await store.ping() else {
+                throw Problem(status: .serviceUnavailable, detail: "the database does not answer", headers: [.retryAfter: "5"])
+            }
+            return API.jsonValue(["status": "ready", "connectedStations": .integer(Int64(await registry.count))])
+        }
+
+        /// Prometheus metrics.
+        router.get("metrics") { _, _ in
+            var buffer: [UInt8] = []
+            metrics.emit(into: &buffer)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+    }
+}

@@ -1,0 +1,230 @@
+import Shared
+
+/// The OpenAPI 3.1 description of the REST API. A test checks that its paths are exactly the router's.
+enum OpenAPIDocument {
+    static let document: JSONValue = [
+        "openapi": "3.1.0",
+        "info": [
+            "title": "ocppd REST API",
+            "version": .string(OCPPGateway.version),
+            "description": "Stations, sessions, RFID cards and reservations of an OCPP 1.6J central system.",
+        ],
+        "security": [["bearer": []]],
+        "paths": .object(paths),
+        "components": [
+            "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
+            "schemas": .object(schemas),
+            "responses": [
+                "Problem": [
+                    "description": "An error (RFC 9457).",
+                    "content": ["application/problem+json": ["schema": ref("Problem")]],
+                ]
+            ],
+        ],
+    ]
+
+    private static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+
+    private static func string(_ format: String? = nil, nullable: Bool = false) -> JSONValue {
+        var object: JSONObject = ["type": nullable ? ["string", "null"] : "string"]
+        if let format { object["format"] = .string(format) }
+        return .object(object)
+    }
+
+    private static func integer(nullable: Bool = false) -> JSONValue {
+        ["type": nullable ? ["integer", "null"] : "integer"]
+    }
+
+    private static let boolean: JSONValue = ["type": "boolean"]
+
+    private static func object(_ properties: JSONObject, required: [String]) -> JSONValue {
+        ["type": "object", "properties": .object(properties), "required": .array(required.map { .string($0) })]
+    }
+
+    private static let schemas: JSONObject = [
+        "Connector": object(
+            [
+                "connectorId": integer(), "status": string(), "errorCode": string(), "info": string(nullable: true),
+                "vendorId": string(nullable: true), "vendorErrorCode": string(nullable: true), "updatedAt": string("date-time"),
+            ], required: ["connectorId", "status", "errorCode", "updatedAt"]),
+        "Station": object(
+            [
+                "id": string(), "registrationStatus": ["type": "string", "enum": ["Accepted", "Pending", "Rejected"]],
+                "connected": boolean, "vendor": string(nullable: true), "model": string(nullable: true),
+                "serialNumber": string(nullable: true), "chargeBoxSerialNumber": string(nullable: true),
+                "firmwareVersion": string(nullable: true), "iccid": string(nullable: true), "imsi": string(nullable: true),
+                "meterType": string(nullable: true), "meterSerialNumber": string(nullable: true), "description": string(nullable: true),
+                "securityProfile": integer(), "hasAuthorizationKey": boolean, "lastHeartbeatAt": string("date-time", nullable: true),
+                "lastBootAt": string("date-time", nullable: true), "firmwareStatus": string(nullable: true),
+                "diagnosticsStatus": string(nullable: true), "createdAt": string("date-time"),
+                "connectors": ["type": "array", "items": ref("Connector")],
+            ], required: ["id", "registrationStatus", "connected", "securityProfile", "createdAt", "connectors"]),
+        "StationUpdate": [
+            "type": "object",
+            "properties": [
+                "registrationStatus": ["type": "string", "enum": ["Accepted", "Pending", "Rejected"]],
+                "authorizationKey": ["type": ["string", "null"], "minLength": 16, "maxLength": 40],
+                "securityProfile": ["type": "integer", "minimum": 0, "maximum": 3],
+                "description": string(nullable: true),
+            ],
+        ],
+        "Session": object(
+            [
+                "transactionId": integer(), "cpId": string(), "connectorId": integer(), "idTag": string(), "idTagStatus": string(),
+                "stopIdTag": string(nullable: true), "meterStart": integer(), "meterStop": integer(nullable: true),
+                "energyWh": integer(nullable: true), "startedAt": string("date-time"), "stoppedAt": string("date-time", nullable: true),
+                "stopReason": string(nullable: true), "reservationId": integer(nullable: true), "active": boolean,
+            ], required: ["transactionId", "cpId", "connectorId", "idTag", "meterStart", "startedAt", "active"]),
+        "MeterValue": object(
+            [
+                "timestamp": string("date-time"), "cpId": string(), "transactionId": integer(nullable: true), "connectorId": integer(),
+                "measurand": string(), "value": string(), "unit": string(nullable: true), "context": string(nullable: true),
+                "phase": string(nullable: true), "location": string(nullable: true), "format": string(nullable: true),
+            ], required: ["timestamp", "connectorId", "measurand", "value"]),
+        "RfidCard": object(
+            [
+                "idTag": string(), "status": ["type": "string", "enum": ["Accepted", "Blocked"]],
+                "expiryDate": string("date-time", nullable: true), "parentIdTag": string(nullable: true),
+                "description": string(nullable: true), "createdAt": string("date-time"),
+            ], required: ["idTag", "status", "createdAt"]),
+        "RfidCardCreate": [
+            "type": "object",
+            "required": ["idTag"],
+            "properties": [
+                "idTag": ["type": "string", "minLength": 1, "maxLength": 20], "expiryDate": string("date-time"),
+                "parentIdTag": ["type": "string", "maxLength": 20], "description": string(),
+            ],
+        ],
+        "Reservation": object(
+            [
+                "reservationId": integer(), "cpId": string(), "connectorId": integer(), "idTag": string(),
+                "parentIdTag": string(nullable: true), "expiryDate": string("date-time"), "status": string(),
+                "createdAt": string("date-time"),
+            ], required: ["reservationId", "cpId", "connectorId", "idTag", "expiryDate", "status"]),
+        "UnknownSighting": object(
+            [
+                "id": string(), "firstSeenAt": string("date-time"), "lastSeenAt": string("date-time"), "count": integer(),
+                "seenAt": string(nullable: true),
+            ], required: ["id", "firstSeenAt", "lastSeenAt", "count"]),
+        "Problem": object(
+            ["type": string(), "title": string(), "status": integer(), "detail": string(), "field": string()],
+            required: ["title", "status", "detail"]),
+    ]
+
+    private static let limitOffset: [JSONValue] = [
+        ["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 1000, "default": 100]],
+        ["name": "offset", "in": "query", "schema": ["type": "integer", "minimum": 0, "default": 0]],
+    ]
+
+    private static func pathParameter(_ name: String, integer: Bool = false) -> JSONValue {
+        ["name": .string(name), "in": "path", "required": true, "schema": ["type": integer ? "integer" : "string"]]
+    }
+
+    private static func query(_ name: String, _ schema: JSONValue) -> JSONValue {
+        ["name": .string(name), "in": "query", "schema": schema]
+    }
+
+    private static func operation(
+        _ summary: String, parameters: [JSONValue] = [], body: String? = nil, responses: JSONObject
+    ) -> JSONValue {
+        var responses = responses
+        responses["401"] = ["$ref": "#/components/responses/Problem"]
+        responses["default"] = ["$ref": "#/components/responses/Problem"]
+        var object: JSONObject = ["summary": .string(summary), "responses": .object(responses)]
+        if !parameters.isEmpty { object["parameters"] = .array(parameters) }
+        if let body {
+            object["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]]
+        }
+        return .object(object)
+    }
+
+    private static func ok(_ schema: String, status: String = "200", description: String = "OK") -> JSONObject {
+        [status: ["description": .string(description), "content": ["application/json": ["schema": ref(schema)]]]]
+    }
+
+    private static func list(_ schema: String) -> JSONObject {
+        [
+            "200": [
+                "description": "A page of the list; X-Total-Count gives the total.",
+                "headers": ["X-Total-Count": ["schema": ["type": "integer"]]],
+                "content": ["application/json": ["schema": ["type": "array", "items": ref(schema)]]],
+            ]
+        ]
+    }
+
+    private static let noContent: JSONObject = ["204": ["description": "Done."]]
+
+    private static let status: JSONObject = [
+        "200": ["description": "OK", "content": ["application/json": ["schema": ["type": "object"]]]]
+    ]
+
+    private static let paths: JSONObject = [
+        "/healthz": ["get": operation("Liveness", responses: status).withoutSecurity],
+        "/readyz": ["get": operation("Readiness: the store answers", responses: status).withoutSecurity],
+        "/metrics": [
+            "get": operation("Prometheus metrics", responses: ["200": ["description": "Prometheus text format"]]).withoutSecurity
+        ],
+        "/api/openapi.json": ["get": operation("This document", responses: status)],
+        "/api/stations": [
+            "get": operation("Stations", parameters: limitOffset + [query("connected", boolean)], responses: list("Station"))
+        ],
+        "/api/stations/connected/list": ["get": operation("Connected stations", parameters: limitOffset, responses: list("Station"))],
+        "/api/stations/unknown": [
+            "get": operation("Recently seen unknown stations", parameters: limitOffset, responses: list("UnknownSighting"))
+        ],
+        "/api/stations/{cpId}": [
+            "get": operation("One station", parameters: [pathParameter("cpId")], responses: ok("Station")),
+            "put": operation(
+                "Register, accept or configure a station", parameters: [pathParameter("cpId")], body: "StationUpdate",
+                responses: ok("Station").merging(ok("Station", status: "201", description: "Created"))),
+            "delete": operation("Remove a station", parameters: [pathParameter("cpId")], responses: noContent),
+        ],
+        "/api/sessions": [
+            "get": operation(
+                "Charging sessions, newest first",
+                parameters: limitOffset + [
+                    query("cpId", string()), query("idTag", string()), query("active", boolean), query("since", string("date-time")),
+                    query("until", string("date-time")),
+                ], responses: list("Session"))
+        ],
+        "/api/sessions/station/{cpId}": [
+            "get": operation("Sessions of one station", parameters: limitOffset + [pathParameter("cpId")], responses: list("Session"))
+        ],
+        "/api/sessions/{id}": ["get": operation("One session", parameters: [pathParameter("id", integer: true)], responses: ok("Session"))],
+        "/api/sessions/{id}/meter-values": [
+            "get": operation(
+                "Meter values of one session", parameters: limitOffset + [pathParameter("id", integer: true)], responses: list("MeterValue"))
+        ],
+        "/api/rfid": [
+            "get": operation("RFID cards", parameters: limitOffset, responses: list("RfidCard")),
+            "post": operation("Create an RFID card", body: "RfidCardCreate", responses: ok("RfidCard", status: "201", description: "Created")),
+        ],
+        "/api/rfid/unknown": ["get": operation("Recently presented unknown tags", parameters: limitOffset, responses: list("UnknownSighting"))],
+        "/api/rfid/{tagId}": [
+            "get": operation("One RFID card", parameters: [pathParameter("tagId")], responses: ok("RfidCard")),
+            "delete": operation("Delete an RFID card", parameters: [pathParameter("tagId")], responses: noContent),
+        ],
+        "/api/rfid/{tagId}/block": ["post": operation("Block a card", parameters: [pathParameter("tagId")], responses: ok("RfidCard"))],
+        "/api/rfid/{tagId}/activate": [
+            "post": operation("Activate a card", parameters: [pathParameter("tagId")], responses: ok("RfidCard"))
+        ],
+        "/api/reservations": ["get": operation("Reservations", parameters: limitOffset, responses: list("Reservation"))],
+    ]
+}
+
+extension JSONValue {
+    /// An operation that needs no bearer token.
+    fileprivate var withoutSecurity: JSONValue {
+        guard case .object(var object) = self else { return self }
+        object["security"] = []
+        return .object(object)
+    }
+}
+
+extension JSONObject {
+    fileprivate func merging(_ other: JSONObject) -> JSONObject {
+        var result = self
+        for member in other.members { result[member.key] = member.value }
+        return result
+    }
+}

@@ -1,0 +1,118 @@
+import HTTPTypes
+import Hummingbird
+import Shared
+
+/// An RFC 9457 problem: every error the REST API answers is one, as `application/problem+json`.
+struct Problem: Error, HTTPResponseError, Sendable {
+    var status: HTTPResponse.Status
+    var detail: String
+    var headers: HTTPFields = [:]
+    /// Extra members, e.g. the charge point's CALLERROR code.
+    var extra: JSONObject = [:]
+
+    init(status: HTTPResponse.Status, detail: String, headers: HTTPFields = [:], extra: JSONObject = [:]) {
+        self.status = status
+        self.detail = detail
+        self.headers = headers
+        self.extra = extra
+    }
+
+    static func badRequest(_ detail: String) -> Problem { Problem(status: .badRequest, detail: detail) }
+    static func notFound(_ detail: String) -> Problem { Problem(status: .notFound, detail: detail) }
+
+    /// A 400 naming the field a body or payload got wrong.
+    static func invalidBody(_ error: any Error) -> Problem {
+        if let error = error as? DecodingError {
+            let field = error.fieldPath
+            var problem = Problem.badRequest(field.isEmpty ? "invalid body: \(error.reason)" : "invalid field '\(field)': \(error.reason)")
+            if !field.isEmpty { problem.extra["field"] = .string(field) }
+            return problem
+        }
+        if let error = error as? JSONParseError {
+            return .badRequest("the body is not valid JSON: \(error)")
+        }
+        return .badRequest("invalid body: \(error)")
+    }
+
+    var jsonBytes: [UInt8] {
+        var object: JSONObject = [
+            "type": "about:blank",
+            "title": .string(status.reasonPhrase),
+            "status": .integer(Int64(status.code)),
+            "detail": .string(detail),
+        ]
+        for member in extra.members { object[member.key] = member.value }
+        var out: [UInt8] = []
+        JSONValue.object(object).write(to: &out)
+        return out
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/problem+json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: jsonBytes)))
+    }
+}
+
+/// Turns every error, including the router's own 404 and 405, into a problem+json answer, and
+/// keeps internal error text out of answers (it is logged instead).
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            throw problem
+        } catch let error as StoreError {
+            switch error {
+            case .unavailable:
+                context.logger.error("store unavailable", metadata: ["error": "\(error)"])
+                throw Problem(status: .serviceUnavailable, detail: "the database is unavailable; retry later", headers: [.retryAfter: "5"])
+            case .conflict(let detail): throw Problem(status: .conflict, detail: detail)
+            case .notFound(let detail): throw Problem.notFound(detail)
+            case .failed:
+                context.logger.error("store failure", metadata: ["error": "\(error)"])
+                throw Problem(status: .internalServerError, detail: "internal error; see the ocppd log")
+            }
+        } catch let error as HTTPError {
+            let detail: String =
+                switch error.status {
+                case .notFound: "no such route: \(request.method) \(request.uri.path)"
+                case .methodNotAllowed: "\(request.method) is not allowed on \(request.uri.path)"
+                case .contentTooLarge: "request body too large"
+                default: error.body ?? error.status.reasonPhrase
+                }
+            throw Problem(status: error.status, detail: detail, headers: error.headers)
+        } catch let error as HTTPResponseError {
+            throw Problem(status: error.status, detail: error.status.reasonPhrase)
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)"])
+            throw Problem(status: .internalServerError, detail: "internal error; see the ocppd log")
+        }
+    }
+}
+
+/// Requires `Authorization: Bearer TOKEN` on every /api route; the token is compared in constant time.
+struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: [UInt8]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw Problem(
+                status: .unauthorized, detail: "missing bearer token: send Authorization: Bearer TOKEN (see ocppd's data directory)",
+                headers: [.wwwAuthenticate: "Bearer"])
+        }
+        let presented = Array(header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces).utf8)
+        guard constantTimeEqual(presented, token) else {
+            throw Problem(status: .unauthorized, detail: "invalid bearer token", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+        }
+        return try await next(request, context)
+    }
+}
+
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    var difference = UInt8(a.count == b.count ? 0 : 1)
+    for i in 0..<max(a.count, b.count) {
+        difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
+    }
+    return difference == 0
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+import Shared
+
+/// Body of PUT /api/stations/{cpId}.
+struct StationBody: Decodable {
+    var registrationStatus: RegistrationStatus?
+    /// `null` removes the key; absent leaves it.
+    var authorizationKey: String??
+    var securityProfile: Int?
+    var description: String??
+
+    enum CodingKeys: String, CodingKey {
+        case registrationStatus, authorizationKey, securityProfile, description
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        registrationStatus = try container.decodeIfPresent(RegistrationStatus.self, forKey: .registrationStatus)
+        if container.contains(.authorizationKey) {
+            authorizationKey = .some(try container.decodeIfPresent(String.self, forKey: .authorizationKey))
+        }
+        securityProfile = try container.decodeIfPresent(Int.self, forKey: .securityProfile)
+        if container.contains(.description) {
+            description = .some(try container.decodeIfPresent(String.self, forKey: .description))
+        }
+    }
+}
+
+extension APIRoutes {
+    func addStationRoutes(to api: RouterGroup<BasicRequestContext>) {
+        /// Stations with connectors, registration status, connection and boot info.
+        api.get("stations") { request, _ in
+            let page = try API.pageRequest(request)
+            let connectedFilter = try API.boolQuery(request, "connected")
+            let connected = await registry.connectedIds
+            if let connectedFilter {
+                let all = try await store.stations(PageRequest(limit: Int.max, offset: 0)).items
+                let matching = all.map { withConnection($0, connected) }.filter { $0.connected == connectedFilter }
+                return try API.list(API.page(matching, page))
+            }
+            var result = try await store.stations(page)
+            result.items = result.items.map { withConnection($0, connected) }
+            return try API.list(result)
+        }
+
+        /// Stations connected now.
+        api.get("stations/connected/list") { request, _ in
+            let page = try API.pageRequest(request)
+            let connected = await registry.connectedIds
+            let all = try await store.stations(PageRequest(limit: Int.max, offset: 0)).items
+            return try API.list(API.page(all.map { withConnection($0, connected) }.filter(\.connected), page))
+        }
+
+        /// Recently seen stations that are not registered (adopt one with PUT /api/stations/{cpId}).
+        api.get("stations/unknown") { request, _ in
+            try API.list(API.page(await centralSystem.unknownStations.all, try API.pageRequest(request)))
+        }
+
+        /// One station.
+        api.get("stations/:cpId") { _, context in
+            let id = try context.parameters.require("cpId")
+            let station = try await store.station(id).orNotFound("unknown station '\(id)'")
+            return try API.json(withConnection(station, await registry.connectedIds))
+        }
+
+        /// Pre-registers a station, accepts a pending one, sets its authorization key or security profile.
+        api.put("stations/:cpId") { request, context in
+            let id = try context.parameters.require("cpId")
+            guard OCPPEndpoint.isValidIdentity(id) else {
+                throw Problem.badRequest("invalid station id: up to \(OCPPEndpoint.maxIdentityLength) printable characters, no '/'")
+            }
+            let body = try await API.body(StationBody.self, from: request, maxSize: configuration.maxBodySize)
+            var update = StationUpdate(registrationStatus: body.registrationStatus, securityProfile: body.securityProfile)
+            if let profile = body.securityProfile, !(0...3).contains(profile) {
+                throw Problem(status: .badRequest, detail: "invalid field 'securityProfile': 0, 1, 2 or 3", extra: ["field": "securityProfile"])
+            }
+            if let key = body.authorizationKey {
+                if let key {
+                    guard (16...40).contains(key.utf8.count) else {
+                        throw Problem(
+                            status: .badRequest, detail: "invalid field 'authorizationKey': 16 to 40 characters",
+                            extra: ["field": "authorizationKey"])
+                    }
+                    update.authorizationKeyHash = .some(StationKeyHash.make(key))
+                } else {
+                    update.authorizationKeyHash = .some(nil)
+                }
+            }
+            if let description = body.description { update.description = .some(description) }
+            let (station, created) = try await store.putStation(id, update)
+            await centralSystem.unknownStations.forget(id)
+            return try API.json(withConnection(station, await registry.connectedIds), status: created ? .created : .ok)
+        }
+
+        /// Removes a station; its sessions and meter values are kept. A connected station is disconnected.
+        api.delete("stations/:cpId") { _, context in
+            let id = try context.parameters.require("cpId")
+            guard try await store.deleteStation(id) else { throw Problem.notFound("unknown station '\(id)'") }
+            if let connection = await registry.connection(id) {
+                await connection.close(code: .policyViolation, reason: "station removed")
+            }
+            return Response(status: .noContent)
+        }
+    }
+
+    func withConnection(_ station: Station, _ connected: Set<String>) -> Station {
+        var station = station
+        station.connected = connected.contains(station.id)
+        return station
+    }
+}

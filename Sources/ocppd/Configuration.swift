@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import Shared
+
+/// What ocppd does with a station that is not in the store when it connects.
+enum UnknownStationPolicy: String, Sendable, CaseIterable {
+    /// Register it as Accepted at its first BootNotification (the original gateway's behaviour).
+    case accept
+    /// Register it as Pending until an operator accepts it.
+    case pending
+    /// Refuse the WebSocket handshake with 404.
+    case reject
+
+    /// Reads the policy, also from the original gateway's BOOT_NOTIFICATION_STATUS values.
+    init?(setting: String) {
+        switch setting.lowercased() {
+        case "accept", "accepted": self = .accept
+        case "pending": self = .pending
+        case "reject", "rejected": self = .reject
+        default: return nil
+        }
+    }
+}
+
+/// ocppd's settings, resolved from flags, then environment, then the config file, then defaults.
+struct Configuration: Sendable {
+    var host = "0.0.0.0"
+    var port = 3000
+    var ocppPath = "/ocpp"
+    var dataDirectory: String
+    /// `sqlite:///path`, a file path, or `mysql://…` (MariaDB, see the README).
+    var databaseURL: String?
+    var apiToken: String?
+    var callTimeout: Duration = .seconds(30)
+    var heartbeatInterval = 60
+    var unknownStations = UnknownStationPolicy.accept
+    var pingInterval: Duration = .seconds(60)
+    var logLevel = Logger.Level.info
+    /// Largest WebSocket message accepted from a station, in bytes.
+    var maxFrameSize = 65_536
+    /// Largest REST request body, in bytes.
+    var maxBodySize = 1_048_576
+
+    static func defaultDataDirectory(environment: [String: String]) -> String {
+        if getuid() == 0 { return "/var/lib/ocppd" }
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return xdg + "/ocppd" }
+        return (environment["HOME"] ?? ".") + "/.local/share/ocppd"
+    }
+
+    /// The SQLite file when the database is SQLite, nil for MariaDB.
+    var sqlitePath: String? {
+        guard let url = databaseURL, !url.isEmpty else { return dataDirectory + "/ocppd.sqlite" }
+        if url.hasPrefix("sqlite://") { return String(url.dropFirst("sqlite://".count)) }
+        if url.hasPrefix("file:") { return String(url.dropFirst("file:".count)) }
+        if url.contains("://") { return nil }
+        return url
+    }
+}
+
+/// A setting that could not be read; the message names the flag or variable.
+struct ConfigurationError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Reads `KEY=VALUE` lines (the format of the original gateway's `.env`): `#` comments, optional quotes.
+func readConfigFile(_ path: String) throws -> [String: String] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        throw ConfigurationError(description: "cannot read config file \(path)")
+    }
+    var values: [String: String] = [:]
+    for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let line = rawLine.trimmingCharacters(in: .whitespaces)
+        if line.isEmpty || line.hasPrefix("#") { continue }
+        guard let equals = line.firstIndex(of: "=") else {
+            throw ConfigurationError(description: "\(path):\(number + 1): expected KEY=VALUE")
+        }
+        let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+        var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+        if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+            value = String(value.dropFirst().dropLast())
+        }
+        values[key] = value
+    }
+    return values
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import Shared
+
+/// Wires the store, the OCPP endpoint and the REST API together and runs them until SIGTERM or SIGINT.
+struct Gateway {
+    let configuration: Configuration
+    let logger: Logger
+
+    /// One registry per process: swift-metrics can be bootstrapped only once.
+    static let metrics: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    func run() async throws {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let token = try APIToken.resolve(configuration: configuration, logger: logger)
+        let store = try makeStore()
+        try await store.migrate()
+
+        let registry = ConnectionRegistry()
+        let centralSystem = CentralSystem(
+            store: store, registry: registry, policy: configuration.unknownStations, heartbeatInterval: configuration.heartbeatInterval)
+        let endpoint = OCPPEndpoint(
+            pathPrefix: configuration.ocppPath, policy: configuration.unknownStations, pingInterval: configuration.pingInterval,
+            maxMessageSize: configuration.maxFrameSize, store: store, registry: registry, centralSystem: centralSystem, logger: logger)
+        let routes = APIRoutes(
+            store: store, registry: registry, centralSystem: centralSystem, configuration: configuration, metrics: Self.metrics,
+            apiToken: token)
+        let maxFrameSize = configuration.maxFrameSize
+        let logger = self.logger
+        let app = Application(
+            router: routes.buildRouter(),
+            server: HTTPServerBuilder { responder in
+                OCPPServerChannel(responder: responder, endpoint: endpoint, maxFrameSize: maxFrameSize)
+            },
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: 4096),
+            onServerRunning: { channel in
+                logger.info(
+                    "ocppd listening",
+                    metadata: [
+                        "address": "\(channel.localAddress?.description ?? "?")",
+                        "ocpp": "ws://HOST:\(channel.localAddress?.port ?? 0)\(configuration.ocppPath)/{chargePointId}",
+                    ])
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+        logger.info("ocppd stopped")
+    }
+
+    private func makeStore() throws -> any Store {
+        guard let path = configuration.sqlitePath else {
+            throw ConfigurationError(description: "unsupported database URL: \(configuration.databaseURL ?? ""): use sqlite:///path")
+        }
+        logger.info("store: SQLite", metadata: ["path": "\(path)"])
+        return try SQLiteStore(path: path)
+    }
+}
+
+/// The REST API's bearer token: configured, or generated once into the data directory (mode 0600).
+enum APIToken {
+    static func resolve(configuration: Configuration, logger: Logger) throws -> String {
+        if let token = configuration.apiToken, !token.isEmpty { return token }
+        let path = configuration.dataDirectory + "/api-token"
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+            !existing.isEmpty
+        {
+            logger.info("API token read from file", metadata: ["path": "\(path)"])
+            return existing
+        }
+        var generator = SystemRandomNumberGenerator()
+        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        let created = FileManager.default.createFile(
+            atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        guard created else { throw ConfigurationError(description: "cannot write the API token to \(path)") }
+        logger.notice("generated an API token", metadata: ["path": "\(path)"])
+        return token
+    }
+}

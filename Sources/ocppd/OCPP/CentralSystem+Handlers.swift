@@ -1,0 +1,169 @@
+import Foundation
+import Shared
+
+extension CentralSystem {
+    /// The handlers of all ten charge-point-initiated actions.
+    static func registerHandlers(
+        _ router: inout OCPPRouter, store: any Store, policy: UnknownStationPolicy, heartbeatInterval: Int, unknownTags: SightingList
+    ) {
+        let authorizer = Authorizer(store: store, unknownTags: unknownTags)
+
+        router.on(BootNotification.self) { request, station in
+            let now = Date()
+            let status: RegistrationStatus
+            if let known = try await withStoreRetry({ try await store.station(station.id) }) {
+                status = known.registrationStatus
+            } else {
+                status = policy == .pending ? .pending : .accepted
+            }
+            let info = BootInfo(
+                vendor: request.chargePointVendor.value, model: request.chargePointModel.value,
+                serialNumber: request.chargePointSerialNumber?.value, chargeBoxSerialNumber: request.chargeBoxSerialNumber?.value,
+                firmwareVersion: request.firmwareVersion?.value, iccid: request.iccid?.value, imsi: request.imsi?.value,
+                meterType: request.meterType?.value, meterSerialNumber: request.meterSerialNumber?.value)
+            try await withStoreRetry { try await store.recordBoot(station.id, info, status: status, at: now) }
+            station.logger.info("boot", metadata: ["status": "\(status.rawValue)", "vendor": "\(info.vendor)", "model": "\(info.model)"])
+            return .init(status: status, currentTime: now, interval: heartbeatInterval)
+        }
+
+        router.on(Heartbeat.self) { _, station in
+            let now = Date()
+            try await withStoreRetry { try await store.recordHeartbeat(station.id, at: now) }
+            return .init(currentTime: now)
+        }
+
+        router.on(Authorize.self) { request, station in
+            .init(idTagInfo: try await authorizer.info(for: request.idTag.value, station: station.id, connectorId: nil))
+        }
+
+        router.on(StartTransaction.self) { request, station in
+            let info = try await authorizer.info(for: request.idTag.value, station: station.id, connectorId: request.connectorId)
+            let start = TransactionStart(
+                cpId: station.id, connectorId: request.connectorId, idTag: request.idTag.value, idTagStatus: info.status,
+                meterStart: request.meterStart, timestamp: request.timestamp, reservationId: request.reservationId)
+            let outcome = try await withStoreRetry { try await store.startTransaction(start) }
+            if !outcome.closedStale.isEmpty {
+                station.logger.notice("closed stale sessions on the connector", metadata: ["transactionIds": "\(outcome.closedStale)"])
+            }
+            station.logger.info(
+                outcome.duplicate ? "repeated StartTransaction: same transaction" : "transaction started",
+                metadata: ["transactionId": "\(outcome.transactionId)", "connectorId": "\(request.connectorId)"])
+            return .init(idTagInfo: info, transactionId: outcome.transactionId)
+        }
+
+        router.on(StopTransaction.self) { request, station in
+            let values = (request.transactionData ?? []).flatMap {
+                $0.records(cpId: station.id, transactionId: request.transactionId, connectorId: 0)
+            }
+            let stop = TransactionStop(
+                cpId: station.id, transactionId: request.transactionId, idTag: request.idTag?.value, meterStop: request.meterStop,
+                timestamp: request.timestamp, reason: request.reason?.rawValue, meterValues: values)
+            let outcome = try await withStoreRetry { try await store.stopTransaction(stop) }
+            switch outcome {
+            case .stopped(let session):
+                station.logger.info("transaction stopped", metadata: ["transactionId": "\(session.transactionId)"])
+            case .alreadyStopped:
+                station.logger.info("repeated StopTransaction acknowledged", metadata: ["transactionId": "\(request.transactionId)"])
+            case .unknownTransaction:
+                station.logger.notice("StopTransaction for an unknown transaction recorded", metadata: ["transactionId": "\(request.transactionId)"])
+            }
+            guard let idTag = request.idTag else { return .init() }
+            return .init(idTagInfo: try await authorizer.info(for: idTag.value, station: station.id, connectorId: nil, checkConcurrent: false))
+        }
+
+        router.on(MeterValues.self) { request, station in
+            let values = request.meterValue.flatMap {
+                $0.records(cpId: station.id, transactionId: request.transactionId, connectorId: request.connectorId)
+            }
+            try await withStoreRetry { try await store.recordMeterValues(values) }
+            return .init()
+        }
+
+        router.on(StatusNotification.self) { request, station in
+            let report = StatusReport(
+                connectorId: request.connectorId, status: request.status.rawValue, errorCode: request.errorCode.rawValue,
+                info: request.info?.value, vendorId: request.vendorId?.value, vendorErrorCode: request.vendorErrorCode?.value,
+                timestamp: request.timestamp ?? Date())
+            let current = try await withStoreRetry { try await store.recordStatus(station.id, report) }
+            if !current {
+                station.logger.info("older StatusNotification kept in history only", metadata: ["connectorId": "\(request.connectorId)"])
+            }
+            return .init()
+        }
+
+        router.on(DataTransfer.self) { request, station in
+            try await withStoreRetry {
+                try await store.recordDataTransfer(
+                    station.id, vendorId: request.vendorId.value, messageId: request.messageId?.value, data: request.data, at: Date())
+            }
+            return .init(status: .accepted)
+        }
+
+        router.on(FirmwareStatusNotification.self) { request, station in
+            try await withStoreRetry { try await store.recordFirmwareStatus(station.id, status: request.status.rawValue, at: Date()) }
+            return .init()
+        }
+
+        router.on(DiagnosticsStatusNotification.self) { request, station in
+            try await withStoreRetry { try await store.recordDiagnosticsStatus(station.id, status: request.status.rawValue, at: Date()) }
+            return .init()
+        }
+    }
+}
+
+/// Decides the idTagInfo of a tag: Accepted, Blocked, Expired, Invalid (unknown) or ConcurrentTx.
+struct Authorizer: Sendable {
+    let store: any Store
+    let unknownTags: SightingList
+
+    /// `connectorId` is the connector a transaction starts on: a session still open there is stale,
+    /// not a concurrent one (the store closes it).
+    func info(for idTag: String, station: String, connectorId: Int?, checkConcurrent: Bool = true) async throws -> IdTagInfo {
+        guard let card = try await withStoreRetry({ try await store.card(idTag) }) else {
+            await unknownTags.saw(idTag, at: station)
+            return IdTagInfo(status: .invalid)
+        }
+        let parent = card.parentIdTag.flatMap { IdToken($0) }
+        func info(_ status: AuthorizationStatus) -> IdTagInfo {
+            IdTagInfo(status: status, expiryDate: card.expiryDate, parentIdTag: parent)
+        }
+        if card.status == .blocked { return info(.blocked) }
+        if let expiry = card.expiryDate, expiry < Date() { return info(.expired) }
+        if checkConcurrent, let active = try await withStoreRetry({ try await store.activeSession(idTag: card.idTag) }) {
+            let sameConnector = connectorId != nil && active.cpId == station && active.connectorId == connectorId
+            if !sameConnector { return info(.concurrentTx) }
+        }
+        return info(.accepted)
+    }
+}
+
+extension MeterValue {
+    /// One record per sampled value, with the specification's defaults filled in.
+    func records(cpId: String, transactionId: Int?, connectorId: Int) -> [MeterValueRecord] {
+        sampledValue.map { sample in
+            MeterValueRecord(
+                timestamp: timestamp, cpId: cpId, transactionId: transactionId, connectorId: connectorId,
+                measurand: sample.measurand?.rawValue ?? "Energy.Active.Import.Register", value: sample.value,
+                unit: sample.unit?.rawValue ?? "Wh", context: sample.context?.rawValue ?? "Sample.Periodic",
+                phase: sample.phase?.rawValue, location: sample.location?.rawValue ?? "Outlet", format: sample.format?.rawValue ?? "Raw")
+        }
+    }
+}
+
+/// Runs a store operation, retrying transient failures (a lost connection, a deadlock) with backoff
+/// so that a charge point sees an error only when the store stays down.
+func withStoreRetry<T: Sendable>(
+    attempts: Int = 5, _ operation: @Sendable () async throws -> T
+) async throws -> T {
+    var delay = Duration.milliseconds(50)
+    for attempt in 1... {
+        do {
+            return try await operation()
+        } catch StoreError.unavailable(let reason) where attempt < attempts {
+            _ = reason
+            try await Task.sleep(for: delay)
+            delay *= 2
+        }
+    }
+    fatalError("unreachable")
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import Metrics
+import Shared
+
+/// The central system's answers to what charge points send: registration, authorization,
+/// transactions, status and meter values. Every answer to a transaction message is sent only
+/// after its data is committed.
+final class CentralSystem: Sendable {
+    let store: any Store
+    let registry: ConnectionRegistry
+    let unknownStations = SightingList(capacity: 200)
+    let unknownTags = SightingList(capacity: 200)
+    let policy: UnknownStationPolicy
+    let heartbeatInterval: Int
+    private let router: OCPPRouter
+    private let messagesIn = Counter(label: "ocppd_ocpp_messages_received_total")
+    private let callErrors = Counter(label: "ocppd_ocpp_callerrors_sent_total")
+
+    init(store: any Store, registry: ConnectionRegistry, policy: UnknownStationPolicy, heartbeatInterval: Int) {
+        self.store = store
+        self.registry = registry
+        self.policy = policy
+        self.heartbeatInterval = heartbeatInterval
+        var router = OCPPRouter()
+        Self.registerHandlers(&router, store: store, policy: policy, heartbeatInterval: heartbeatInterval, unknownTags: unknownTags)
+        self.router = router
+    }
+
+    func sawUnknownStation(_ id: String, remoteAddress: String) async {
+        await unknownStations.saw(id, at: remoteAddress)
+    }
+
+    func connected(_ connection: StationConnection) async {}
+
+    func disconnected(_ connection: StationConnection) async {}
+
+    /// Handles one WebSocket message of a station: a CALL is answered, a CALLRESULT or CALLERROR
+    /// goes to the command waiting for it; anything malformed gets a CALLERROR and changes nothing.
+    func handleMessage(_ bytes: [UInt8], from connection: StationConnection, logger: Logger) async {
+        messagesIn.increment()
+        if logger.logLevel <= .debug {
+            logger.debug("ocpp in", metadata: ["frame": "\(String(decoding: bytes, as: UTF8.self))"])
+        }
+        let frame: OCPPFrame
+        do {
+            frame = try OCPPFrame.parse(bytes)
+        } catch {
+            logger.notice("malformed frame", metadata: ["error": "\(error.error.description)"])
+            if error.wasCall {
+                await reply(.callError(id: error.messageId ?? "-1", error.error), to: connection, logger: logger)
+            }
+            return
+        }
+        switch frame {
+        case .call(let id, let action, let payload):
+            let context = StationContext(id: connection.id, connection: connection, logger: logger)
+            switch await router.dispatch(action: action, payload: payload, station: context) {
+            case .success(let payloadBytes):
+                var out: [UInt8] = Array("[3,".utf8)
+                JSONValue.writeString(id, to: &out)
+                out.append(UInt8(ascii: ","))
+                out.append(contentsOf: payloadBytes)
+                out.append(UInt8(ascii: "]"))
+                await reply(out, to: connection, logger: logger)
+            case .failure(let error):
+                logger.notice("CALL refused", metadata: ["action": "\(action)", "code": "\(error.code.rawValue)", "reason": "\(error.description)"])
+                await reply(.callError(id: id, error), to: connection, logger: logger)
+            }
+        case .callResult(let id, _), .callError(let id, _, _, _):
+            logger.notice("reply to no outstanding CALL dropped", metadata: ["messageId": "\(id)"])
+        }
+    }
+
+    private func reply(_ frame: OCPPFrame, to connection: StationConnection, logger: Logger) async {
+        if case .callError = frame { callErrors.increment() }
+        await reply(frame.bytes, to: connection, logger: logger)
+    }
+
+    private func reply(_ bytes: [UInt8], to connection: StationConnection, logger: Logger) async {
+        if logger.logLevel <= .debug {
+            logger.debug("ocpp out", metadata: ["frame": "\(String(decoding: bytes, as: UTF8.self))"])
+        }
+        do {
+            try await connection.send(bytes)
+        } catch {
+            logger.info("could not send the answer: connection gone", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// A bounded list of recently seen unknown stations or tags, most recent first.
+actor SightingList {
+    private var entries: [String: UnknownSighting] = [:]
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func saw(_ id: String, at place: String) {
+        let now = Date()
+        if var entry = entries[id] {
+            entry.lastSeenAt = now
+            entry.count += 1
+            entry.seenAt = place
+            entries[id] = entry
+            return
+        }
+        if entries.count >= capacity, let oldest = entries.values.min(by: { $0.lastSeenAt < $1.lastSeenAt }) {
+            entries[oldest.id] = nil
+        }
+        entries[id] = UnknownSighting(id: id, firstSeenAt: now, lastSeenAt: now, count: 1, seenAt: place)
+    }
+
+    func forget(_ id: String) {
+        entries[id] = nil
+    }
+
+    var all: [UnknownSighting] {
+        entries.values.sorted { ($0.lastSeenAt, $0.id) > ($1.lastSeenAt, $1.id) }
+    }
+}

@@ -1,0 +1,42 @@
+import NIOWebSocket
+
+/// The stations connected right now, by identity. A second connection with an identity replaces the first.
+actor ConnectionRegistry {
+    private var connections: [String: StationConnection] = [:]
+
+    /// Registers `connection` and closes the one it replaces, if any.
+    func register(_ connection: StationConnection) async {
+        let previous = connections.updateValue(connection, forKey: connection.id)
+        if let previous, previous !== connection {
+            await previous.close(code: .normalClosure, reason: "replaced by a new connection")
+        }
+    }
+
+    /// Removes `connection` unless a newer one has replaced it already. Returns whether it was current.
+    @discardableResult
+    func unregister(_ connection: StationConnection) -> Bool {
+        guard connections[connection.id] === connection else { return false }
+        connections[connection.id] = nil
+        return true
+    }
+
+    func connection(_ id: String) -> StationConnection? {
+        connections[id]
+    }
+
+    func isConnected(_ id: String) -> Bool {
+        connections[id] != nil
+    }
+
+    var connectedIds: Set<String> {
+        Set(connections.keys)
+    }
+
+    var count: Int { connections.count }
+
+    func closeAll(code: WebSocketErrorCode, reason: String) async {
+        for connection in connections.values {
+            await connection.close(code: code, reason: reason)
+        }
+    }
+}

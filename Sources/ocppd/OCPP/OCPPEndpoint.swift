@@ -1,0 +1,249 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOWebSocket
+import ServiceLifecycle
+import Shared
+
+/// The OCPP side of ocppd: handshake rules (path, identity, subprotocol, station authentication,
+/// unknown-station policy) and the life of each station's WebSocket.
+struct OCPPEndpoint: StationEndpoint {
+    static let subprotocol = "ocpp1.6"
+    static let maxIdentityLength = 48
+
+    let pathPrefix: String
+    let policy: UnknownStationPolicy
+    let pingInterval: Duration
+    let maxMessageSize: Int
+    let store: any Store
+    let registry: ConnectionRegistry
+    let centralSystem: CentralSystem
+    let logger: Logger
+
+    func handshake(_ request: HTTPRequest, remoteAddress: String) async -> HandshakeDecision {
+        guard let identity = Self.identity(fromPath: request.path ?? "", prefix: pathPrefix) else {
+            return .refuse(.notFound, headers: [:], reason: "not an OCPP endpoint: connect to \(pathPrefix)/{chargePointId}")
+        }
+        guard Self.isValidIdentity(identity) else {
+            return .refuse(
+                .badRequest, headers: [:],
+                reason: "invalid charge point identity: up to \(Self.maxIdentityLength) printable characters, no '/'")
+        }
+        let offered = request.headerFields[values: .secWebSocketProtocol]
+            .flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        let subprotocol: String?
+        if offered.isEmpty {
+            subprotocol = nil  // older chargers offer nothing and speak 1.6
+        } else if offered.contains(where: { $0.lowercased() == Self.subprotocol }) {
+            subprotocol = Self.subprotocol
+        } else {
+            logger.notice("handshake refused: no ocpp1.6 subprotocol", metadata: ["station": "\(identity)", "offered": "\(offered)"])
+            return .refuse(.badRequest, headers: [:], reason: "this central system speaks only ocpp1.6; offered: \(offered.joined(separator: ", "))")
+        }
+
+        let station: Station?
+        let keyHash: String?
+        do {
+            station = try await store.station(identity)
+            keyHash = station == nil ? nil : try await store.stationKeyHash(identity)
+        } catch {
+            logger.error("handshake refused: store unavailable", metadata: ["station": "\(identity)", "error": "\(error)"])
+            return .refuse(.serviceUnavailable, headers: [:], reason: "the central system's store is unavailable; retry later")
+        }
+
+        if let station {
+            if station.securityProfile >= 1 || keyHash != nil {
+                guard let keyHash else {
+                    return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "station has no authorization key set")
+                }
+                guard let password = Self.basicPassword(request.headerFields[.authorization], identity: identity) else {
+                    logger.notice("handshake refused: missing credentials", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
+                    return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "HTTP Basic credentials required")
+                }
+                guard StationKeyHash.verify(password, against: keyHash) else {
+                    logger.notice("handshake refused: wrong credentials", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
+                    return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "wrong station credentials")
+                }
+            }
+        } else {
+            await centralSystem.sawUnknownStation(identity, remoteAddress: remoteAddress)
+            if policy == .reject {
+                logger.notice("handshake refused: unknown station", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
+                return .refuse(.notFound, headers: [:], reason: "unknown charge point '\(identity)'")
+            }
+        }
+        return .accept(identity: identity, subprotocol: subprotocol)
+    }
+
+    static let basicChallenge: HTTPFields = [.wwwAuthenticate: "Basic realm=\"ocpp\", charset=\"UTF-8\""]
+
+    /// The identity of `/ocpp/{id}`: one path segment, percent-decoded; nil for any other path.
+    static func identity(fromPath path: String, prefix: String) -> String? {
+        let pathOnly = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let normalizedPrefix = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+        guard pathOnly.hasPrefix(normalizedPrefix + "/") else { return nil }
+        let rest = pathOnly.dropFirst(normalizedPrefix.count + 1)
+        guard !rest.isEmpty, !rest.contains("/") else { return nil }
+        return String(rest).removingPercentEncoding
+    }
+
+    static func isValidIdentity(_ identity: String) -> Bool {
+        guard !identity.isEmpty, identity.count <= maxIdentityLength else { return false }
+        return identity.unicodeScalars.allSatisfy { scalar in
+            scalar != "/" && scalar.value >= 0x20 && scalar.value != 0x7F && !(0x80..<0xA0).contains(scalar.value)
+        }
+    }
+
+    /// The password of a Basic `Authorization` header whose user is `identity`.
+    static func basicPassword(_ header: String?, identity: String) -> String? {
+        guard let header, header.lowercased().hasPrefix("basic ") else { return nil }
+        let encoded = header.dropFirst("basic ".count).trimmingCharacters(in: .whitespaces)
+        guard let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8),
+            let colon = text.firstIndex(of: ":")
+        else { return nil }
+        guard text[..<colon] == identity else { return nil }
+        return String(text[text.index(after: colon)...])
+    }
+
+    func run(identity: String, remoteAddress: String, channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>) async {
+        let logger = self.logger.with("station", identity)
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                let connection = StationConnection(id: identity, remoteAddress: remoteAddress, channel: channel.channel, outbound: outbound)
+                await registry.register(connection)
+                await centralSystem.connected(connection)
+                logger.info("station connected", metadata: ["remote": "\(remoteAddress)"])
+                defer { logger.info("station disconnected") }
+                await withGracefulShutdownHandler {
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask { await keepAlive(connection, logger: logger) }
+                        await readMessages(inbound, connection: connection, logger: logger)
+                        group.cancelAll()
+                    }
+                } onGracefulShutdown: {
+                    Task { await connection.close(code: .goingAway, reason: "central system shutting down") }
+                }
+                if await registry.unregister(connection) {
+                    await centralSystem.disconnected(connection)
+                }
+            }
+        } catch {
+            logger.debug("websocket ended with an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Pings every interval; a station that did not answer the previous ping is half-open: close it.
+    private func keepAlive(_ connection: StationConnection, logger: Logger) async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: pingInterval) } catch { return }
+            if await !connection.ping() {
+                logger.notice("station did not answer ping: closing the half-open connection")
+                connection.abort()
+                return
+            }
+        }
+    }
+
+    /// Reads WebSocket frames, joins fragmented messages, answers pings and hands each message on.
+    private func readMessages(
+        _ inbound: NIOAsyncChannelInboundStream<WebSocketFrame>, connection: StationConnection, logger: Logger
+    ) async {
+        var message: [UInt8] = []
+        var inMessage = false
+        do {
+            for try await frame in inbound {
+                await connection.markAlive()
+                switch frame.opcode {
+                case .text, .binary, .continuation:
+                    if frame.opcode == .continuation {
+                        guard inMessage else {
+                            logger.notice("continuation frame without a message: closing")
+                            await connection.close(code: .protocolError, reason: "unexpected continuation frame")
+                            return
+                        }
+                    } else {
+                        message.removeAll(keepingCapacity: true)
+                    }
+                    var data = frame.unmaskedData
+                    guard message.count + data.readableBytes <= maxMessageSize else {
+                        logger.notice("message over the size limit: closing", metadata: ["limit": "\(maxMessageSize)"])
+                        await connection.close(code: .messageTooLarge, reason: "message larger than \(maxMessageSize) bytes")
+                        return
+                    }
+                    message.append(contentsOf: data.readBytes(length: data.readableBytes) ?? [])
+                    inMessage = !frame.fin
+                    if frame.fin {
+                        await centralSystem.handleMessage(message, from: connection, logger: logger)
+                    }
+                case .ping:
+                    await connection.pong(frame.unmaskedData)
+                case .pong:
+                    break
+                case .connectionClose:
+                    await connection.close(code: .normalClosure)
+                    return
+                default:
+                    break
+                }
+            }
+        } catch {
+            logger.debug("read ended", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Station authorization keys are stored as `sha256$<salt hex>$<digest hex>`: keys are random
+/// secrets of 16+ bytes (OCPP security whitepaper), so a salted SHA-256 is enough and keeps
+/// handshakes of thousands of stations cheap.
+enum StationKeyHash {
+    static func make(_ key: String) -> String {
+        var salt = [UInt8](repeating: 0, count: 16)
+        var generator = SystemRandomNumberGenerator()
+        for i in salt.indices { salt[i] = UInt8.random(in: 0...255, using: &generator) }
+        return "sha256$\(hex(salt))$\(hex(digest(salt: salt, key: key)))"
+    }
+
+    static func verify(_ key: String, against stored: String) -> Bool {
+        let parts = stored.split(separator: "$")
+        guard parts.count == 3, parts[0] == "sha256", let salt = bytes(hex: parts[1]), let expected = bytes(hex: parts[2]) else {
+            return false
+        }
+        let actual = digest(salt: salt, key: key)
+        guard actual.count == expected.count else { return false }
+        // Constant time: no early exit on the first differing byte.
+        return zip(actual, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    private static func digest(salt: [UInt8], key: String) -> [UInt8] {
+        Array(SHA256.hash(data: salt + Array(key.utf8)))
+    }
+
+    private static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func bytes(hex: Substring) -> [UInt8]? {
+        guard hex.count % 2 == 0 else { return nil }
+        var result: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            result.append(byte)
+            index = next
+        }
+        return result
+    }
+}
+
+extension Logger {
+    func with(_ key: String, _ value: String) -> Logger {
+        var copy = self
+        copy[metadataKey: key] = "\(value)"
+        return copy
+    }
+}

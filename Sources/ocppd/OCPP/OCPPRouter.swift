@@ -1,0 +1,54 @@
+import Logging
+import Shared
+
+/// What a handler knows about the station whose CALL it answers.
+struct StationContext: Sendable {
+    var id: String
+    var connection: StationConnection
+    var logger: Logger
+}
+
+/// Maps action names to typed handlers: `router.on(StartTransaction.self) { request, station in … }`.
+/// Decoding validates the payload; a handler's thrown `OCPPError` becomes its CALLERROR.
+struct OCPPRouter: Sendable {
+    typealias Handler = @Sendable (JSONValue, StationContext) async -> Result<[UInt8], OCPPError>
+
+    private var handlers: [String: Handler] = [:]
+
+    mutating func on<A: OCPPAction>(
+        _ action: A.Type,
+        _ handler: @escaping @Sendable (A.Request, StationContext) async throws -> A.Response
+    ) {
+        handlers[A.name] = { payload, station in
+            let request: A.Request
+            do {
+                request = try A.Request.decode(from: payload)
+            } catch {
+                return .failure(OCPPError(payloadError: error))
+            }
+            do {
+                let response = try await handler(request, station)
+                return .success(try JSONCoding.encode(response))
+            } catch let error as OCPPError {
+                return .failure(error)
+            } catch {
+                station.logger.error("handler failed", metadata: ["action": "\(A.name)", "error": "\(error)"])
+                return .failure(OCPPError(.internalError, "the central system could not process \(A.name); send it again later"))
+            }
+        }
+    }
+
+    /// Answers one CALL: the payload bytes of its CALLRESULT, or the error for its CALLERROR.
+    func dispatch(action: String, payload: JSONValue, station: StationContext) async -> Result<[UInt8], OCPPError> {
+        if let handler = handlers[action] {
+            return await handler(payload, station)
+        }
+        if let known = OCPPActions.named(action) {
+            if known.sender == .centralSystem {
+                return .failure(OCPPError(.notSupported, "\(action) is sent by the central system, not by a charge point"))
+            }
+            return .failure(OCPPError(.notSupported, "\(action) is not supported by this central system"))
+        }
+        return .failure(OCPPError(.notImplemented, "unknown action '\(action)'"))
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Shared
+
+/// ocppd: the OCPP 1.6J central system daemon.
+@main
+struct OCPPD: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ocppd",
+        abstract: "OCPP 1.6J central system: charge points over WebSocket, a REST API, SQLite or MariaDB.",
+        discussion: """
+            Settings come from flags, then environment variables, then the config file (KEY=VALUE lines \
+            with the environment variables' names), then defaults. Charge points connect to \
+            ws://HOST:PORT/ocpp/{chargePointId}; the REST API is on the same port under /api.
+            """,
+        version: OCPPGateway.version
+    )
+
+    @Option(help: "Address to listen on (env OCPPD_HOST, default 0.0.0.0).")
+    var host: String?
+
+    @Option(help: "Port of the REST API and the OCPP endpoint (env PORT, default 3000).")
+    var port: Int?
+
+    @Option(name: .customLong("ocpp-path"), help: "Path prefix of the OCPP endpoint (env OCPP_WS_PATH, default /ocpp).")
+    var ocppPath: String?
+
+    @Option(help: "Directory of the SQLite database and the generated API token (env OCPPD_DATA_DIR).")
+    var dataDir: String?
+
+    @Option(help: "Database URL: sqlite:///path or a file path (env DATABASE_URL, default DATA_DIR/ocppd.sqlite).")
+    var database: String?
+
+    @Option(help: "Bearer token of the REST API (env OCPPD_API_TOKEN; generated into DATA_DIR/api-token when unset).")
+    var apiToken: String?
+
+    @Option(help: "Seconds to wait for a charge point's answer to a command (env OCPPD_CALL_TIMEOUT, default 30).")
+    var callTimeout: Double?
+
+    @Option(help: "Heartbeat interval given to charge points at boot, in seconds (env HEARTBEAT_INTERVAL, default 60).")
+    var heartbeatInterval: Int?
+
+    @Option(help: "Unknown stations: accept, pending or reject (env OCPPD_UNKNOWN_STATIONS or BOOT_NOTIFICATION_STATUS, default accept).")
+    var unknownStations: String?
+
+    @Option(help: "Seconds between WebSocket pings (env OCPPD_PING_INTERVAL, default 60; 0 disables).")
+    var pingInterval: Double?
+
+    @Option(help: "Largest WebSocket message from a station, in bytes (env OCPPD_MAX_FRAME_SIZE, default 65536).")
+    var maxFrameSize: Int?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env LOG_LEVEL, default info). debug traces OCPP frames.")
+    var logLevel: String?
+
+    @Option(help: "Config file of KEY=VALUE lines (env OCPPD_CONFIG).")
+    var config: String?
+
+    func run() async throws {
+        let configuration: Configuration
+        do {
+            configuration = try resolve(environment: ProcessInfo.processInfo.environment)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "ocppd")
+        logger.logLevel = level
+        try await Gateway(configuration: configuration, logger: logger).run()
+    }
+
+    /// Flags, then environment, then config file, then defaults.
+    func resolve(environment: [String: String]) throws -> Configuration {
+        let file = try (config ?? environment["OCPPD_CONFIG"]).map(readConfigFile) ?? [:]
+        func setting(_ flag: String?, _ names: String...) -> String? {
+            if let flag { return flag }
+            for name in names { if let value = environment[name], !value.isEmpty { return value } }
+            for name in names { if let value = file[name], !value.isEmpty { return value } }
+            return nil
+        }
+        func number<T: LosslessStringConvertible>(_ flag: T?, _ flagName: String, _ names: String...) throws -> T? {
+            if let flag { return flag }
+            for source in [environment, file] {
+                for name in names {
+                    guard let text = source[name], !text.isEmpty else { continue }
+                    guard let value = T(text) else { throw ConfigurationError(description: "\(name)=\(text) is not a valid \(flagName)") }
+                    return value
+                }
+            }
+            return nil
+        }
+
+        var c = Configuration(
+            dataDirectory: setting(dataDir, "OCPPD_DATA_DIR") ?? Configuration.defaultDataDirectory(environment: environment))
+        c.host = setting(host, "OCPPD_HOST") ?? c.host
+        c.port = try number(port, "--port", "PORT") ?? c.port
+        guard (0...65535).contains(c.port) else { throw ConfigurationError(description: "port \(c.port) out of range") }
+        c.ocppPath = setting(ocppPath, "OCPP_WS_PATH") ?? c.ocppPath
+        if !c.ocppPath.hasPrefix("/") { c.ocppPath = "/" + c.ocppPath }
+        c.databaseURL = setting(database, "DATABASE_URL")
+        c.apiToken = setting(apiToken, "OCPPD_API_TOKEN")
+        if let seconds: Double = try number(callTimeout, "--call-timeout", "OCPPD_CALL_TIMEOUT") {
+            guard seconds > 0 else { throw ConfigurationError(description: "call timeout must be positive") }
+            c.callTimeout = .milliseconds(Int64(seconds * 1000))
+        }
+        c.heartbeatInterval = try number(heartbeatInterval, "--heartbeat-interval", "HEARTBEAT_INTERVAL") ?? c.heartbeatInterval
+        guard c.heartbeatInterval > 0 else { throw ConfigurationError(description: "heartbeat interval must be positive") }
+        if let text = setting(unknownStations, "OCPPD_UNKNOWN_STATIONS", "BOOT_NOTIFICATION_STATUS") {
+            guard let policy = UnknownStationPolicy(setting: text) else {
+                throw ConfigurationError(description: "unknown stations policy '\(text)': accept, pending or reject")
+            }
+            c.unknownStations = policy
+        }
+        if let seconds: Double = try number(pingInterval, "--ping-interval", "OCPPD_PING_INTERVAL") {
+            guard seconds >= 0 else { throw ConfigurationError(description: "ping interval must not be negative") }
+            c.pingInterval = seconds == 0 ? .seconds(365 * 86400) : .milliseconds(Int64(seconds * 1000))
+        }
+        c.maxFrameSize = try number(maxFrameSize, "--max-frame-size", "OCPPD_MAX_FRAME_SIZE") ?? c.maxFrameSize
+        guard c.maxFrameSize >= 1024 else { throw ConfigurationError(description: "max frame size must be at least 1024 bytes") }
+        if let text = setting(logLevel, "LOG_LEVEL") {
+            let normalized = text.lowercased() == "warn" ? "warning" : text.lowercased()
+            guard let level = Logger.Level(rawValue: normalized) else {
+                throw ConfigurationError(description: "log level '\(text)': trace, debug, info, notice, warning, error or critical")
+            }
+            c.logLevel = level
+        }
+        return c
+    }
+}

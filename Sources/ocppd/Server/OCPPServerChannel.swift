@@ -1,0 +1,141 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+
+/// The answer to a WebSocket handshake on the OCPP path.
+enum HandshakeDecision: Sendable {
+    case accept(identity: String, subprotocol: String?)
+    /// Refused with an HTTP status (401 with `WWW-Authenticate`, 404, 400 …) and a one-line reason.
+    case refuse(HTTPResponse.Status, headers: HTTPFields, reason: String)
+}
+
+/// Decides handshakes and runs accepted station connections.
+protocol StationEndpoint: Sendable {
+    /// Decides whether `request` may open an OCPP WebSocket.
+    func handshake(_ request: HTTPRequest, remoteAddress: String) async -> HandshakeDecision
+    /// Runs an accepted station's WebSocket until it closes.
+    func run(identity: String, remoteAddress: String, channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>) async
+}
+
+/// HTTP/1.1 child channel that serves the REST API through Hummingbird's responder and upgrades
+/// OCPP WebSockets itself, so that a refused handshake can answer 401 or 404 as OCPP requires
+/// (HummingbirdWebSocket answers every refusal with a bare 400).
+struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
+    enum Negotiated: Sendable {
+        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HTTPResponse.Status, HTTPFields, String)
+        case station(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, identity: String, remoteAddress: String)
+    }
+
+    struct Value: ServerChildChannelValue {
+        let negotiated: EventLoopFuture<Negotiated>
+        let channel: any Channel
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let endpoint: any StationEndpoint
+    let maxFrameSize: Int
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let remoteAddress = channel.remoteAddress?.ipAddress ?? "unknown"
+            let decision = NIOLockedValueBox<HandshakeDecision?>(nil)
+            let endpoint = self.endpoint
+            let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
+                maxFrameSize: maxFrameSize,
+                enableAutomaticErrorHandling: true,
+                shouldUpgrade: { channel, head in
+                    let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                    promise.completeWithTask {
+                        let result: HandshakeDecision
+                        do {
+                            let request = try HTTPRequest(head, secure: false, splitCookie: false)
+                            result = await endpoint.handshake(request, remoteAddress: remoteAddress)
+                        } catch {
+                            result = .refuse(.badRequest, headers: [:], reason: "malformed handshake request")
+                        }
+                        decision.withLockedValue { $0 = result }
+                        guard case .accept(_, let subprotocol) = result else { return nil }
+                        var headers = HTTPHeaders()
+                        if let subprotocol { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
+                        return headers
+                    }
+                    return promise.futureResult
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard case .accept(let identity, _) = decision.withLockedValue({ $0 }) else {
+                            preconditionFailure("upgraded without an accepted handshake")
+                        }
+                        let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
+                        return Negotiated.station(asyncChannel, identity: identity, remoteAddress: remoteAddress)
+                    }
+                }
+            )
+            let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration<Negotiated>(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true)
+                        )
+                        if case .refuse(let status, let headers, let reason) = decision.withLockedValue({ $0 }) {
+                            return Negotiated.refused(asyncChannel, status, headers, reason)
+                        }
+                        return Negotiated.http(asyncChannel)
+                    }
+                }
+            )
+            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Negotiated>(upgradeConfiguration: upgradeConfiguration)
+            configuration.enablePipelining = false
+            configuration.enableErrorHandling = false
+            configuration.enableResponseHeaderValidation = false
+            let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            return Value(negotiated: negotiated, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.negotiated.get() {
+            case .http(let http):
+                await handleHTTP(asyncChannel: http, logger: logger)
+            case .refused(let http, let status, let headers, let reason):
+                await refuse(http, status: status, headers: headers, reason: reason, logger: logger)
+            case .station(let webSocket, let identity, let remoteAddress):
+                await endpoint.run(identity: identity, remoteAddress: remoteAddress, channel: webSocket)
+            }
+        } catch {
+            logger.debug("connection ended before its first request", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Answers a refused handshake with its status and a problem+json body, then closes.
+    private func refuse(
+        _ channel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, status: HTTPResponse.Status, headers: HTTPFields,
+        reason: String, logger: Logger
+    ) async {
+        do {
+            try await channel.executeThenClose { _, outbound in
+                let body = ByteBuffer(bytes: Problem(status: status, detail: reason).jsonBytes)
+                var fields = headers
+                fields[.contentType] = "application/problem+json"
+                fields[.contentLength] = "\(body.readableBytes)"
+                fields[.connection] = "close"
+                try await outbound.write(contentsOf: [.head(HTTPResponse(status: status, headerFields: fields)), .body(body), .end(nil)])
+            }
+        } catch {
+            logger.trace("could not write the refusal", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,318 @@
+import Foundation
+
+/// What the worker threads need of a database connection; the SQLite and MariaDB connections provide it.
+protocol DatabaseConnection: AnyObject, SendableMetatype {
+    /// Starts a transaction that will write (SQLite: BEGIN IMMEDIATE; MariaDB: START TRANSACTION).
+    func beginWrite() throws
+    func beginRead() throws
+    func commit() throws
+    /// Rolls back the open transaction, if any; never fails.
+    func rollback()
+    func savepoint(_ name: String) throws
+    func releaseSavepoint(_ name: String) throws
+    func rollbackToSavepoint(_ name: String) throws
+    /// False once the database rolled the whole transaction back on its own (deadlock, I/O error).
+    var isInTransaction: Bool { get }
+    func close()
+    /// A failure worth retrying the whole transaction for: busy, locked, deadlock, lost connection.
+    static func isTransient(_ error: any Error) -> Bool
+    /// The connection cannot be used any more and must be reopened.
+    static func isConnectionLost(_ error: any Error) -> Bool
+}
+
+/// Why the workers did not run a job.
+enum DatabaseWorkerError: Error, Equatable {
+    case closed
+}
+
+/// Group-commit counters, for tests and metrics.
+struct WriteStatistics: Sendable, Equatable {
+    /// Transactions committed.
+    var commits = 0
+    /// Write jobs in those transactions.
+    var jobs = 0
+}
+
+/// One unit of work. `run` may be called more than once (a transient failure retries the whole batch);
+/// it returns what to do once the work is durable, so no caller hears of a write before its COMMIT.
+private struct DatabaseJob<Connection>: Sendable {
+    let run: @Sendable (Connection) throws -> @Sendable () -> Void
+    let fail: @Sendable (any Error) -> Void
+}
+
+/// Jobs waiting for a thread, guarded by one condition: the only lock of the store.
+private final class JobQueue<Connection>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [DatabaseJob<Connection>] = []
+    private var closed = false
+    private var liveThreads = 0
+    private var exitWaiters: [CheckedContinuation<Void, Never>] = []
+    private var statistics = WriteStatistics()
+
+    func enqueue(_ job: DatabaseJob<Connection>) {
+        condition.lock()
+        guard !closed else {
+            condition.unlock()
+            job.fail(DatabaseWorkerError.closed)
+            return
+        }
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Blocks until there is work; nil once closed and drained, so queued writes still finish at shutdown.
+    func takeAll() -> [DatabaseJob<Connection>]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while jobs.isEmpty && !closed {
+            condition.wait()
+        }
+        guard !jobs.isEmpty else { return nil }
+        let batch = jobs
+        jobs.removeAll(keepingCapacity: true)
+        return batch
+    }
+
+    func takeOne() -> DatabaseJob<Connection>? {
+        condition.lock()
+        defer { condition.unlock() }
+        while jobs.isEmpty && !closed {
+            condition.wait()
+        }
+        guard !jobs.isEmpty else { return nil }
+        return jobs.removeFirst()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func threadStarted() {
+        condition.lock()
+        liveThreads += 1
+        condition.unlock()
+    }
+
+    func threadExited() {
+        condition.lock()
+        liveThreads -= 1
+        let waiters = liveThreads == 0 ? exitWaiters : []
+        if liveThreads == 0 {
+            exitWaiters.removeAll()
+        }
+        condition.unlock()
+        for waiter in waiters {
+            waiter.resume()
+        }
+    }
+
+    func waitForThreads() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            if liveThreads == 0 {
+                condition.unlock()
+                continuation.resume()
+            } else {
+                exitWaiters.append(continuation)
+                condition.unlock()
+            }
+        }
+    }
+
+    func recordCommit(jobs count: Int) {
+        condition.lock()
+        statistics.commits += 1
+        statistics.jobs += count
+        condition.unlock()
+    }
+
+    var writeStatistics: WriteStatistics {
+        condition.lock()
+        defer { condition.unlock() }
+        return statistics
+    }
+}
+
+/// Dedicated threads that own the database connections, so blocking database calls never run on NIO event loops or
+/// the cooperative pool: one writer that commits every queued write job in one transaction (group commit), and
+/// readers that run read jobs concurrently.
+final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
+    private let writeQueue = JobQueue<Connection>()
+    private let readQueue = JobQueue<Connection>()
+    /// How often a batch or a read is tried when the database reports a transient failure.
+    static var attempts: Int { 4 }
+
+    /// Connections are opened on their own thread at first use and reopened after a lost connection.
+    init(
+        name: String, readers: Int, makeWriter: @escaping @Sendable () throws -> Connection,
+        makeReader: @escaping @Sendable () throws -> Connection
+    ) {
+        let writeQueue = writeQueue
+        let readQueue = readQueue
+        writeQueue.threadStarted()
+        Self.start(name: "\(name)-writer") { Self.writerLoop(writeQueue, makeWriter) }
+        for index in 0..<max(1, readers) {
+            readQueue.threadStarted()
+            Self.start(name: "\(name)-reader-\(index)") { Self.readerLoop(readQueue, makeReader) }
+        }
+    }
+
+    deinit {
+        writeQueue.close()
+        readQueue.close()
+    }
+
+    /// Runs `job` in the writer's next transaction; returns only after that transaction committed.
+    /// A job that throws is rolled back alone (its savepoint) and only its caller gets the error.
+    func write<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            writeQueue.enqueue(
+                DatabaseJob(
+                    run: { connection in
+                        let value = try job(connection)
+                        return { continuation.resume(returning: value) }
+                    },
+                    fail: { continuation.resume(throwing: $0) }
+                )
+            )
+        }
+    }
+
+    /// Runs `job` on a reader connection, in a read transaction so its queries see one snapshot.
+    func read<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            readQueue.enqueue(
+                DatabaseJob(
+                    run: { connection in
+                        let value = try job(connection)
+                        return { continuation.resume(returning: value) }
+                    },
+                    fail: { continuation.resume(throwing: $0) }
+                )
+            )
+        }
+    }
+
+    /// Finishes the queued jobs, closes the connections and waits for the threads to end; later jobs fail with `.closed`.
+    func close() async {
+        writeQueue.close()
+        readQueue.close()
+        await writeQueue.waitForThreads()
+        await readQueue.waitForThreads()
+    }
+
+    var writeStatistics: WriteStatistics { writeQueue.writeStatistics }
+
+    private static func start(name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = name
+        thread.start()
+    }
+
+    private enum BatchOutcome {
+        case committed([@Sendable () -> Void])
+        case failed(any Error)
+    }
+
+    private static func writerLoop(_ queue: JobQueue<Connection>, _ makeConnection: @Sendable () throws -> Connection) {
+        var connection: Connection?
+        while let batch = queue.takeAll() {
+            var attempt = 1
+            while true {
+                switch runBatch(batch, &connection, makeConnection) {
+                case .committed(let completions):
+                    queue.recordCommit(jobs: batch.count)
+                    for complete in completions {
+                        complete()
+                    }
+                case .failed(let error):
+                    if retry(after: error, attempt: &attempt, connection: &connection) {
+                        continue
+                    }
+                    for job in batch {
+                        job.fail(error)
+                    }
+                }
+                break
+            }
+        }
+        connection?.close()
+        queue.threadExited()
+    }
+
+    private static func runBatch(
+        _ batch: [DatabaseJob<Connection>], _ connection: inout Connection?, _ makeConnection: @Sendable () throws -> Connection
+    ) -> BatchOutcome {
+        var open: Connection?
+        do {
+            let db = try connection ?? makeConnection()
+            connection = db
+            open = db
+            try db.beginWrite()
+            var completions: [@Sendable () -> Void] = []
+            completions.reserveCapacity(batch.count)
+            for job in batch {
+                try db.savepoint("job")
+                do {
+                    completions.append(try job.run(db))
+                    try db.releaseSavepoint("job")
+                } catch {
+                    // When the database dropped the whole transaction, the earlier jobs' work is gone too: redo the batch.
+                    guard db.isInTransaction, !Connection.isTransient(error) else { throw error }
+                    try db.rollbackToSavepoint("job")
+                    try db.releaseSavepoint("job")
+                    completions.append { job.fail(error) }
+                }
+            }
+            try db.commit()
+            return .committed(completions)
+        } catch {
+            open?.rollback()
+            return .failed(error)
+        }
+    }
+
+    private static func readerLoop(_ queue: JobQueue<Connection>, _ makeConnection: @Sendable () throws -> Connection) {
+        var connection: Connection?
+        while let job = queue.takeOne() {
+            var attempt = 1
+            while true {
+                var open: Connection?
+                do {
+                    let db = try connection ?? makeConnection()
+                    connection = db
+                    open = db
+                    try db.beginRead()
+                    let complete = try job.run(db)
+                    try db.commit()
+                    complete()
+                } catch {
+                    open?.rollback()
+                    if retry(after: error, attempt: &attempt, connection: &connection) {
+                        continue
+                    }
+                    job.fail(error)
+                }
+                break
+            }
+        }
+        connection?.close()
+        queue.threadExited()
+    }
+
+    /// Decides whether to try again after `error`, dropping a lost connection and backing off a little.
+    private static func retry(after error: any Error, attempt: inout Int, connection: inout Connection?) -> Bool {
+        if Connection.isConnectionLost(error) {
+            connection?.close()
+            connection = nil
+        }
+        guard attempt < attempts, Connection.isTransient(error) || Connection.isConnectionLost(error) else { return false }
+        Thread.sleep(forTimeInterval: 0.01 * Double(1 << attempt))
+        attempt += 1
+        return true
+    }
+}

@@ -1,0 +1,171 @@
+/// A numbered schema change; versions only ever grow and a released migration is never edited.
+struct Migration: Sendable {
+    var version: Int
+    var statements: [String]
+}
+
+/// The SQLite schema. It is written to port to MariaDB nearly as is: times are BIGINT milliseconds (UTC),
+/// booleans INTEGER 0/1, text VARCHAR(n); only `INTEGER PRIMARY KEY AUTOINCREMENT` (MariaDB: BIGINT AUTO_INCREMENT)
+/// and `COLLATE NOCASE` (MariaDB: a `_ci` collation) differ. There are no foreign keys: sessions, meter values and
+/// stops are kept for stations that were removed or never known, and meter values may name unknown transactions.
+enum SQLiteSchema {
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1,
+            statements: [
+                """
+                CREATE TABLE stations (
+                    id VARCHAR(48) NOT NULL PRIMARY KEY,
+                    registration_status VARCHAR(16) NOT NULL,
+                    vendor VARCHAR(20),
+                    model VARCHAR(20),
+                    serial_number VARCHAR(25),
+                    charge_box_serial_number VARCHAR(25),
+                    firmware_version VARCHAR(50),
+                    iccid VARCHAR(20),
+                    imsi VARCHAR(20),
+                    meter_type VARCHAR(25),
+                    meter_serial_number VARCHAR(25),
+                    description TEXT,
+                    security_profile INTEGER NOT NULL DEFAULT 0,
+                    auth_key_hash VARCHAR(255),
+                    last_heartbeat_at BIGINT,
+                    last_boot_at BIGINT,
+                    firmware_status VARCHAR(32),
+                    firmware_status_at BIGINT,
+                    diagnostics_status VARCHAR(32),
+                    diagnostics_status_at BIGINT,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE connectors (
+                    cp_id VARCHAR(48) NOT NULL,
+                    connector_id INTEGER NOT NULL,
+                    status VARCHAR(32) NOT NULL,
+                    error_code VARCHAR(32) NOT NULL,
+                    info VARCHAR(50),
+                    vendor_id VARCHAR(255),
+                    vendor_error_code VARCHAR(50),
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (cp_id, connector_id)
+                )
+                """,
+                """
+                CREATE TABLE connector_status_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    cp_id VARCHAR(48) NOT NULL,
+                    connector_id INTEGER NOT NULL,
+                    status VARCHAR(32) NOT NULL,
+                    error_code VARCHAR(32) NOT NULL,
+                    info VARCHAR(50),
+                    vendor_id VARCHAR(255),
+                    vendor_error_code VARCHAR(50),
+                    timestamp BIGINT NOT NULL,
+                    received_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX connector_status_history_by_connector ON connector_status_history (cp_id, connector_id, timestamp)",
+                "CREATE INDEX connector_status_history_by_station ON connector_status_history (cp_id, timestamp)",
+                """
+                CREATE TABLE rfid_cards (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id_tag VARCHAR(20) NOT NULL COLLATE NOCASE,
+                    status VARCHAR(16) NOT NULL,
+                    expiry_date BIGINT,
+                    parent_id_tag VARCHAR(20),
+                    description TEXT,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX rfid_cards_id_tag ON rfid_cards (id_tag)",
+                // `stale`: closed because a newer StartTransaction arrived on the connector (stop_reason 'StaleSession');
+                // a StopTransaction that arrives later for it still records its real meter_stop and reason.
+                """
+                CREATE TABLE sessions (
+                    transaction_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    cp_id VARCHAR(48) NOT NULL,
+                    connector_id INTEGER NOT NULL,
+                    id_tag VARCHAR(20) NOT NULL COLLATE NOCASE,
+                    id_tag_status VARCHAR(16) NOT NULL,
+                    stop_id_tag VARCHAR(20),
+                    meter_start BIGINT NOT NULL,
+                    meter_stop BIGINT,
+                    started_at BIGINT NOT NULL,
+                    stopped_at BIGINT,
+                    stop_reason VARCHAR(32),
+                    reservation_id INTEGER,
+                    active INTEGER NOT NULL,
+                    stale INTEGER NOT NULL DEFAULT 0,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX sessions_by_connector ON sessions (cp_id, connector_id, started_at)",
+                "CREATE INDEX sessions_by_station ON sessions (cp_id, started_at, transaction_id)",
+                "CREATE INDEX sessions_by_tag ON sessions (id_tag, active)",
+                "CREATE INDEX sessions_by_start ON sessions (started_at, transaction_id)",
+                "CREATE INDEX sessions_active ON sessions (active, started_at, transaction_id)",
+                """
+                CREATE TABLE meter_values (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    cp_id VARCHAR(48) NOT NULL,
+                    transaction_id INTEGER,
+                    connector_id INTEGER NOT NULL,
+                    timestamp BIGINT NOT NULL,
+                    measurand VARCHAR(64) NOT NULL,
+                    value VARCHAR(64) NOT NULL,
+                    unit VARCHAR(16),
+                    context VARCHAR(32),
+                    phase VARCHAR(8),
+                    location VARCHAR(8),
+                    format VARCHAR(16),
+                    received_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX meter_values_by_transaction ON meter_values (transaction_id, timestamp)",
+                "CREATE INDEX meter_values_by_connector ON meter_values (cp_id, connector_id, timestamp)",
+                """
+                CREATE TABLE orphan_stops (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    cp_id VARCHAR(48) NOT NULL,
+                    transaction_id INTEGER NOT NULL,
+                    id_tag VARCHAR(20),
+                    meter_stop BIGINT NOT NULL,
+                    timestamp BIGINT NOT NULL,
+                    reason VARCHAR(32),
+                    received_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX orphan_stops_by_station ON orphan_stops (cp_id, timestamp)",
+                """
+                CREATE TABLE reservations (
+                    reservation_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    cp_id VARCHAR(48) NOT NULL,
+                    connector_id INTEGER NOT NULL,
+                    id_tag VARCHAR(20) NOT NULL COLLATE NOCASE,
+                    parent_id_tag VARCHAR(20),
+                    expiry_date BIGINT NOT NULL,
+                    status VARCHAR(16) NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX reservations_by_station ON reservations (cp_id, connector_id, status)",
+                "CREATE INDEX reservations_by_creation ON reservations (created_at, reservation_id)",
+                """
+                CREATE TABLE data_transfers (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    cp_id VARCHAR(48) NOT NULL,
+                    vendor_id VARCHAR(255) NOT NULL,
+                    message_id VARCHAR(50),
+                    data TEXT,
+                    received_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX data_transfers_by_station ON data_transfers (cp_id, received_at)",
+            ]
+        )
+    ]
+
+    static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
+}

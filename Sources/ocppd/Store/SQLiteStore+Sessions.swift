@@ -1,0 +1,244 @@
+import Foundation
+import Shared
+
+extension SQLiteStore {
+    static let sessionColumns = """
+        transaction_id, cp_id, connector_id, id_tag, id_tag_status, stop_id_tag, meter_start, meter_stop, started_at, \
+        stopped_at, stop_reason, reservation_id, active
+        """
+
+    /// The stop reason of a session closed because a newer StartTransaction arrived on its connector.
+    static let staleStopReason = "StaleSession"
+
+    static func readSession(_ row: SQLiteRow) throws -> Session {
+        let meterStart = try row.int(6)
+        let meterStop = row.optionalInt(7)
+        return Session(
+            transactionId: try row.int(0), cpId: try row.string(1), connectorId: try row.int(2), idTag: try row.string(3),
+            idTagStatus: try row.string(4), stopIdTag: row.optionalString(5), meterStart: meterStart, meterStop: meterStop,
+            energyWh: meterStop.map { $0 - meterStart }, startedAt: try row.date(8), stoppedAt: row.optionalDate(9),
+            stopReason: row.optionalString(10), reservationId: row.optionalInt(11), active: try row.bool(12)
+        )
+    }
+
+    /// Sessions as read, with the energy of active ones so far taken from their latest energy register value.
+    static func withLiveEnergy(_ db: SQLiteConnection, _ sessions: [Session]) throws -> [Session] {
+        try sessions.map { session in
+            guard session.active else { return session }
+            var session = session
+            let latest = try db.queryFirst(
+                """
+                SELECT value, unit FROM meter_values
+                WHERE transaction_id = ? AND cp_id = ? AND measurand = 'Energy.Active.Import.Register' AND phase IS NULL
+                ORDER BY timestamp DESC, id DESC LIMIT 1
+                """,
+                [session.transactionId, session.cpId]
+            ) { row in (try row.string(0), row.optionalString(1)) }
+            if let (text, unit) = latest, let value = Double(text) {
+                let wattHours = unit == "kWh" ? value * 1000 : value
+                let energy = (wattHours - Double(session.meterStart)).rounded()
+                session.energyWh = energy >= 0 && energy < Double(Int.max) ? Int(energy) : nil
+            }
+            return session
+        }
+    }
+
+    static func fetchSession(_ db: SQLiteConnection, _ transactionId: Int) throws -> Session? {
+        guard let session = try db.queryFirst("SELECT \(sessionColumns) FROM sessions WHERE transaction_id = ?", [transactionId], readSession)
+        else { return nil }
+        return try withLiveEnergy(db, [session]).first
+    }
+
+    static func insertMeterValues(_ db: SQLiteConnection, _ values: [MeterValueRecord]) throws {
+        let now = Date()
+        for value in values {
+            try db.execute(
+                """
+                INSERT INTO meter_values (cp_id, transaction_id, connector_id, timestamp, measurand, value, unit, context, phase,
+                    location, format, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    value.cpId, value.transactionId, value.connectorId, value.timestamp, value.measurand, value.value, value.unit,
+                    value.context, value.phase, value.location, value.format, now,
+                ])
+        }
+    }
+
+    public func activeSession(idTag: String) async throws -> Session? {
+        try await read { db in
+            let session = try db.queryFirst(
+                """
+                SELECT \(Self.sessionColumns) FROM sessions WHERE id_tag = ? AND active = 1
+                ORDER BY started_at DESC, transaction_id DESC LIMIT 1
+                """,
+                [idTag], Self.readSession)
+            return try session.flatMap { try Self.withLiveEnergy(db, [$0]).first }
+        }
+    }
+
+    public func startTransaction(_ start: TransactionStart) async throws -> StartOutcome {
+        try await write { db in
+            let connector: [any SQLiteBindable] = [start.cpId, start.connectorId]
+            // Chargers resend a start they got no answer to: the same start gets the same transaction.
+            if let existing = try db.queryFirst(
+                """
+                SELECT transaction_id FROM sessions
+                WHERE cp_id = ? AND connector_id = ? AND started_at = ? AND id_tag = ? AND meter_start = ?
+                ORDER BY transaction_id LIMIT 1
+                """,
+                connector + [start.timestamp, start.idTag, start.meterStart], { try $0.int(0) })
+            {
+                return StartOutcome(transactionId: existing, duplicate: true, closedStale: [])
+            }
+            let now = Date()
+            // A connector has at most one active session, the newest started. A start older than the active one (a
+            // late replay) is stored already closed; a newer one closes whatever the charger never stopped.
+            let newerStart = try db.queryFirst(
+                "SELECT MAX(started_at) FROM sessions WHERE cp_id = ? AND connector_id = ? AND active = 1 AND started_at > ?",
+                connector + [start.timestamp]
+            ) { $0.optionalInt64(0) } ?? nil
+            var closedStale: [Int] = []
+            if newerStart == nil {
+                closedStale = try db.query(
+                    "SELECT transaction_id FROM sessions WHERE cp_id = ? AND connector_id = ? AND active = 1 ORDER BY transaction_id",
+                    connector
+                ) { try $0.int(0) }
+                try db.execute(
+                    """
+                    UPDATE sessions SET active = 0, stale = 1, stopped_at = ?, stop_reason = ?
+                    WHERE cp_id = ? AND connector_id = ? AND active = 1
+                    """,
+                    [start.timestamp, Self.staleStopReason] + connector)
+            }
+            try db.execute(
+                """
+                INSERT INTO sessions (cp_id, connector_id, id_tag, id_tag_status, meter_start, started_at, reservation_id, active,
+                    stale, stopped_at, stop_reason, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                connector + [
+                    start.idTag, start.idTagStatus.rawValue, start.meterStart, start.timestamp, start.reservationId, newerStart == nil,
+                    newerStart != nil, newerStart.map(SQLiteValue.integer) ?? .null, newerStart == nil ? nil : Self.staleStopReason,
+                    now,
+                ])
+            let transactionId = Int(db.lastInsertRowID)
+            if let reservationId = start.reservationId {
+                try db.execute(
+                    "UPDATE reservations SET status = 'Used', updated_at = ? WHERE reservation_id = ? AND cp_id = ?",
+                    [now, reservationId, start.cpId])
+            }
+            return StartOutcome(transactionId: transactionId, duplicate: false, closedStale: closedStale)
+        }
+    }
+
+    public func stopTransaction(_ stop: TransactionStop) async throws -> StopOutcome {
+        try await write { db in
+            let session =
+                stop.transactionId > 0
+                ? try db.queryFirst(
+                    "SELECT \(Self.sessionColumns), stale FROM sessions WHERE transaction_id = ? AND cp_id = ?",
+                    [stop.transactionId, stop.cpId]
+                ) { row in (try Self.readSession(row), try row.bool(13)) }
+                : nil
+            // transactionData belongs to the stopped session: its connector is the session's.
+            let values = stop.meterValues.map { value in
+                var value = value
+                value.transactionId = value.transactionId ?? stop.transactionId
+                if let session, value.connectorId == 0 {
+                    value.connectorId = session.0.connectorId
+                }
+                return value
+            }
+            try Self.insertMeterValues(db, values)
+            guard let (current, stale) = session else {
+                try db.execute(
+                    """
+                    INSERT INTO orphan_stops (cp_id, transaction_id, id_tag, meter_stop, timestamp, reason, received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [stop.cpId, stop.transactionId, stop.idTag, stop.meterStop, stop.timestamp, stop.reason, Date()])
+                return .unknownTransaction
+            }
+            // A session closed as stale never got its real end: a stop that arrives after all still records it.
+            guard current.active || (stale && current.meterStop == nil) else {
+                return .alreadyStopped(current)
+            }
+            try db.execute(
+                """
+                UPDATE sessions SET active = 0, stale = 0, meter_stop = ?, stopped_at = ?, stop_reason = ?, stop_id_tag = ?
+                WHERE transaction_id = ?
+                """,
+                [stop.meterStop, stop.timestamp, stop.reason, stop.idTag, stop.transactionId])
+            guard let stopped = try Self.fetchSession(db, stop.transactionId) else {
+                throw StoreError.failed("session \(stop.transactionId) vanished while it was stopped")
+            }
+            return .stopped(stopped)
+        }
+    }
+
+    public func recordMeterValues(_ values: [MeterValueRecord]) async throws {
+        guard !values.isEmpty else { return }
+        try await write { db in try Self.insertMeterValues(db, values) }
+    }
+
+    public func session(_ transactionId: Int) async throws -> Session? {
+        try await read { db in try Self.fetchSession(db, transactionId) }
+    }
+
+    public func sessions(_ filter: SessionFilter, _ page: PageRequest) async throws -> Page<Session> {
+        try await read { db in
+            var conditions: [String] = []
+            var parameters: [any SQLiteBindable] = []
+            if let cpId = filter.cpId {
+                conditions.append("cp_id = ?")
+                parameters.append(cpId)
+            }
+            if let idTag = filter.idTag {
+                conditions.append("id_tag = ?")
+                parameters.append(idTag)
+            }
+            if let active = filter.active {
+                conditions.append("active = ?")
+                parameters.append(active)
+            }
+            if let since = filter.since {
+                conditions.append("started_at >= ?")
+                parameters.append(since)
+            }
+            if let until = filter.until {
+                conditions.append("started_at < ?")
+                parameters.append(until)
+            }
+            // Only fixed fragments are joined here; every value is a bound parameter.
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let items = try db.query(
+                """
+                SELECT \(Self.sessionColumns) FROM sessions \(whereClause)
+                ORDER BY started_at DESC, transaction_id DESC LIMIT ? OFFSET ?
+                """,
+                parameters + .page(page), Self.readSession)
+            let total = try db.queryFirst("SELECT COUNT(*) FROM sessions \(whereClause)", parameters) { try $0.int(0) } ?? 0
+            return Page(items: try Self.withLiveEnergy(db, items), total: total)
+        }
+    }
+
+    public func meterValues(transactionId: Int, _ page: PageRequest) async throws -> Page<MeterValueRecord> {
+        try await read { db in
+            let items = try db.query(
+                """
+                SELECT timestamp, cp_id, transaction_id, connector_id, measurand, value, unit, context, phase, location, format
+                FROM meter_values WHERE transaction_id = ? ORDER BY timestamp, id LIMIT ? OFFSET ?
+                """,
+                [transactionId] + .page(page)
+            ) { row in
+                MeterValueRecord(
+                    timestamp: try row.date(0), cpId: try row.string(1), transactionId: row.optionalInt(2), connectorId: try row.int(3),
+                    measurand: try row.string(4), value: try row.string(5), unit: row.optionalString(6), context: row.optionalString(7),
+                    phase: row.optionalString(8), location: row.optionalString(9), format: row.optionalString(10))
+            }
+            let total = try db.queryFirst("SELECT COUNT(*) FROM meter_values WHERE transaction_id = ?", [transactionId]) { try $0.int(0) }
+            return Page(items: items, total: total ?? 0)
+        }
+    }
+}

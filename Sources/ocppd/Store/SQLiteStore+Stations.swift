@@ -1,0 +1,227 @@
+import Foundation
+import Shared
+
+extension SQLiteStore {
+    static let stationColumns = """
+        id, registration_status, vendor, model, serial_number, charge_box_serial_number, firmware_version, iccid, imsi, \
+        meter_type, meter_serial_number, description, security_profile, auth_key_hash IS NOT NULL, last_heartbeat_at, \
+        last_boot_at, firmware_status, diagnostics_status, created_at
+        """
+
+    static func readStation(_ row: SQLiteRow) throws -> Station {
+        let status = try row.string(1)
+        guard let registrationStatus = RegistrationStatus(rawValue: status) else {
+            throw StoreError.failed("station \(try row.string(0)) has an unknown registration status '\(status)'")
+        }
+        return Station(
+            id: try row.string(0), registrationStatus: registrationStatus, vendor: row.optionalString(2), model: row.optionalString(3),
+            serialNumber: row.optionalString(4), chargeBoxSerialNumber: row.optionalString(5), firmwareVersion: row.optionalString(6),
+            iccid: row.optionalString(7), imsi: row.optionalString(8), meterType: row.optionalString(9),
+            meterSerialNumber: row.optionalString(10), description: row.optionalString(11), securityProfile: try row.int(12),
+            hasAuthorizationKey: try row.bool(13), lastHeartbeatAt: row.optionalDate(14), lastBootAt: row.optionalDate(15),
+            firmwareStatus: row.optionalString(16), diagnosticsStatus: row.optionalString(17), createdAt: try row.date(18)
+        )
+    }
+
+    static let connectorColumns = "connector_id, status, error_code, info, vendor_id, vendor_error_code"
+
+    /// Reads `connectorColumns` followed by the time column.
+    static func readConnector(_ row: SQLiteRow) throws -> Connector {
+        Connector(
+            connectorId: try row.int(0), status: try row.string(1), errorCode: try row.string(2), info: row.optionalString(3),
+            vendorId: row.optionalString(4), vendorErrorCode: row.optionalString(5), updatedAt: try row.date(6)
+        )
+    }
+
+    static func fetchStation(_ db: SQLiteConnection, _ id: String) throws -> Station? {
+        guard var station = try db.queryFirst("SELECT \(stationColumns) FROM stations WHERE id = ?", [id], readStation) else {
+            return nil
+        }
+        station.connectors = try db.query(
+            "SELECT \(connectorColumns), updated_at FROM connectors WHERE cp_id = ? ORDER BY connector_id", [id], readConnector)
+        return station
+    }
+
+    public func station(_ id: String) async throws -> Station? {
+        try await read { db in try Self.fetchStation(db, id) }
+    }
+
+    public func stations(_ page: PageRequest) async throws -> Page<Station> {
+        try await read { db in
+            var stations = try db.query("SELECT \(Self.stationColumns) FROM stations ORDER BY id LIMIT ? OFFSET ?", .page(page), Self.readStation)
+            let total = try db.queryFirst("SELECT COUNT(*) FROM stations") { try $0.int(0) } ?? 0
+            guard !stations.isEmpty else { return Page(items: [], total: total) }
+            // One query for the connectors of the whole page, joined to the same page of stations.
+            let connectors = try db.query(
+                """
+                SELECT c.cp_id, c.connector_id, c.status, c.error_code, c.info, c.vendor_id, c.vendor_error_code, c.updated_at
+                FROM connectors c JOIN (SELECT id FROM stations ORDER BY id LIMIT ? OFFSET ?) p ON p.id = c.cp_id
+                ORDER BY c.cp_id, c.connector_id
+                """,
+                .page(page)
+            ) { row in
+                (
+                    try row.string(0),
+                    Connector(
+                        connectorId: try row.int(1), status: try row.string(2), errorCode: try row.string(3), info: row.optionalString(4),
+                        vendorId: row.optionalString(5), vendorErrorCode: row.optionalString(6), updatedAt: try row.date(7))
+                )
+            }
+            let byStation = Dictionary(grouping: connectors, by: \.0)
+            for index in stations.indices {
+                stations[index].connectors = byStation[stations[index].id]?.map(\.1) ?? []
+            }
+            return Page(items: stations, total: total)
+        }
+    }
+
+    public func stationKeyHash(_ id: String) async throws -> String? {
+        try await read { db in
+            try db.queryFirst("SELECT auth_key_hash FROM stations WHERE id = ?", [id]) { $0.optionalString(0) } ?? nil
+        }
+    }
+
+    public func putStation(_ id: String, _ update: StationUpdate) async throws -> (station: Station, created: Bool) {
+        let result = try await write { db -> StationPut in
+            let now = Date()
+            let exists = try db.queryFirst("SELECT 1 FROM stations WHERE id = ?", [id]) { _ in true } ?? false
+            if !exists {
+                try db.execute(
+                    "INSERT INTO stations (id, registration_status, security_profile, created_at) VALUES (?, ?, ?, ?)",
+                    [id, (update.registrationStatus ?? .accepted).rawValue, update.securityProfile ?? 0, now])
+            }
+            if exists, let status = update.registrationStatus {
+                try db.execute("UPDATE stations SET registration_status = ? WHERE id = ?", [status.rawValue, id])
+            }
+            if exists, let profile = update.securityProfile {
+                try db.execute("UPDATE stations SET security_profile = ? WHERE id = ?", [profile, id])
+            }
+            if let hash = update.authorizationKeyHash {
+                try db.execute("UPDATE stations SET auth_key_hash = ? WHERE id = ?", [hash, id])
+            }
+            if let description = update.description {
+                try db.execute("UPDATE stations SET description = ? WHERE id = ?", [description, id])
+            }
+            guard let station = try Self.fetchStation(db, id) else {
+                throw StoreError.failed("station \(id) vanished while it was written")
+            }
+            return StationPut(station: station, created: !exists)
+        }
+        return (result.station, result.created)
+    }
+
+    public func deleteStation(_ id: String) async throws -> Bool {
+        try await write { db in
+            try db.execute("DELETE FROM connectors WHERE cp_id = ?", [id])
+            try db.execute("DELETE FROM connector_status_history WHERE cp_id = ?", [id])
+            return try db.execute("DELETE FROM stations WHERE id = ?", [id]) > 0
+        }
+    }
+
+    public func recordBoot(_ id: String, _ info: BootInfo, status: RegistrationStatus, at: Date) async throws {
+        try await write { db in
+            let exists = try db.queryFirst("SELECT 1 FROM stations WHERE id = ?", [id]) { _ in true } ?? false
+            if !exists {
+                try db.execute(
+                    "INSERT INTO stations (id, registration_status, security_profile, created_at) VALUES (?, ?, 0, ?)",
+                    [id, status.rawValue, at])
+            }
+            try db.execute(
+                """
+                UPDATE stations SET registration_status = ?, vendor = ?, model = ?, serial_number = ?, charge_box_serial_number = ?,
+                    firmware_version = ?, iccid = ?, imsi = ?, meter_type = ?, meter_serial_number = ?, last_boot_at = ?
+                WHERE id = ?
+                """,
+                [
+                    status.rawValue, info.vendor, info.model, info.serialNumber, info.chargeBoxSerialNumber, info.firmwareVersion,
+                    info.iccid, info.imsi, info.meterType, info.meterSerialNumber, at, id,
+                ])
+        }
+    }
+
+    // Heartbeats and firmware/diagnostics reports of a station without a row change nothing: only a boot or an
+    // operator creates stations, so a removed station is not brought back by its own chatter.
+
+    public func recordHeartbeat(_ id: String, at: Date) async throws {
+        try await write { db in
+            try db.execute("UPDATE stations SET last_heartbeat_at = ? WHERE id = ?", [at, id])
+        }
+    }
+
+    public func recordFirmwareStatus(_ id: String, status: String, at: Date) async throws {
+        try await write { db in
+            try db.execute("UPDATE stations SET firmware_status = ?, firmware_status_at = ? WHERE id = ?", [status, at, id])
+        }
+    }
+
+    public func recordDiagnosticsStatus(_ id: String, status: String, at: Date) async throws {
+        try await write { db in
+            try db.execute("UPDATE stations SET diagnostics_status = ?, diagnostics_status_at = ? WHERE id = ?", [status, at, id])
+        }
+    }
+
+    public func recordStatus(_ id: String, _ report: StatusReport) async throws -> Bool {
+        try await write { db in
+            let fields: [any SQLiteBindable] = [
+                report.status, report.errorCode, report.info, report.vendorId, report.vendorErrorCode, report.timestamp,
+            ]
+            try db.execute(
+                """
+                INSERT INTO connector_status_history (cp_id, connector_id, status, error_code, info, vendor_id, vendor_error_code,
+                    timestamp, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [id, report.connectorId] + fields + [Date()])
+            let current = try db.queryFirst(
+                "SELECT updated_at FROM connectors WHERE cp_id = ? AND connector_id = ?", [id, report.connectorId]
+            ) { try $0.int64(0) }
+            guard let current else {
+                try db.execute(
+                    """
+                    INSERT INTO connectors (cp_id, connector_id, status, error_code, info, vendor_id, vendor_error_code, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [id, report.connectorId] + fields)
+                return true
+            }
+            // Replayed notifications arrive late: only one at least as new as the current status replaces it.
+            guard StoredTime.milliseconds(report.timestamp) >= current else { return false }
+            try db.execute(
+                """
+                UPDATE connectors SET status = ?, error_code = ?, info = ?, vendor_id = ?, vendor_error_code = ?, updated_at = ?
+                WHERE cp_id = ? AND connector_id = ?
+                """,
+                fields + [id, report.connectorId])
+            return true
+        }
+    }
+
+    public func statusHistory(_ id: String, connectorId: Int?, _ page: PageRequest) async throws -> Page<Connector> {
+        try await read { db in
+            let filter = connectorId == nil ? "cp_id = ?" : "cp_id = ? AND connector_id = ?"
+            let parameters: [any SQLiteBindable] = connectorId.map { [id, $0] } ?? [id]
+            let items = try db.query(
+                """
+                SELECT \(Self.connectorColumns), timestamp FROM connector_status_history WHERE \(filter)
+                ORDER BY timestamp DESC, id DESC LIMIT ? OFFSET ?
+                """,
+                parameters + .page(page), Self.readConnector)
+            let total = try db.queryFirst("SELECT COUNT(*) FROM connector_status_history WHERE \(filter)", parameters) { try $0.int(0) }
+            return Page(items: items, total: total ?? 0)
+        }
+    }
+
+    public func recordDataTransfer(_ id: String, vendorId: String, messageId: String?, data: String?, at: Date) async throws {
+        try await write { db in
+            try db.execute(
+                "INSERT INTO data_transfers (cp_id, vendor_id, message_id, data, received_at) VALUES (?, ?, ?, ?, ?)",
+                [id, vendorId, messageId, data, at])
+        }
+    }
+}
+
+/// The result of `putStation`, Sendable so it can leave the writer thread.
+struct StationPut: Sendable {
+    var station: Station
+    var created: Bool
+}

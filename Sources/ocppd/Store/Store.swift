@@ -1,0 +1,290 @@
+import Foundation
+import Shared
+
+/// What the store failed at. `unavailable` is transient (retried); the rest are answers.
+public enum StoreError: Error, Sendable, Equatable {
+    /// The database could not be reached or stayed locked; the operation was not applied.
+    case unavailable(String)
+    /// A uniqueness rule refused the write (an RFID card that exists already, ...).
+    case conflict(String)
+    case notFound(String)
+    /// A bug or a corrupt database: the message says what.
+    case failed(String)
+}
+
+/// Filters of GET /api/sessions.
+public struct SessionFilter: Sendable, Equatable {
+    public var cpId: String?
+    public var idTag: String?
+    public var active: Bool?
+    /// Sessions started at or after.
+    public var since: Date?
+    /// Sessions started before.
+    public var until: Date?
+
+    public init(cpId: String? = nil, idTag: String? = nil, active: Bool? = nil, since: Date? = nil, until: Date? = nil) {
+        self.cpId = cpId
+        self.idTag = idTag
+        self.active = active
+        self.since = since
+        self.until = until
+    }
+}
+
+/// A page of a list and the total count without limit and offset.
+public struct Page<T: Sendable>: Sendable {
+    public var items: [T]
+    public var total: Int
+
+    public init(items: [T], total: Int) {
+        self.items = items
+        self.total = total
+    }
+}
+
+/// Limit and offset of a list request.
+public struct PageRequest: Sendable, Equatable {
+    public var limit: Int
+    public var offset: Int
+
+    public init(limit: Int = 100, offset: Int = 0) {
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// Changes of PUT /api/stations/{cpId}; nil fields stay as they are.
+public struct StationUpdate: Sendable, Equatable {
+    public var registrationStatus: RegistrationStatus?
+    /// Salted hash of the station's authorization key (see `StationKeyHash`); `.some(nil)` removes it.
+    public var authorizationKeyHash: String??
+    public var securityProfile: Int?
+    public var description: String??
+
+    public init(
+        registrationStatus: RegistrationStatus? = nil, authorizationKeyHash: String?? = nil, securityProfile: Int? = nil,
+        description: String?? = nil
+    ) {
+        self.registrationStatus = registrationStatus
+        self.authorizationKeyHash = authorizationKeyHash
+        self.securityProfile = securityProfile
+        self.description = description
+    }
+}
+
+/// What a BootNotification tells about a station.
+public struct BootInfo: Sendable, Equatable {
+    public var vendor: String
+    public var model: String
+    public var serialNumber: String?
+    public var chargeBoxSerialNumber: String?
+    public var firmwareVersion: String?
+    public var iccid: String?
+    public var imsi: String?
+    public var meterType: String?
+    public var meterSerialNumber: String?
+
+    public init(
+        vendor: String, model: String, serialNumber: String? = nil, chargeBoxSerialNumber: String? = nil,
+        firmwareVersion: String? = nil, iccid: String? = nil, imsi: String? = nil, meterType: String? = nil,
+        meterSerialNumber: String? = nil
+    ) {
+        self.vendor = vendor
+        self.model = model
+        self.serialNumber = serialNumber
+        self.chargeBoxSerialNumber = chargeBoxSerialNumber
+        self.firmwareVersion = firmwareVersion
+        self.iccid = iccid
+        self.imsi = imsi
+        self.meterType = meterType
+        self.meterSerialNumber = meterSerialNumber
+    }
+}
+
+/// A StatusNotification as stored.
+public struct StatusReport: Sendable, Equatable {
+    public var connectorId: Int
+    public var status: String
+    public var errorCode: String
+    public var info: String?
+    public var vendorId: String?
+    public var vendorErrorCode: String?
+    /// The station's timestamp, or the receive time when it sent none.
+    public var timestamp: Date
+
+    public init(
+        connectorId: Int, status: String, errorCode: String, info: String? = nil, vendorId: String? = nil,
+        vendorErrorCode: String? = nil, timestamp: Date
+    ) {
+        self.connectorId = connectorId
+        self.status = status
+        self.errorCode = errorCode
+        self.info = info
+        self.vendorId = vendorId
+        self.vendorErrorCode = vendorErrorCode
+        self.timestamp = timestamp
+    }
+}
+
+/// A StartTransaction as stored.
+public struct TransactionStart: Sendable, Equatable {
+    public var cpId: String
+    public var connectorId: Int
+    public var idTag: String
+    /// The status the central system answered for the tag.
+    public var idTagStatus: AuthorizationStatus
+    public var meterStart: Int
+    public var timestamp: Date
+    public var reservationId: Int?
+
+    public init(
+        cpId: String, connectorId: Int, idTag: String, idTagStatus: AuthorizationStatus, meterStart: Int, timestamp: Date,
+        reservationId: Int? = nil
+    ) {
+        self.cpId = cpId
+        self.connectorId = connectorId
+        self.idTag = idTag
+        self.idTagStatus = idTagStatus
+        self.meterStart = meterStart
+        self.timestamp = timestamp
+        self.reservationId = reservationId
+    }
+}
+
+/// The outcome of storing a StartTransaction.
+public struct StartOutcome: Sendable, Equatable {
+    public var transactionId: Int
+    /// True when this was a resend of a start already stored: the same id is returned.
+    public var duplicate: Bool
+    /// Sessions on the same connector that were still active and were closed as stale.
+    public var closedStale: [Int]
+
+    public init(transactionId: Int, duplicate: Bool, closedStale: [Int]) {
+        self.transactionId = transactionId
+        self.duplicate = duplicate
+        self.closedStale = closedStale
+    }
+}
+
+/// A StopTransaction as stored.
+public struct TransactionStop: Sendable, Equatable {
+    public var cpId: String
+    public var transactionId: Int
+    public var idTag: String?
+    public var meterStop: Int
+    public var timestamp: Date
+    public var reason: String?
+    /// transactionData, flattened.
+    public var meterValues: [MeterValueRecord]
+
+    public init(
+        cpId: String, transactionId: Int, idTag: String?, meterStop: Int, timestamp: Date, reason: String?,
+        meterValues: [MeterValueRecord]
+    ) {
+        self.cpId = cpId
+        self.transactionId = transactionId
+        self.idTag = idTag
+        self.meterStop = meterStop
+        self.timestamp = timestamp
+        self.reason = reason
+        self.meterValues = meterValues
+    }
+}
+
+/// The outcome of storing a StopTransaction.
+public enum StopOutcome: Sendable, Equatable {
+    /// The session was active and is now stopped.
+    case stopped(Session)
+    /// The session was stopped already (a resend); nothing changed but the meter values were kept.
+    case alreadyStopped(Session)
+    /// No such session (unknown, 0, -1): recorded as an orphan stop.
+    case unknownTransaction
+}
+
+/// The persistent state of ocppd. Every write returns only once it is durably committed.
+/// Implementations: `SQLiteStore` (default) and `MariaDBStore` (production).
+public protocol Store: Sendable {
+    /// Runs migrations; fails when the database schema is newer than this binary knows.
+    func migrate() async throws
+
+    /// True when the database answers.
+    func ping() async -> Bool
+
+    func close() async
+
+    // MARK: Stations
+
+    func station(_ id: String) async throws -> Station?
+    /// Stations by id, with their connectors; `connected` is left false (the caller knows who is connected).
+    func stations(_ page: PageRequest) async throws -> Page<Station>
+    /// The salted hash of the station's authorization key, nil when it has none.
+    func stationKeyHash(_ id: String) async throws -> String?
+    /// Creates or changes a station; returns it and whether it was created.
+    func putStation(_ id: String, _ update: StationUpdate) async throws -> (station: Station, created: Bool)
+    /// Removes a station and its connectors (sessions and meter values are kept). False if it did not exist.
+    func deleteStation(_ id: String) async throws -> Bool
+    /// Records a boot and the registration status it was answered with.
+    func recordBoot(_ id: String, _ info: BootInfo, status: RegistrationStatus, at: Date) async throws
+    func recordHeartbeat(_ id: String, at: Date) async throws
+    /// Stores the report in the history; it becomes the connector's current status only when it is not
+    /// older than the current one. Returns whether it became current.
+    func recordStatus(_ id: String, _ report: StatusReport) async throws -> Bool
+    func statusHistory(_ id: String, connectorId: Int?, _ page: PageRequest) async throws -> Page<Connector>
+    func recordFirmwareStatus(_ id: String, status: String, at: Date) async throws
+    func recordDiagnosticsStatus(_ id: String, status: String, at: Date) async throws
+    func recordDataTransfer(_ id: String, vendorId: String, messageId: String?, data: String?, at: Date) async throws
+
+    // MARK: RFID cards
+
+    func card(_ idTag: String) async throws -> RfidCard?
+    func cards(_ page: PageRequest) async throws -> Page<RfidCard>
+    /// Throws `.conflict` when the tag exists.
+    func createCard(_ card: RfidCard) async throws
+    /// Returns the changed card, nil when unknown.
+    func setCardStatus(_ idTag: String, _ status: RfidCard.Status) async throws -> RfidCard?
+    func deleteCard(_ idTag: String) async throws -> Bool
+
+    // MARK: Sessions
+
+    /// The active session of the tag on any station, if any (for ConcurrentTx).
+    func activeSession(idTag: String) async throws -> Session?
+    func startTransaction(_ start: TransactionStart) async throws -> StartOutcome
+    func stopTransaction(_ stop: TransactionStop) async throws -> StopOutcome
+    /// Stores sampled values; `transactionId` may name no known session.
+    func recordMeterValues(_ values: [MeterValueRecord]) async throws
+    func session(_ transactionId: Int) async throws -> Session?
+    /// Newest first by start time, ties by transactionId descending.
+    func sessions(_ filter: SessionFilter, _ page: PageRequest) async throws -> Page<Session>
+    func meterValues(transactionId: Int, _ page: PageRequest) async throws -> Page<MeterValueRecord>
+
+    // MARK: Reservations
+
+    /// Newest first by creation, ties by reservationId descending.
+    func reservations(_ page: PageRequest) async throws -> Page<Reservation>
+    func reservation(_ reservationId: Int) async throws -> Reservation?
+    /// Stores a reservation as `Requested` before ReserveNow is sent, allocating its id when the request has none.
+    /// Throws `.conflict` when the id is taken.
+    func createReservation(_ request: ReservationRequest) async throws -> Reservation
+    /// Records the charge point's answer or a later change (Accepted, Rejected, Cancelled, Expired...); nil when unknown.
+    func setReservationStatus(_ reservationId: Int, _ status: String) async throws -> Reservation?
+}
+
+/// A reservation about to be sent with ReserveNow.
+public struct ReservationRequest: Sendable, Equatable {
+    /// Given by the operator, or nil to let the store allocate one.
+    public var reservationId: Int?
+    public var cpId: String
+    public var connectorId: Int
+    public var idTag: String
+    public var parentIdTag: String?
+    public var expiryDate: Date
+
+    public init(reservationId: Int? = nil, cpId: String, connectorId: Int, idTag: String, parentIdTag: String? = nil, expiryDate: Date) {
+        self.reservationId = reservationId
+        self.cpId = cpId
+        self.connectorId = connectorId
+        self.idTag = idTag
+        self.parentIdTag = parentIdTag
+        self.expiryDate = expiryDate
+    }
+}

@@ -1,0 +1,801 @@
+import Foundation
+import Shared
+import Testing
+
+// The samples below carry every field their schema defines, so that a field missing from the model, or
+// modelled with the wrong name, type, optionality or length, fails a test.
+
+/// A sample payload and what its schema says about its fields. Paths write array indices as `[]`.
+struct PayloadSpec: Sendable {
+    var json: String
+    var required: Set<String> = []
+    /// Strings whose content is constrained beyond length: enumerations, date-times, URIs.
+    var checked: Set<String> = []
+    var maxLength: [String: Int] = [:]
+}
+
+struct ActionSpec: Sendable {
+    var request: PayloadSpec
+    var response: PayloadSpec
+}
+
+enum Side: String, Sendable, CaseIterable {
+    case request, response
+}
+
+private func idTagInfoSpec(_ p: String, required: Bool) -> (required: Set<String>, checked: Set<String>, maxLength: [String: Int]) {
+    (required ? [p, "\(p).status"] : ["\(p).status"], ["\(p).status", "\(p).expiryDate"], ["\(p).parentIdTag": 20])
+}
+
+private let idTagInfoJSON = #"{"status":"Accepted","expiryDate":"2024-06-01T00:00:00Z","parentIdTag":"PARENT-1"}"#
+
+private let sampledValuesJSON = #"""
+    [{"value":"1234.5","context":"Sample.Periodic","format":"Raw","measurand":"Energy.Active.Import.Register","phase":"L1-N",
+    "location":"Outlet","unit":"kWh"},{"value":"21.5","context":"Trigger","measurand":"Temperature","location":"Body","unit":"Celsius"}]
+    """#
+
+private func meterValueSpec(_ p: String) -> (required: Set<String>, checked: Set<String>) {
+    let s = "\(p).sampledValue[]"
+    return (
+        ["\(p).timestamp", "\(p).sampledValue", "\(s).value"],
+        ["\(p).timestamp", "\(s).context", "\(s).format", "\(s).measurand", "\(s).phase", "\(s).location", "\(s).unit"]
+    )
+}
+
+private let scheduleJSON = #"""
+    {"duration":86400,"startSchedule":"2024-05-01T00:00:00Z","chargingRateUnit":"A",
+    "chargingSchedulePeriod":[{"startPeriod":0,"limit":16.0,"numberPhases":3},{"startPeriod":3600,"limit":6.3}],"minChargingRate":6.1}
+    """#
+
+private let profileJSON = #"""
+    {"chargingProfileId":3,"transactionId":42,"stackLevel":1,"chargingProfilePurpose":"TxProfile","chargingProfileKind":"Recurring",
+    "recurrencyKind":"Daily","validFrom":"2024-05-01T00:00:00Z","validTo":"2024-12-31T23:59:59Z","chargingSchedule":\#(scheduleJSON)}
+    """#
+
+private func scheduleSpec(_ p: String) -> (required: Set<String>, checked: Set<String>) {
+    (
+        ["\(p).chargingRateUnit", "\(p).chargingSchedulePeriod", "\(p).chargingSchedulePeriod[].startPeriod", "\(p).chargingSchedulePeriod[].limit"],
+        ["\(p).startSchedule", "\(p).chargingRateUnit"]
+    )
+}
+
+private func profileSpec(_ p: String) -> (required: Set<String>, checked: Set<String>) {
+    let schedule = scheduleSpec("\(p).chargingSchedule")
+    return (
+        Set(["\(p).chargingProfileId", "\(p).stackLevel", "\(p).chargingProfilePurpose", "\(p).chargingProfileKind", "\(p).chargingSchedule"])
+            .union(schedule.required),
+        Set(["\(p).chargingProfilePurpose", "\(p).chargingProfileKind", "\(p).recurrencyKind", "\(p).validFrom", "\(p).validTo"])
+            .union(schedule.checked)
+    )
+}
+
+private let specs: [String: ActionSpec] = {
+    let authorizeInfo = idTagInfoSpec("idTagInfo", required: true)
+    let stopInfo = idTagInfoSpec("idTagInfo", required: false)
+    let listInfo = idTagInfoSpec("localAuthorizationList[].idTagInfo", required: false)
+    let meterValue = meterValueSpec("meterValue[]")
+    let transactionData = meterValueSpec("transactionData[]")
+    let remoteProfile = profileSpec("chargingProfile")
+    let setProfile = profileSpec("csChargingProfiles")
+    let compositeSchedule = scheduleSpec("chargingSchedule")
+    return [
+        // Core
+        "Authorize": ActionSpec(
+            request: PayloadSpec(json: #"{"idTag":"04A2B3C4D5E6F7"}"#, required: ["idTag"], maxLength: ["idTag": 20]),
+            response: PayloadSpec(
+                json: #"{"idTagInfo":\#(idTagInfoJSON)}"#, required: authorizeInfo.required, checked: authorizeInfo.checked,
+                maxLength: authorizeInfo.maxLength)
+        ),
+        "BootNotification": ActionSpec(
+            request: PayloadSpec(
+                json: #"""
+                    {"chargePointVendor":"Vendor","chargePointModel":"Model","chargePointSerialNumber":"CP-1",
+                    "chargeBoxSerialNumber":"CB-1","firmwareVersion":"1.2.3","iccid":"8931","imsi":"2620","meterType":"Meter",
+                    "meterSerialNumber":"M-1"}
+                    """#,
+                required: ["chargePointVendor", "chargePointModel"],
+                maxLength: [
+                    "chargePointVendor": 20, "chargePointModel": 20, "chargePointSerialNumber": 25, "chargeBoxSerialNumber": 25,
+                    "firmwareVersion": 50, "iccid": 20, "imsi": 20, "meterType": 25, "meterSerialNumber": 25,
+                ]),
+            response: PayloadSpec(
+                json: #"{"status":"Accepted","currentTime":"2024-05-01T12:00:00Z","interval":300}"#,
+                required: ["status", "currentTime", "interval"], checked: ["status", "currentTime"])
+        ),
+        "ChangeAvailability": ActionSpec(
+            request: PayloadSpec(json: #"{"connectorId":1,"type":"Inoperative"}"#, required: ["connectorId", "type"], checked: ["type"]),
+            response: PayloadSpec(json: #"{"status":"Scheduled"}"#, required: ["status"], checked: ["status"])
+        ),
+        "ChangeConfiguration": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"key":"HeartbeatInterval","value":"300"}"#, required: ["key", "value"], maxLength: ["key": 50, "value": 500]),
+            response: PayloadSpec(json: #"{"status":"RebootRequired"}"#, required: ["status"], checked: ["status"])
+        ),
+        "ClearCache": ActionSpec(
+            request: PayloadSpec(json: "{}"),
+            response: PayloadSpec(json: #"{"status":"Accepted"}"#, required: ["status"], checked: ["status"])
+        ),
+        "DataTransfer": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"vendorId":"com.example","messageId":"GetPrice","data":"{\"tariff\":1}"}"#, required: ["vendorId"],
+                maxLength: ["vendorId": 255, "messageId": 50]),
+            response: PayloadSpec(json: #"{"status":"UnknownMessageId","data":"none"}"#, required: ["status"], checked: ["status"])
+        ),
+        "GetConfiguration": ActionSpec(
+            request: PayloadSpec(json: #"{"key":["HeartbeatInterval","NoSuchKey"]}"#, maxLength: ["key[]": 50]),
+            response: PayloadSpec(
+                json: #"""
+                    {"configurationKey":[{"key":"HeartbeatInterval","readonly":false,"value":"300"},{"key":"ChargeProfileMaxStackLevel",
+                    "readonly":true}],"unknownKey":["NoSuchKey"]}
+                    """#,
+                required: ["configurationKey[].key", "configurationKey[].readonly"],
+                maxLength: ["configurationKey[].key": 50, "configurationKey[].value": 500, "unknownKey[]": 50])
+        ),
+        "Heartbeat": ActionSpec(
+            request: PayloadSpec(json: "{}"),
+            response: PayloadSpec(json: #"{"currentTime":"2024-05-01T12:00:00.500Z"}"#, required: ["currentTime"], checked: ["currentTime"])
+        ),
+        "MeterValues": ActionSpec(
+            request: PayloadSpec(
+                json: #"""
+                    {"connectorId":1,"transactionId":42,"meterValue":[{"timestamp":"2024-05-01T14:00:00+02:00",
+                    "sampledValue":\#(sampledValuesJSON)}]}
+                    """#,
+                required: Set<String>(["connectorId", "meterValue"]).union(meterValue.required), checked: meterValue.checked),
+            response: PayloadSpec(json: "{}")
+        ),
+        "RemoteStartTransaction": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"connectorId":1,"idTag":"TAG-1","chargingProfile":\#(profileJSON)}"#,
+                required: Set<String>(["idTag"]).union(remoteProfile.required), checked: remoteProfile.checked, maxLength: ["idTag": 20]),
+            response: PayloadSpec(json: #"{"status":"Accepted"}"#, required: ["status"], checked: ["status"])
+        ),
+        "RemoteStopTransaction": ActionSpec(
+            request: PayloadSpec(json: #"{"transactionId":42}"#, required: ["transactionId"]),
+            response: PayloadSpec(json: #"{"status":"Rejected"}"#, required: ["status"], checked: ["status"])
+        ),
+        "Reset": ActionSpec(
+            request: PayloadSpec(json: #"{"type":"Soft"}"#, required: ["type"], checked: ["type"]),
+            response: PayloadSpec(json: #"{"status":"Accepted"}"#, required: ["status"], checked: ["status"])
+        ),
+        "StartTransaction": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"connectorId":1,"idTag":"TAG-1","meterStart":1000,"reservationId":7,"timestamp":"2024-05-01T12:00:00Z"}"#,
+                required: ["connectorId", "idTag", "meterStart", "timestamp"], checked: ["timestamp"], maxLength: ["idTag": 20]),
+            response: PayloadSpec(
+                json: #"{"idTagInfo":\#(idTagInfoJSON),"transactionId":42}"#, required: authorizeInfo.required.union(["transactionId"]),
+                checked: authorizeInfo.checked, maxLength: authorizeInfo.maxLength)
+        ),
+        "StatusNotification": ActionSpec(
+            request: PayloadSpec(
+                json: #"""
+                    {"connectorId":1,"errorCode":"OverCurrentFailure","info":"breaker","status":"Faulted","timestamp":"2024-05-01T12:00:00Z",
+                    "vendorId":"com.example","vendorErrorCode":"E42"}
+                    """#,
+                required: ["connectorId", "errorCode", "status"], checked: ["errorCode", "status", "timestamp"],
+                maxLength: ["info": 50, "vendorId": 255, "vendorErrorCode": 50]),
+            response: PayloadSpec(json: "{}")
+        ),
+        "StopTransaction": ActionSpec(
+            request: PayloadSpec(
+                json: #"""
+                    {"idTag":"TAG-1","meterStop":2000,"timestamp":"2024-05-01T13:00:00Z","transactionId":42,"reason":"EVDisconnected",
+                    "transactionData":[{"timestamp":"2024-05-01T13:00:00Z","sampledValue":\#(sampledValuesJSON)}]}
+                    """#,
+                required: Set<String>(["meterStop", "timestamp", "transactionId"]).union(transactionData.required),
+                checked: Set<String>(["timestamp", "reason"]).union(transactionData.checked), maxLength: ["idTag": 20]),
+            response: PayloadSpec(
+                json: #"{"idTagInfo":\#(idTagInfoJSON)}"#, required: stopInfo.required, checked: stopInfo.checked,
+                maxLength: stopInfo.maxLength)
+        ),
+        "UnlockConnector": ActionSpec(
+            request: PayloadSpec(json: #"{"connectorId":1}"#, required: ["connectorId"]),
+            response: PayloadSpec(json: #"{"status":"UnlockFailed"}"#, required: ["status"], checked: ["status"])
+        ),
+        // FirmwareManagement
+        "DiagnosticsStatusNotification": ActionSpec(
+            request: PayloadSpec(json: #"{"status":"UploadFailed"}"#, required: ["status"], checked: ["status"]),
+            response: PayloadSpec(json: "{}")
+        ),
+        "FirmwareStatusNotification": ActionSpec(
+            request: PayloadSpec(json: #"{"status":"InstallationFailed"}"#, required: ["status"], checked: ["status"]),
+            response: PayloadSpec(json: "{}")
+        ),
+        "GetDiagnostics": ActionSpec(
+            request: PayloadSpec(
+                json: #"""
+                    {"location":"ftp://user:secret@diag.example.com/uploads/","retries":3,"retryInterval":60,
+                    "startTime":"2024-05-01T00:00:00Z","stopTime":"2024-05-02T00:00:00Z"}
+                    """#,
+                required: ["location"], checked: ["location", "startTime", "stopTime"]),
+            response: PayloadSpec(json: #"{"fileName":"diagnostics-2024-05-01.zip"}"#, maxLength: ["fileName": 255])
+        ),
+        "UpdateFirmware": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"location":"https://fw.example.com/cp-1.2.bin","retries":2,"retrieveDate":"2024-05-01T02:00:00Z","retryInterval":300}"#,
+                required: ["location", "retrieveDate"], checked: ["location", "retrieveDate"]),
+            response: PayloadSpec(json: "{}")
+        ),
+        // LocalAuthListManagement
+        "GetLocalListVersion": ActionSpec(
+            request: PayloadSpec(json: "{}"),
+            response: PayloadSpec(json: #"{"listVersion":5}"#, required: ["listVersion"])
+        ),
+        "SendLocalList": ActionSpec(
+            request: PayloadSpec(
+                json: #"""
+                    {"listVersion":6,"localAuthorizationList":[{"idTag":"TAG-1","idTagInfo":\#(idTagInfoJSON)},{"idTag":"TAG-2"}],
+                    "updateType":"Differential"}
+                    """#,
+                required: Set<String>(["listVersion", "updateType", "localAuthorizationList[].idTag"]).union(listInfo.required),
+                checked: Set<String>(["updateType"]).union(listInfo.checked),
+                maxLength: listInfo.maxLength.merging(["localAuthorizationList[].idTag": 20]) { $1 }),
+            response: PayloadSpec(json: #"{"status":"VersionMismatch"}"#, required: ["status"], checked: ["status"])
+        ),
+        // Reservation
+        "CancelReservation": ActionSpec(
+            request: PayloadSpec(json: #"{"reservationId":7}"#, required: ["reservationId"]),
+            response: PayloadSpec(json: #"{"status":"Rejected"}"#, required: ["status"], checked: ["status"])
+        ),
+        "ReserveNow": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"connectorId":0,"expiryDate":"2024-05-01T13:00:00Z","idTag":"TAG-1","parentIdTag":"PARENT-1","reservationId":7}"#,
+                required: ["connectorId", "expiryDate", "idTag", "reservationId"], checked: ["expiryDate"],
+                maxLength: ["idTag": 20, "parentIdTag": 20]),
+            response: PayloadSpec(json: #"{"status":"Occupied"}"#, required: ["status"], checked: ["status"])
+        ),
+        // SmartCharging
+        "ClearChargingProfile": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"id":3,"connectorId":1,"chargingProfilePurpose":"TxDefaultProfile","stackLevel":2}"#,
+                checked: ["chargingProfilePurpose"]),
+            response: PayloadSpec(json: #"{"status":"Unknown"}"#, required: ["status"], checked: ["status"])
+        ),
+        "GetCompositeSchedule": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"connectorId":1,"duration":3600,"chargingRateUnit":"W"}"#, required: ["connectorId", "duration"],
+                checked: ["chargingRateUnit"]),
+            response: PayloadSpec(
+                json: #"{"status":"Accepted","connectorId":1,"scheduleStart":"2024-05-01T12:00:00Z","chargingSchedule":\#(scheduleJSON)}"#,
+                required: Set<String>(["status"]).union(compositeSchedule.required), checked: Set<String>(["status", "scheduleStart"]).union(compositeSchedule.checked))
+        ),
+        "SetChargingProfile": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"connectorId":1,"csChargingProfiles":\#(profileJSON)}"#,
+                required: Set<String>(["connectorId", "csChargingProfiles"]).union(setProfile.required), checked: setProfile.checked),
+            response: PayloadSpec(json: #"{"status":"NotSupported"}"#, required: ["status"], checked: ["status"])
+        ),
+        // RemoteTrigger
+        "TriggerMessage": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"requestedMessage":"StatusNotification","connectorId":2}"#, required: ["requestedMessage"],
+                checked: ["requestedMessage"]),
+            response: PayloadSpec(json: #"{"status":"NotImplemented"}"#, required: ["status"], checked: ["status"])
+        ),
+    ]
+}()
+
+// MARK: - Helpers
+
+/// How decoding a payload ended, with the dotted path of the offending field.
+enum Outcome: Equatable, CustomStringConvertible {
+    case decoded
+    case keyNotFound(String)
+    case typeMismatch(String)
+    case valueNotFound(String)
+    case dataCorrupted(String)
+    case other(String)
+
+    var description: String {
+        switch self {
+        case .decoded: "decoded"
+        case .keyNotFound(let path): "keyNotFound(\(path))"
+        case .typeMismatch(let path): "typeMismatch(\(path))"
+        case .valueNotFound(let path): "valueNotFound(\(path))"
+        case .dataCorrupted(let path): "dataCorrupted(\(path))"
+        case .other(let text): "other(\(text))"
+        }
+    }
+}
+
+private func decodeOutcome<A: OCPPAction>(_ action: A.Type, _ side: Side, _ json: JSONValue) -> Outcome {
+    do {
+        switch side {
+        case .request: _ = try A.Request.decode(from: json)
+        case .response: _ = try A.Response.decode(from: json)
+        }
+        return .decoded
+    } catch let error as DecodingError {
+        switch error {
+        case .keyNotFound: return .keyNotFound(error.fieldPath)
+        case .typeMismatch: return .typeMismatch(error.fieldPath)
+        case .valueNotFound: return .valueNotFound(error.fieldPath)
+        case .dataCorrupted: return .dataCorrupted(error.fieldPath)
+        @unknown default: return .other("\(error)")
+        }
+    } catch {
+        return .other("\(error)")
+    }
+}
+
+private func outcome(_ name: String, _ side: Side, _ json: JSONValue) -> Outcome {
+    guard let action = OCPPActions.named(name) else { return .other("no action \(name)") }
+    return decodeOutcome(action, side, json)
+}
+
+private func outcome<P: OCPPPayload>(_ type: P.Type, _ text: String) throws -> Outcome {
+    let json = try JSONParser.parse(text)
+    do {
+        _ = try P.decode(from: json)
+        return .decoded
+    } catch let error as DecodingError {
+        switch error {
+        case .keyNotFound: return .keyNotFound(error.fieldPath)
+        case .typeMismatch: return .typeMismatch(error.fieldPath)
+        case .valueNotFound: return .valueNotFound(error.fieldPath)
+        case .dataCorrupted: return .dataCorrupted(error.fieldPath)
+        @unknown default: return .other("\(error)")
+        }
+    }
+}
+
+enum Step: Hashable {
+    case key(String)
+    case index(Int)
+}
+
+/// `meterValue[0].timestamp`, as `DecodingError.fieldPath` spells it; with `wildcard`, `meterValue[].timestamp`.
+private func pathText(_ path: [Step], wildcard: Bool = false) -> String {
+    var text = ""
+    for step in path {
+        switch step {
+        case .key(let key): text += text.isEmpty ? key : ".\(key)"
+        case .index(let index): text += wildcard ? "[]" : "[\(index)]"
+        }
+    }
+    return text
+}
+
+/// Every value below the root, with its path.
+private func nodes(_ value: JSONValue, at path: [Step] = []) -> [(path: [Step], value: JSONValue)] {
+    switch value {
+    case .object(let object):
+        object.members.flatMap { [(path + [.key($0.key)], $0.value)] + nodes($0.value, at: path + [.key($0.key)]) }
+    case .array(let elements):
+        elements.enumerated().flatMap { [(path + [.index($0.offset)], $0.element)] + nodes($0.element, at: path + [.index($0.offset)]) }
+    default:
+        []
+    }
+}
+
+/// `value` with the node at `path` replaced, or removed when `replacement` is nil.
+private func replacing(_ value: JSONValue, at path: ArraySlice<Step>, with replacement: JSONValue?) -> JSONValue {
+    guard let step = path.first else { return replacement ?? .null }
+    switch (step, value) {
+    case (.key(let key), .object(var object)):
+        let rest = path.dropFirst()
+        if rest.isEmpty {
+            object[key] = replacement
+        } else if let child = object[key] {
+            object[key] = replacing(child, at: rest, with: replacement)
+        }
+        return .object(object)
+    case (.index(let index), .array(var elements)):
+        elements[index] = replacing(elements[index], at: path.dropFirst(), with: replacement)
+        return .array(elements)
+    default:
+        return value
+    }
+}
+
+private func roundTrip<P: OCPPPayload>(_ type: P.Type, _ json: JSONValue) throws {
+    let decoded = try P.decode(from: json)
+    // Foundation's encoder, configured as ocppd sends payloads.
+    let encoded = try JSONCoding.makeEncoder().encode(decoded)
+    let again = try JSONParser.parse(encoded)
+    #expect(Set(nodes(again).map { pathText($0.path) }) == Set(nodes(json).map { pathText($0.path) }), "fields lost or added")
+    #expect(try P.decode(from: again) == decoded)
+}
+
+private func roundTrip<A: OCPPAction>(_ action: A.Type, _ spec: ActionSpec) throws {
+    try roundTrip(A.Request.self, JSONParser.parse(spec.request.json))
+    try roundTrip(A.Response.self, JSONParser.parse(spec.response.json))
+}
+
+private let actionNames = OCPPActions.all.map { $0.name }
+
+private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
+    let spec = try #require(specs[name], "no sample for \(name)")
+    return side == .request ? spec.request : spec.response
+}
+
+// MARK: - Every action, from its sample
+
+@Suite struct OCPPModelTests {
+    @Test func everyActionHasASample() {
+        #expect(Set(specs.keys) == Set(actionNames))
+    }
+
+    @Test(arguments: actionNames)
+    func sampleDecodesAndSurvivesReencoding(_ name: String) throws {
+        let action = try #require(OCPPActions.named(name))
+        let spec = try #require(specs[name])
+        try roundTrip(action, spec)
+    }
+
+    @Test(arguments: actionNames, Side.allCases)
+    func everyFieldRejectsAValueOfTheWrongType(_ name: String, _ side: Side) throws {
+        let json = try JSONParser.parse(spec(name, side).json)
+        for (path, value) in nodes(json) {
+            let wrong: JSONValue =
+                switch value {
+                case .string: 1
+                case .integer, .number: "1"
+                case .bool: "true"
+                case .null, .array, .object: "x"
+                }
+            #expect(outcome(name, side, replacing(json, at: path[...], with: wrong)) == .typeMismatch(pathText(path)), "\(name) \(side)")
+        }
+        // A fractional number where the schema says integer.
+        for (path, value) in nodes(json) {
+            guard case .integer = value else { continue }
+            #expect(outcome(name, side, replacing(json, at: path[...], with: 1.5)) == .typeMismatch(pathText(path)), "\(name) \(side)")
+        }
+    }
+
+    @Test(arguments: actionNames, Side.allCases)
+    func exactlyTheSchemasRequiredFieldsAreRequired(_ name: String, _ side: Side) throws {
+        let spec = try spec(name, side)
+        let json = try JSONParser.parse(spec.json)
+        for (path, _) in nodes(json) {
+            guard case .key = path.last else { continue }
+            let expected: Outcome = spec.required.contains(pathText(path, wildcard: true)) ? .keyNotFound(pathText(path)) : .decoded
+            #expect(outcome(name, side, replacing(json, at: path[...], with: nil)) == expected, "\(name) \(side)")
+        }
+        let samplePaths = Set(nodes(json).map { pathText($0.path, wildcard: true) })
+        #expect(spec.required.isSubset(of: samplePaths), "stale test data for \(name) \(side)")
+    }
+
+    @Test(arguments: actionNames, Side.allCases)
+    func stringsHaveTheSchemasLengthsAndValues(_ name: String, _ side: Side) throws {
+        let spec = try spec(name, side)
+        let json = try JSONParser.parse(spec.json)
+        var stringPaths: Set<String> = []
+        for (path, value) in nodes(json) {
+            guard case .string = value else { continue }
+            let field = pathText(path, wildcard: true)
+            stringPaths.insert(field)
+            let bogus = replacing(json, at: path[...], with: "No such value")
+            let expected: Outcome = spec.checked.contains(field) ? .dataCorrupted(pathText(path)) : .decoded
+            #expect(outcome(name, side, bogus) == expected, "\(name) \(side)")
+            if let max = spec.maxLength[field] {
+                let longest = replacing(json, at: path[...], with: .string(String(repeating: "x", count: max)))
+                let tooLong = replacing(json, at: path[...], with: .string(String(repeating: "x", count: max + 1)))
+                #expect(outcome(name, side, longest) == .decoded, "\(name) \(side)")
+                #expect(outcome(name, side, tooLong) == .dataCorrupted(pathText(path)), "\(name) \(side)")
+            } else if !spec.checked.contains(field) {
+                let long = replacing(json, at: path[...], with: .string(String(repeating: "x", count: 5000)))
+                #expect(outcome(name, side, long) == .decoded, "\(name) \(side): \(field) has no maximum length")
+            }
+        }
+        #expect(spec.checked.isSubset(of: stringPaths), "stale test data for \(name) \(side)")
+        #expect(Set(spec.maxLength.keys).isSubset(of: stringPaths), "stale test data for \(name) \(side)")
+    }
+
+    // MARK: - The catalogue
+
+    @Test func catalogueHoldsEveryActionOnce() {
+        let expected: [String: (OCPPSender, FeatureProfile)] = [
+            "Authorize": (.chargePoint, .core), "BootNotification": (.chargePoint, .core),
+            "DataTransfer": (.either, .core), "DiagnosticsStatusNotification": (.chargePoint, .firmwareManagement),
+            "FirmwareStatusNotification": (.chargePoint, .firmwareManagement), "Heartbeat": (.chargePoint, .core),
+            "MeterValues": (.chargePoint, .core), "StartTransaction": (.chargePoint, .core),
+            "StatusNotification": (.chargePoint, .core), "StopTransaction": (.chargePoint, .core),
+            "CancelReservation": (.centralSystem, .reservation), "ChangeAvailability": (.centralSystem, .core),
+            "ChangeConfiguration": (.centralSystem, .core), "ClearCache": (.centralSystem, .core),
+            "ClearChargingProfile": (.centralSystem, .smartCharging), "GetCompositeSchedule": (.centralSystem, .smartCharging),
+            "GetConfiguration": (.centralSystem, .core), "GetDiagnostics": (.centralSystem, .firmwareManagement),
+            "GetLocalListVersion": (.centralSystem, .localAuthListManagement),
+            "RemoteStartTransaction": (.centralSystem, .core), "RemoteStopTransaction": (.centralSystem, .core),
+            "ReserveNow": (.centralSystem, .reservation), "Reset": (.centralSystem, .core),
+            "SendLocalList": (.centralSystem, .localAuthListManagement), "SetChargingProfile": (.centralSystem, .smartCharging),
+            "TriggerMessage": (.centralSystem, .remoteTrigger), "UnlockConnector": (.centralSystem, .core),
+            "UpdateFirmware": (.centralSystem, .firmwareManagement),
+        ]
+        #expect(expected.count == 28)
+        #expect(OCPPActions.all.count == 28)
+        #expect(Set(actionNames).count == 28)
+        #expect(Set(actionNames) == Set(expected.keys))
+        for action in OCPPActions.all {
+            #expect(OCPPActions.named(action.name).map(ObjectIdentifier.init) == ObjectIdentifier(action))
+            #expect(expected[action.name]?.0 == action.sender, "\(action.name)")
+            #expect(expected[action.name]?.1 == action.profile, "\(action.name)")
+        }
+        // 10 sent by charge points and 19 by the central system, DataTransfer among both.
+        #expect(OCPPActions.all.filter { $0.sender != .centralSystem }.count == 10)
+        #expect(OCPPActions.all.filter { $0.sender != .chargePoint }.count == 19)
+        #expect(OCPPActions.named("heartbeat") == nil)
+        #expect(OCPPActions.named("NoSuchAction") == nil)
+    }
+
+    @Test func commandsMapToTheActionsTheCentralSystemSends() {
+        let expected = [
+            "start-transaction": "RemoteStartTransaction", "stop-transaction": "RemoteStopTransaction",
+            "change-availability": "ChangeAvailability", "reset": "Reset", "unlock-connector": "UnlockConnector",
+            "get-configuration": "GetConfiguration", "change-configuration": "ChangeConfiguration", "reserve-now": "ReserveNow",
+            "cancel-reservation": "CancelReservation", "clear-cache": "ClearCache", "trigger-message": "TriggerMessage",
+            "data-transfer": "DataTransfer", "get-diagnostics": "GetDiagnostics", "update-firmware": "UpdateFirmware",
+            "get-local-list-version": "GetLocalListVersion", "send-local-list": "SendLocalList",
+            "set-charging-profile": "SetChargingProfile", "clear-charging-profile": "ClearChargingProfile",
+            "get-composite-schedule": "GetCompositeSchedule",
+        ]
+        #expect(OCPPActions.commands.count == 19)
+        #expect(OCPPActions.commands.mapValues { $0.name } == expected)
+        for (command, action) in OCPPActions.commands {
+            #expect(action.sender == .centralSystem || action.sender == .either, "\(command)")
+        }
+        let sentByCentralSystem = Set(OCPPActions.all.filter { $0.sender != .chargePoint }.map { $0.name })
+        #expect(Set(OCPPActions.commands.values.map { $0.name }) == sentByCentralSystem)
+    }
+
+    @Test func enumerationsHoldExactlyTheSchemasValues() {
+        #expect(AuthorizationStatus.allCases.map(\.rawValue) == ["Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"])
+        #expect(RegistrationStatus.allCases.map(\.rawValue) == ["Accepted", "Pending", "Rejected"])
+        #expect(ResetType.allCases.map(\.rawValue) == ["Hard", "Soft"])
+        #expect(ResetStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected"])
+        #expect(AvailabilityType.allCases.map(\.rawValue) == ["Inoperative", "Operative"])
+        #expect(AvailabilityStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected", "Scheduled"])
+        #expect(ConfigurationStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected", "RebootRequired", "NotSupported"])
+        #expect(ClearCacheStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected"])
+        #expect(DataTransferStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected", "UnknownMessageId", "UnknownVendorId"])
+        #expect(
+            ChargePointStatus.allCases.map(\.rawValue) == [
+                "Available", "Preparing", "Charging", "SuspendedEVSE", "SuspendedEV", "Finishing", "Reserved", "Unavailable", "Faulted",
+            ])
+        #expect(
+            ChargePointErrorCode.allCases.map(\.rawValue) == [
+                "ConnectorLockFailure", "EVCommunicationError", "GroundFailure", "HighTemperature", "InternalError", "LocalListConflict",
+                "NoError", "OtherError", "OverCurrentFailure", "PowerMeterFailure", "PowerSwitchFailure", "ReaderFailure", "ResetFailure",
+                "UnderVoltage", "OverVoltage", "WeakSignal",
+            ])
+        #expect(
+            Reason.allCases.map(\.rawValue) == [
+                "EmergencyStop", "EVDisconnected", "HardReset", "Local", "Other", "PowerLoss", "Reboot", "Remote", "SoftReset",
+                "UnlockCommand", "DeAuthorized",
+            ])
+        #expect(
+            ReadingContext.allCases.map(\.rawValue) == [
+                "Interruption.Begin", "Interruption.End", "Sample.Clock", "Sample.Periodic", "Transaction.Begin", "Transaction.End",
+                "Trigger", "Other",
+            ])
+        #expect(ValueFormat.allCases.map(\.rawValue) == ["Raw", "SignedData"])
+        #expect(
+            Measurand.allCases.map(\.rawValue) == [
+                "Energy.Active.Export.Register", "Energy.Active.Import.Register", "Energy.Reactive.Export.Register",
+                "Energy.Reactive.Import.Register", "Energy.Active.Export.Interval", "Energy.Active.Import.Interval",
+                "Energy.Reactive.Export.Interval", "Energy.Reactive.Import.Interval", "Power.Active.Export", "Power.Active.Import",
+                "Power.Offered", "Power.Reactive.Export", "Power.Reactive.Import", "Power.Factor", "Current.Import", "Current.Export",
+                "Current.Offered", "Voltage", "Frequency", "Temperature", "SoC", "RPM",
+            ])
+        #expect(Phase.allCases.map(\.rawValue) == ["L1", "L2", "L3", "N", "L1-N", "L2-N", "L3-N", "L1-L2", "L2-L3", "L3-L1"])
+        #expect(Location.allCases.map(\.rawValue) == ["Cable", "EV", "Inlet", "Outlet", "Body"])
+        #expect(
+            UnitOfMeasure.allCases.map(\.rawValue) == [
+                "Wh", "kWh", "varh", "kvarh", "W", "kW", "VA", "kVA", "var", "kvar", "A", "V", "K", "Celcius", "Celsius", "Fahrenheit",
+                "Percent", "Hertz",
+            ])
+        #expect(RemoteStartStopStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected"])
+        #expect(UnlockStatus.allCases.map(\.rawValue) == ["Unlocked", "UnlockFailed", "NotSupported"])
+        #expect(DiagnosticsStatus.allCases.map(\.rawValue) == ["Idle", "Uploaded", "UploadFailed", "Uploading"])
+        #expect(
+            FirmwareStatus.allCases.map(\.rawValue) == [
+                "Downloaded", "DownloadFailed", "Downloading", "Idle", "InstallationFailed", "Installing", "Installed",
+            ])
+        #expect(UpdateType.allCases.map(\.rawValue) == ["Differential", "Full"])
+        #expect(UpdateStatus.allCases.map(\.rawValue) == ["Accepted", "Failed", "NotSupported", "VersionMismatch"])
+        #expect(CancelReservationStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected"])
+        #expect(ReservationStatus.allCases.map(\.rawValue) == ["Accepted", "Faulted", "Occupied", "Rejected", "Unavailable"])
+        #expect(ChargingProfilePurposeType.allCases.map(\.rawValue) == ["ChargePointMaxProfile", "TxDefaultProfile", "TxProfile"])
+        #expect(ChargingProfileKindType.allCases.map(\.rawValue) == ["Absolute", "Recurring", "Relative"])
+        #expect(RecurrencyKindType.allCases.map(\.rawValue) == ["Daily", "Weekly"])
+        #expect(ChargingRateUnitType.allCases.map(\.rawValue) == ["A", "W"])
+        #expect(ChargingProfileStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected", "NotSupported"])
+        #expect(ClearChargingProfileStatus.allCases.map(\.rawValue) == ["Accepted", "Unknown"])
+        #expect(GetCompositeScheduleStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected"])
+        #expect(
+            MessageTrigger.allCases.map(\.rawValue) == [
+                "BootNotification", "DiagnosticsStatusNotification", "FirmwareStatusNotification", "Heartbeat", "MeterValues",
+                "StatusNotification",
+            ])
+        #expect(TriggerMessageStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected", "NotImplemented"])
+    }
+
+    // MARK: - Decoded values
+
+    @Test func meterValuesDecodeToTypedValues() throws {
+        let request = try MeterValues.Request.decode(from: JSONParser.parse(spec("MeterValues", .request).json))
+        #expect(request.connectorId == 1)
+        #expect(request.transactionId == 42)
+        // 14:00 at +02:00 is noon UTC.
+        #expect(request.meterValue[0].timestamp == Date(timeIntervalSince1970: 1_714_564_800))
+        let energy = request.meterValue[0].sampledValue[0]
+        #expect(
+            energy
+                == SampledValue(
+                    value: "1234.5", context: .samplePeriodic, format: .raw, measurand: .energyActiveImportRegister, phase: .l1N,
+                    location: .outlet, unit: .kWh))
+        let temperature = request.meterValue[0].sampledValue[1]
+        #expect(temperature.measurand == .temperature)
+        #expect(temperature.unit == .celsius)
+        #expect(temperature.format == nil)
+        #expect(temperature.phase == nil)
+    }
+
+    @Test func absentMeasurandStaysAbsent() throws {
+        let request = try MeterValues.Request.decode(
+            from: JSONParser.parse(#"{"connectorId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":"7"}]}]}"#))
+        #expect(request.meterValue[0].sampledValue[0].measurand == nil)
+        #expect(request.transactionId == nil)
+    }
+
+    @Test func startTransactionAndItsAnswerDecode() throws {
+        let request = try StartTransaction.Request.decode(from: JSONParser.parse(spec("StartTransaction", .request).json))
+        #expect(
+            request
+                == StartTransaction.Request(
+                    connectorId: 1, idTag: "TAG-1", meterStart: 1000, reservationId: 7, timestamp: Date(timeIntervalSince1970: 1_714_564_800)))
+        let response = try StartTransaction.Response.decode(from: JSONParser.parse(spec("StartTransaction", .response).json))
+        #expect(response.transactionId == 42)
+        #expect(response.idTagInfo.status == .accepted)
+        #expect(response.idTagInfo.parentIdTag == "parent-1", "CiString compares case-insensitively")
+        #expect(response.idTagInfo.expiryDate == Date(timeIntervalSince1970: 1_717_200_000))
+    }
+
+    @Test func chargingProfileDecodes() throws {
+        let request = try SetChargingProfile.Request.decode(from: JSONParser.parse(spec("SetChargingProfile", .request).json))
+        let profile = request.csChargingProfiles
+        #expect(profile.chargingProfilePurpose == .txProfile)
+        #expect(profile.chargingProfileKind == .recurring)
+        #expect(profile.recurrencyKind == .daily)
+        #expect(profile.chargingSchedule.chargingRateUnit == .a)
+        #expect(
+            profile.chargingSchedule.chargingSchedulePeriod == [
+                ChargingSchedulePeriod(startPeriod: 0, limit: 16, numberPhases: 3), ChargingSchedulePeriod(startPeriod: 3600, limit: 6.3),
+            ])
+        #expect(profile.chargingSchedule.minChargingRate == 6.1)
+    }
+
+    @Test func configurationKeysDecode() throws {
+        let response = try GetConfiguration.Response.decode(from: JSONParser.parse(spec("GetConfiguration", .response).json))
+        #expect(
+            response.configurationKey == [
+                KeyValue(key: "HeartbeatInterval", readonly: false, value: "300"), KeyValue(key: "ChargeProfileMaxStackLevel", readonly: true),
+            ])
+        #expect(response.unknownKey == ["NoSuchKey"])
+        #expect(try GetConfiguration.Request.decode(from: JSONParser.parse("{}")).key == nil)
+    }
+
+    @Test func commandsBuiltInSwiftEncodeAsTheSchemaSpellsThem() throws {
+        #expect(try JSONCoding.jsonValue(Reset.Request(type: .soft)) == ["type": "Soft"])
+        #expect(try JSONCoding.jsonValue(ClearCache.Request()) == [:])
+        #expect(try JSONCoding.jsonValue(TriggerMessage.Request(requestedMessage: .bootNotification)) == ["requestedMessage": "BootNotification"])
+        let request = RemoteStartTransaction.Request(
+            idTag: "TAG-1",
+            chargingProfile: ChargingProfile(
+                chargingProfileId: 1, stackLevel: 0, chargingProfilePurpose: .txProfile, chargingProfileKind: .relative,
+                chargingSchedule: ChargingSchedule(chargingRateUnit: .w, chargingSchedulePeriod: [.init(startPeriod: 0, limit: 7400)])))
+        let json = try JSONCoding.jsonValue(request)
+        #expect(json["connectorId"] == nil, "absent optionals are left out, not sent as null")
+        #expect(json["chargingProfile"]?["chargingProfileKind"] == "Relative")
+        #expect(try RemoteStartTransaction.Request.decode(from: json) == request)
+    }
+
+    // MARK: - Invalid payloads
+
+    @Test func missingRequiredFieldIsKeyNotFound() throws {
+        #expect(try outcome(Authorize.Request.self, "{}") == .keyNotFound("idTag"))
+        #expect(
+            try outcome(StartTransaction.Request.self, #"{"connectorId":1,"idTag":"T","timestamp":"2024-05-01T12:00:00Z"}"#)
+                == .keyNotFound("meterStart"))
+        #expect(
+            try outcome(MeterValues.Request.self, #"{"connectorId":1,"meterValue":[{"sampledValue":[{"value":"1"}]}]}"#)
+                == .keyNotFound("meterValue[0].timestamp"))
+        #expect(try outcome(StopTransaction.Response.self, #"{"idTagInfo":{}}"#) == .keyNotFound("idTagInfo.status"))
+    }
+
+    @Test func nullForARequiredFieldIsValueNotFound() throws {
+        #expect(try outcome(Authorize.Request.self, #"{"idTag":null}"#) == .valueNotFound("idTag"))
+    }
+
+    @Test func wrongTypeIsTypeMismatch() throws {
+        #expect(
+            try outcome(StartTransaction.Request.self, #"{"connectorId":"1","idTag":"T","meterStart":0,"timestamp":"2024-05-01T12:00:00Z"}"#)
+                == .typeMismatch("connectorId"))
+        #expect(
+            try outcome(MeterValues.Request.self, #"{"connectorId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":12.5}]}]}"#)
+                == .typeMismatch("meterValue[0].sampledValue[0].value"))
+        #expect(try outcome(ChangeConfiguration.Request.self, #"{"key":"HeartbeatInterval","value":300}"#) == .typeMismatch("value"))
+        #expect(try outcome(Heartbeat.Response.self, #"{"currentTime":1714564800}"#) == .typeMismatch("currentTime"))
+    }
+
+    @Test func unknownEnumerationValueIsDataCorrupted() throws {
+        #expect(try outcome(StatusNotification.Request.self, #"{"connectorId":1,"errorCode":"NoError","status":"Busy"}"#) == .dataCorrupted("status"))
+        // Enumeration values are case-sensitive.
+        #expect(try outcome(Reset.Request.self, #"{"type":"soft"}"#) == .dataCorrupted("type"))
+        #expect(try outcome(TriggerMessage.Request.self, #"{"requestedMessage":"StartTransaction"}"#) == .dataCorrupted("requestedMessage"))
+    }
+
+    @Test func idTagLongerThan20IsDataCorrupted() throws {
+        #expect(try outcome(Authorize.Request.self, #"{"idTag":"12345678901234567890"}"#) == .decoded)
+        #expect(try outcome(Authorize.Request.self, #"{"idTag":"123456789012345678901"}"#) == .dataCorrupted("idTag"))
+        #expect(
+            try outcome(Authorize.Response.self, #"{"idTagInfo":{"status":"Accepted","parentIdTag":"123456789012345678901"}}"#)
+                == .dataCorrupted("idTagInfo.parentIdTag"))
+    }
+
+    @Test func invalidDateIsDataCorrupted() throws {
+        for date in ["2024-13-01T00:00:00Z", "2024-05-01T12:00:00", "yesterday", "2024-02-30T00:00:00Z", ""] {
+            #expect(
+                try outcome(StartTransaction.Request.self, #"{"connectorId":1,"idTag":"T","meterStart":0,"timestamp":"\#(date)"}"#)
+                    == .dataCorrupted("timestamp"), "\(date)")
+        }
+        #expect(
+            try outcome(StartTransaction.Request.self, #"{"connectorId":1,"idTag":"T","meterStart":0,"timestamp":"2024-05-01T12:00:00.123-05:30"}"#)
+                == .decoded)
+    }
+
+    @Test func limitsMustBeMultiplesOfOneTenth() throws {
+        func setProfile(limit: String, minChargingRate: String = "6.0") -> String {
+            #"""
+            {"connectorId":1,"csChargingProfiles":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxDefaultProfile",
+            "chargingProfileKind":"Absolute","chargingSchedule":{"chargingRateUnit":"A","minChargingRate":\#(minChargingRate),
+            "chargingSchedulePeriod":[{"startPeriod":0,"limit":16},{"startPeriod":60,"limit":\#(limit)}]}}}
+            """#
+        }
+        for limit in ["0.3", "6.3", "32", "0", "11000.7", "-0.1"] {
+            #expect(try outcome(SetChargingProfile.Request.self, setProfile(limit: limit)) == .decoded, "\(limit)")
+        }
+        for limit in ["16.05", "0.01", "6.33"] {
+            #expect(
+                try outcome(SetChargingProfile.Request.self, setProfile(limit: limit))
+                    == .dataCorrupted("csChargingProfiles.chargingSchedule.chargingSchedulePeriod[1].limit"), "\(limit)")
+        }
+        #expect(
+            try outcome(SetChargingProfile.Request.self, setProfile(limit: "6", minChargingRate: "0.25"))
+                == .dataCorrupted("csChargingProfiles.chargingSchedule.minChargingRate"))
+        #expect(
+            try outcome(
+                RemoteStartTransaction.Request.self,
+                #"""
+                {"idTag":"T","chargingProfile":{"chargingProfileId":1,"stackLevel":0,"chargingProfilePurpose":"TxProfile",
+                "chargingProfileKind":"Relative","chargingSchedule":{"chargingRateUnit":"W","chargingSchedulePeriod":[{"startPeriod":0,"limit":0.05}]}}}
+                """#) == .dataCorrupted("chargingProfile.chargingSchedule.chargingSchedulePeriod[0].limit"))
+        #expect(
+            try outcome(
+                GetCompositeSchedule.Response.self,
+                #"{"status":"Accepted","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":1.25}]}}"#)
+                == .dataCorrupted("chargingSchedule.chargingSchedulePeriod[0].limit"))
+    }
+
+    @Test func meterValuesNeedAtLeastOneValue() throws {
+        #expect(try outcome(MeterValues.Request.self, #"{"connectorId":1,"meterValue":[]}"#) == .dataCorrupted("meterValue"))
+        #expect(
+            try outcome(MeterValues.Request.self, #"{"connectorId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[]}]}"#)
+                == .dataCorrupted("meterValue[0].sampledValue"))
+        // StopTransaction's schema sets no minimum on its transactionData.
+        #expect(
+            try outcome(
+                StopTransaction.Request.self,
+                #"{"meterStop":1,"timestamp":"2024-05-01T12:00:00Z","transactionId":1,"transactionData":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[]}]}"#
+            ) == .decoded)
+    }
+
+    @Test func locationsMustBeURIs() throws {
+        for location in ["ftp://host/dir/", "https://fw.example.com/a.bin", "sftp://u:p@h:22/x", "urn:example:firmware"] {
+            #expect(try outcome(UpdateFirmware.Request.self, #"{"location":"\#(location)","retrieveDate":"2024-05-01T00:00:00Z"}"#) == .decoded)
+        }
+        for location in ["", "no scheme", "/var/tmp", "://host", "1ftp://host", "ftp://host/a file"] {
+            #expect(try outcome(GetDiagnostics.Request.self, #"{"location":"\#(location)"}"#) == .dataCorrupted("location"), "\(location)")
+        }
+    }
+}

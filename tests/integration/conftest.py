@@ -1,0 +1,96 @@
+"""Fixtures: the real ocppd binary on a free loopback port, always stopped afterwards.
+
+- `ocppd`: a fresh ocppd (policy accept, fixed API token) in a temporary data directory.
+- `ocppd_factory(*args, env=..., token=..., data_dir=..., use_flags=...)`: start more, or with
+  other settings (`ocppd_factory("--unknown-stations", "pending")`); each result has `restart()`,
+  `kill()` (SIGKILL), `terminate()` (SIGTERM) and keeps its data directory across restarts.
+
+When a test fails, the log of every ocppd it started is attached to the report.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from harness import DEFAULT_TOKEN, Ocppd, kill_leftovers, ocppd_binary
+
+
+def pytest_configure(config):
+    env = os.environ.get("OCPPD_BIN")
+    if env and not (Path(env).is_file() and os.access(env, os.X_OK)):
+        raise pytest.UsageError(f"OCPPD_BIN={env} is not an executable file (build ocppd first)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if ocppd_binary() is None:
+        skip = pytest.mark.skip(reason="no ocppd binary: set OCPPD_BIN or run scripts/test")
+        for item in items:
+            item.add_marker(skip)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    kill_leftovers()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for inst in getattr(item, "_ocppd_instances", []):
+            report.sections.append(
+                (f"ocppd log: {inst.name} (data dir {inst.data_dir})", inst.log_tail() or "(empty)")
+            )
+
+
+@pytest.fixture(scope="session")
+def ocppd_bin() -> Path:
+    binary = ocppd_binary()
+    assert binary is not None
+    return binary
+
+
+@pytest.fixture
+def ocppd_factory(ocppd_bin, tmp_path, request):
+    instances: list[Ocppd] = []
+    request.node._ocppd_instances = instances
+
+    def start(
+        *args: str,
+        env: dict[str, str] | None = None,
+        token: str | None = DEFAULT_TOKEN,
+        data_dir: Path | None = None,
+        use_flags: bool = True,
+        start: bool = True,
+    ) -> Ocppd:
+        name = f"ocppd{len(instances) + 1}"
+        inst = Ocppd(
+            ocppd_bin,
+            tmp_path / name,
+            name=name,
+            args=args,
+            env=env,
+            token=token,
+            data_dir=data_dir,
+            use_flags=use_flags,
+        )
+        instances.append(inst)
+        if start:
+            inst.start()
+        return inst
+
+    yield start
+
+    for inst in instances:
+        try:
+            inst.stop()
+        except Exception:  # teardown must reach every instance
+            inst.kill()
+
+
+@pytest.fixture
+def ocppd(ocppd_factory) -> Ocppd:
+    return ocppd_factory()
