@@ -27,14 +27,18 @@ struct Gateway {
         try await store.migrate()
 
         let registry = ConnectionRegistry()
+        let events = EventBus()
+        await events.startKeepAlive(every: .seconds(15))
         let centralSystem = CentralSystem(
-            store: store, registry: registry, policy: configuration.unknownStations, heartbeatInterval: configuration.heartbeatInterval)
+            store: store, registry: registry, events: events, policy: configuration.unknownStations,
+            heartbeatInterval: configuration.heartbeatInterval)
+        let commands = Commands(store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger)
         let endpoint = OCPPEndpoint(
             pathPrefix: configuration.ocppPath, policy: configuration.unknownStations, pingInterval: configuration.pingInterval,
             maxMessageSize: configuration.maxFrameSize, store: store, registry: registry, centralSystem: centralSystem, logger: logger)
         let routes = APIRoutes(
-            store: store, registry: registry, centralSystem: centralSystem, configuration: configuration, metrics: Self.metrics,
-            apiToken: token)
+            store: store, registry: registry, centralSystem: centralSystem, commands: commands, events: events,
+            configuration: configuration, metrics: Self.metrics, apiToken: token)
         let maxFrameSize = configuration.maxFrameSize
         let logger = self.logger
         let app = Application(
@@ -58,9 +62,11 @@ struct Gateway {
         do {
             try await group.run()
         } catch {
+            await events.stop()
             await store.close()
             throw error
         }
+        await events.stop()
         await store.close()
         logger.info("ocppd stopped")
     }
@@ -70,7 +76,7 @@ struct Gateway {
             throw ConfigurationError(description: "unsupported database URL: \(configuration.databaseURL ?? ""): use sqlite:///path")
         }
         logger.info("store: SQLite", metadata: ["path": "\(path)"])
-        return try SQLiteStore(path: path)
+        return SQLiteStore(path: path)
     }
 }
 

@@ -54,7 +54,10 @@ private let profileJSON = #"""
 
 private func scheduleSpec(_ p: String) -> (required: Set<String>, checked: Set<String>) {
     (
-        ["\(p).chargingRateUnit", "\(p).chargingSchedulePeriod", "\(p).chargingSchedulePeriod[].startPeriod", "\(p).chargingSchedulePeriod[].limit"],
+        [
+            "\(p).chargingRateUnit", "\(p).chargingSchedulePeriod", "\(p).chargingSchedulePeriod[].startPeriod",
+            "\(p).chargingSchedulePeriod[].limit",
+        ],
         ["\(p).startSchedule", "\(p).chargingRateUnit"]
     )
 }
@@ -62,8 +65,10 @@ private func scheduleSpec(_ p: String) -> (required: Set<String>, checked: Set<S
 private func profileSpec(_ p: String) -> (required: Set<String>, checked: Set<String>) {
     let schedule = scheduleSpec("\(p).chargingSchedule")
     return (
-        Set(["\(p).chargingProfileId", "\(p).stackLevel", "\(p).chargingProfilePurpose", "\(p).chargingProfileKind", "\(p).chargingSchedule"])
-            .union(schedule.required),
+        Set([
+            "\(p).chargingProfileId", "\(p).stackLevel", "\(p).chargingProfilePurpose", "\(p).chargingProfileKind", "\(p).chargingSchedule",
+        ])
+        .union(schedule.required),
         Set(["\(p).chargingProfilePurpose", "\(p).chargingProfileKind", "\(p).recurrencyKind", "\(p).validFrom", "\(p).validTo"])
             .union(schedule.checked)
     )
@@ -212,7 +217,8 @@ private let specs: [String: ActionSpec] = {
         ),
         "UpdateFirmware": ActionSpec(
             request: PayloadSpec(
-                json: #"{"location":"https://fw.example.com/cp-1.2.bin","retries":2,"retrieveDate":"2024-05-01T02:00:00Z","retryInterval":300}"#,
+                json:
+                    #"{"location":"https://fw.example.com/cp-1.2.bin","retries":2,"retrieveDate":"2024-05-01T02:00:00Z","retryInterval":300}"#,
                 required: ["location", "retrieveDate"], checked: ["location", "retrieveDate"]),
             response: PayloadSpec(json: "{}")
         ),
@@ -257,7 +263,8 @@ private let specs: [String: ActionSpec] = {
                 checked: ["chargingRateUnit"]),
             response: PayloadSpec(
                 json: #"{"status":"Accepted","connectorId":1,"scheduleStart":"2024-05-01T12:00:00Z","chargingSchedule":\#(scheduleJSON)}"#,
-                required: Set<String>(["status"]).union(compositeSchedule.required), checked: Set<String>(["status", "scheduleStart"]).union(compositeSchedule.checked))
+                required: Set<String>(["status"]).union(compositeSchedule.required),
+                checked: Set<String>(["status", "scheduleStart"]).union(compositeSchedule.checked))
         ),
         "SetChargingProfile": ActionSpec(
             request: PayloadSpec(
@@ -633,7 +640,8 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
 
     @Test func absentMeasurandStaysAbsent() throws {
         let request = try MeterValues.Request.decode(
-            from: JSONParser.parse(#"{"connectorId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":"7"}]}]}"#))
+            from: JSONParser.parse(#"{"connectorId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":"7"}]}]}"#)
+        )
         #expect(request.meterValue[0].sampledValue[0].measurand == nil)
         #expect(request.transactionId == nil)
     }
@@ -643,7 +651,8 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
         #expect(
             request
                 == StartTransaction.Request(
-                    connectorId: 1, idTag: "TAG-1", meterStart: 1000, reservationId: 7, timestamp: Date(timeIntervalSince1970: 1_714_564_800)))
+                    connectorId: 1, idTag: "TAG-1", meterStart: 1000, reservationId: 7,
+                    timestamp: Date(timeIntervalSince1970: 1_714_564_800)))
         let response = try StartTransaction.Response.decode(from: JSONParser.parse(spec("StartTransaction", .response).json))
         #expect(response.transactionId == 42)
         #expect(response.idTagInfo.status == .accepted)
@@ -669,7 +678,8 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
         let response = try GetConfiguration.Response.decode(from: JSONParser.parse(spec("GetConfiguration", .response).json))
         #expect(
             response.configurationKey == [
-                KeyValue(key: "HeartbeatInterval", readonly: false, value: "300"), KeyValue(key: "ChargeProfileMaxStackLevel", readonly: true),
+                KeyValue(key: "HeartbeatInterval", readonly: false, value: "300"),
+                KeyValue(key: "ChargeProfileMaxStackLevel", readonly: true),
             ])
         #expect(response.unknownKey == ["NoSuchKey"])
         #expect(try GetConfiguration.Request.decode(from: JSONParser.parse("{}")).key == nil)
@@ -678,7 +688,10 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
     @Test func commandsBuiltInSwiftEncodeAsTheSchemaSpellsThem() throws {
         #expect(try JSONCoding.jsonValue(Reset.Request(type: .soft)) == ["type": "Soft"])
         #expect(try JSONCoding.jsonValue(ClearCache.Request()) == [:])
-        #expect(try JSONCoding.jsonValue(TriggerMessage.Request(requestedMessage: .bootNotification)) == ["requestedMessage": "BootNotification"])
+        #expect(
+            try JSONCoding.jsonValue(TriggerMessage.Request(requestedMessage: .bootNotification)) == [
+                "requestedMessage": "BootNotification"
+            ])
         let request = RemoteStartTransaction.Request(
             idTag: "TAG-1",
             chargingProfile: ChargingProfile(
@@ -709,17 +722,22 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
 
     @Test func wrongTypeIsTypeMismatch() throws {
         #expect(
-            try outcome(StartTransaction.Request.self, #"{"connectorId":"1","idTag":"T","meterStart":0,"timestamp":"2024-05-01T12:00:00Z"}"#)
+            try outcome(
+                StartTransaction.Request.self, #"{"connectorId":"1","idTag":"T","meterStart":0,"timestamp":"2024-05-01T12:00:00Z"}"#)
                 == .typeMismatch("connectorId"))
         #expect(
-            try outcome(MeterValues.Request.self, #"{"connectorId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":12.5}]}]}"#)
+            try outcome(
+                MeterValues.Request.self,
+                #"{"connectorId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[{"value":12.5}]}]}"#)
                 == .typeMismatch("meterValue[0].sampledValue[0].value"))
         #expect(try outcome(ChangeConfiguration.Request.self, #"{"key":"HeartbeatInterval","value":300}"#) == .typeMismatch("value"))
         #expect(try outcome(Heartbeat.Response.self, #"{"currentTime":1714564800}"#) == .typeMismatch("currentTime"))
     }
 
     @Test func unknownEnumerationValueIsDataCorrupted() throws {
-        #expect(try outcome(StatusNotification.Request.self, #"{"connectorId":1,"errorCode":"NoError","status":"Busy"}"#) == .dataCorrupted("status"))
+        #expect(
+            try outcome(StatusNotification.Request.self, #"{"connectorId":1,"errorCode":"NoError","status":"Busy"}"#)
+                == .dataCorrupted("status"))
         // Enumeration values are case-sensitive.
         #expect(try outcome(Reset.Request.self, #"{"type":"soft"}"#) == .dataCorrupted("type"))
         #expect(try outcome(TriggerMessage.Request.self, #"{"requestedMessage":"StartTransaction"}"#) == .dataCorrupted("requestedMessage"))
@@ -740,8 +758,19 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
                     == .dataCorrupted("timestamp"), "\(date)")
         }
         #expect(
-            try outcome(StartTransaction.Request.self, #"{"connectorId":1,"idTag":"T","meterStart":0,"timestamp":"2024-05-01T12:00:00.123-05:30"}"#)
+            try outcome(
+                StartTransaction.Request.self, #"{"connectorId":1,"idTag":"T","meterStart":0,"timestamp":"2024-05-01T12:00:00.123-05:30"}"#)
                 == .decoded)
+    }
+
+    @Test func dateTimesSurviveReencodingToTheMillisecond() throws {
+        // 1987-05-03T09:03:46Z: at this instant some parsed fractions fall just below their millisecond in binary.
+        for millis in 0..<1000 {
+            let text = #"{"currentTime":"1987-05-03T09:03:46.\#(String(format: "%03d", millis))Z"}"#
+            let decoded = try Heartbeat.Response.decode(from: JSONParser.parse(text))
+            let again = try Heartbeat.Response.decode(from: JSONCoding.jsonValue(decoded))
+            #expect(again == decoded, "\(text)")
+        }
     }
 
     @Test func limitsMustBeMultiplesOfOneTenth() throws {
@@ -773,14 +802,16 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
         #expect(
             try outcome(
                 GetCompositeSchedule.Response.self,
-                #"{"status":"Accepted","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":1.25}]}}"#)
+                #"{"status":"Accepted","chargingSchedule":{"chargingRateUnit":"A","chargingSchedulePeriod":[{"startPeriod":0,"limit":1.25}]}}"#
+            )
                 == .dataCorrupted("chargingSchedule.chargingSchedulePeriod[0].limit"))
     }
 
     @Test func meterValuesNeedAtLeastOneValue() throws {
         #expect(try outcome(MeterValues.Request.self, #"{"connectorId":1,"meterValue":[]}"#) == .dataCorrupted("meterValue"))
         #expect(
-            try outcome(MeterValues.Request.self, #"{"connectorId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[]}]}"#)
+            try outcome(
+                MeterValues.Request.self, #"{"connectorId":1,"meterValue":[{"timestamp":"2024-05-01T12:00:00Z","sampledValue":[]}]}"#)
                 == .dataCorrupted("meterValue[0].sampledValue"))
         // StopTransaction's schema sets no minimum on its transactionData.
         #expect(
@@ -792,7 +823,8 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
 
     @Test func locationsMustBeURIs() throws {
         for location in ["ftp://host/dir/", "https://fw.example.com/a.bin", "sftp://u:p@h:22/x", "urn:example:firmware"] {
-            #expect(try outcome(UpdateFirmware.Request.self, #"{"location":"\#(location)","retrieveDate":"2024-05-01T00:00:00Z"}"#) == .decoded)
+            #expect(
+                try outcome(UpdateFirmware.Request.self, #"{"location":"\#(location)","retrieveDate":"2024-05-01T00:00:00Z"}"#) == .decoded)
         }
         for location in ["", "no scheme", "/var/tmp", "://host", "1ftp://host", "ftp://host/a file"] {
             #expect(try outcome(GetDiagnostics.Request.self, #"{"location":"\#(location)"}"#) == .dataCorrupted("location"), "\(location)")

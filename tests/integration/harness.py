@@ -752,3 +752,4 @@ class SseStream:
         self.writer.close()
         with contextlib.suppress(Exception):
             await self.writer.wait_closed()
+

@@ -225,3 +225,120 @@ public struct UnknownSighting: Codable, Sendable, Equatable {
         self.seenAt = seenAt
     }
 }
+
+// Optional fields are written as null rather than left out, so every resource always carries
+// every field its documentation names.
+
+extension Station {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(registrationStatus, forKey: .registrationStatus)
+        try container.encode(connected, forKey: .connected)
+        try container.encode(vendor, forKey: .vendor)
+        try container.encode(model, forKey: .model)
+        try container.encode(serialNumber, forKey: .serialNumber)
+        try container.encode(chargeBoxSerialNumber, forKey: .chargeBoxSerialNumber)
+        try container.encode(firmwareVersion, forKey: .firmwareVersion)
+        try container.encode(iccid, forKey: .iccid)
+        try container.encode(imsi, forKey: .imsi)
+        try container.encode(meterType, forKey: .meterType)
+        try container.encode(meterSerialNumber, forKey: .meterSerialNumber)
+        try container.encode(description, forKey: .description)
+        try container.encode(securityProfile, forKey: .securityProfile)
+        try container.encode(hasAuthorizationKey, forKey: .hasAuthorizationKey)
+        try container.encode(lastHeartbeatAt, forKey: .lastHeartbeatAt)
+        try container.encode(lastBootAt, forKey: .lastBootAt)
+        try container.encode(firmwareStatus, forKey: .firmwareStatus)
+        try container.encode(diagnosticsStatus, forKey: .diagnosticsStatus)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(connectors, forKey: .connectors)
+    }
+}
+
+extension Connector {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(connectorId, forKey: .connectorId)
+        try container.encode(status, forKey: .status)
+        try container.encode(errorCode, forKey: .errorCode)
+        try container.encode(info, forKey: .info)
+        try container.encode(vendorId, forKey: .vendorId)
+        try container.encode(vendorErrorCode, forKey: .vendorErrorCode)
+        try container.encode(updatedAt, forKey: .updatedAt)
+    }
+}
+
+extension Session {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(transactionId, forKey: .transactionId)
+        try container.encode(cpId, forKey: .cpId)
+        try container.encode(connectorId, forKey: .connectorId)
+        try container.encode(idTag, forKey: .idTag)
+        try container.encode(idTagStatus, forKey: .idTagStatus)
+        try container.encode(stopIdTag, forKey: .stopIdTag)
+        try container.encode(meterStart, forKey: .meterStart)
+        try container.encode(meterStop, forKey: .meterStop)
+        try container.encode(energyWh, forKey: .energyWh)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(stoppedAt, forKey: .stoppedAt)
+        try container.encode(stopReason, forKey: .stopReason)
+        try container.encode(reservationId, forKey: .reservationId)
+        try container.encode(active, forKey: .active)
+    }
+}
+
+extension MeterValueRecord {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(timestamp, forKey: .timestamp)
+        try container.encode(cpId, forKey: .cpId)
+        try container.encode(transactionId, forKey: .transactionId)
+        try container.encode(connectorId, forKey: .connectorId)
+        try container.encode(measurand, forKey: .measurand)
+        try container.encode(value, forKey: .value)
+        try container.encode(unit, forKey: .unit)
+        try container.encode(context, forKey: .context)
+        try container.encode(phase, forKey: .phase)
+        try container.encode(location, forKey: .location)
+        try container.encode(format, forKey: .format)
+    }
+}
+
+extension RfidCard {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(idTag, forKey: .idTag)
+        try container.encode(status, forKey: .status)
+        try container.encode(expiryDate, forKey: .expiryDate)
+        try container.encode(parentIdTag, forKey: .parentIdTag)
+        try container.encode(description, forKey: .description)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+}
+
+extension Reservation {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(reservationId, forKey: .reservationId)
+        try container.encode(cpId, forKey: .cpId)
+        try container.encode(connectorId, forKey: .connectorId)
+        try container.encode(idTag, forKey: .idTag)
+        try container.encode(parentIdTag, forKey: .parentIdTag)
+        try container.encode(expiryDate, forKey: .expiryDate)
+        try container.encode(status, forKey: .status)
+        try container.encode(createdAt, forKey: .createdAt)
+    }
+}
+
+extension UnknownSighting {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(firstSeenAt, forKey: .firstSeenAt)
+        try container.encode(lastSeenAt, forKey: .lastSeenAt)
+        try container.encode(count, forKey: .count)
+        try container.encode(seenAt, forKey: .seenAt)
+    }
+}

@@ -69,7 +69,8 @@ public enum OCPPDate {
 
     /// `2024-05-01T12:00:00.123Z`: UTC with milliseconds, as ocppd stores and serves times.
     public static func format(_ date: Date) -> String {
-        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // To the nearest millisecond: a parsed `.999` can sit a hair below it in binary, and must not print as `.998`.
+        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var millis = totalMillis % 1000
         var secs = totalMillis / 1000
         if millis < 0 {

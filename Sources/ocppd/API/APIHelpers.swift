@@ -87,6 +87,35 @@ enum API {
         }
     }
 
+    /// A path parameter, percent-decoded (station ids may hold spaces and other escaped characters).
+    static func pathParameter(_ context: some RequestContext, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else {
+            throw Problem.badRequest("invalid path parameter '\(name)': bad percent-encoding")
+        }
+        return decoded
+    }
+
+    /// A command body: a JSON object, or nothing (taken as `{}`).
+    static func jsonObjectBody(_ request: Request, maxSize: Int) async throws -> JSONValue {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: maxSize)
+        } catch {
+            throw Problem(status: .contentTooLarge, detail: "request body larger than \(maxSize) bytes")
+        }
+        guard buffer.readableBytes > 0 else { return .object([:]) }
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(buffer.readableBytesView)
+        } catch {
+            throw Problem.invalidBody(error)
+        }
+        guard case .object = json else { throw Problem.badRequest("the body must be a JSON object: the OCPP request payload") }
+        return json
+    }
+
     static func intParameter(_ context: some RequestContext, _ name: String) throws -> Int {
         let text = try context.parameters.require(name)
         guard let value = Int(text) else { throw Problem.badRequest("invalid path parameter '\(name)': an integer") }

@@ -7,6 +7,8 @@ struct APIRoutes: Sendable {
     let store: any Store
     let registry: ConnectionRegistry
     let centralSystem: CentralSystem
+    let commands: Commands
+    let events: EventBus
     let configuration: Configuration
     let metrics: PrometheusCollectorRegistry
     let apiToken: String
@@ -22,6 +24,8 @@ struct APIRoutes: Sendable {
         addStationRoutes(to: api)
         addSessionRoutes(to: api)
         addRfidRoutes(to: api)
+        addCommandRoutes(to: api)
+        addEventRoutes(to: api)
         return router
     }
 

@@ -209,6 +209,36 @@ enum OpenAPIDocument {
             "post": operation("Activate a card", parameters: [pathParameter("tagId")], responses: ok("RfidCard"))
         ],
         "/api/reservations": ["get": operation("Reservations", parameters: limitOffset, responses: list("Reservation"))],
+        "/api/admin/{cpId}/{command}": [
+            "post": [
+                "summary": "Send a central-system command: the body is the OCPP 1.6 request payload, the answer the charge point's CALLRESULT payload",
+                "parameters": [
+                    pathParameter("cpId"),
+                    [
+                        "name": "command", "in": "path", "required": true,
+                        "schema": ["type": "string", "enum": .array(OCPPActions.commands.keys.sorted().map { .string($0) })],
+                    ],
+                ],
+                "requestBody": ["required": false, "content": ["application/json": ["schema": ["type": "object"]]]],
+                "responses": [
+                    "200": ["description": "The charge point's CALLRESULT payload", "content": ["application/json": ["schema": ["type": "object"]]]],
+                    "400": ["$ref": "#/components/responses/Problem"],
+                    "401": ["$ref": "#/components/responses/Problem"],
+                    "404": ["$ref": "#/components/responses/Problem"],
+                    "409": ["$ref": "#/components/responses/Problem"],
+                    "502": ["$ref": "#/components/responses/Problem"],
+                    "503": ["$ref": "#/components/responses/Problem"],
+                    "504": ["$ref": "#/components/responses/Problem"],
+                ],
+            ]
+        ],
+        "/api/events": [
+            "get": operation(
+                "Live events as Server-Sent Events (station.connected, station.disconnected, station.booted, connector.status, "
+                    + "transaction.started, transaction.stopped, meter.values, command.result; lagged when dropped)",
+                parameters: [query("cpId", string())],
+                responses: ["200": ["description": "An event stream", "content": ["text/event-stream": ["schema": ["type": "string"]]]]])
+        ],
     ]
 }
 

@@ -24,7 +24,7 @@ extension APIRoutes {
 
         /// One RFID card.
         api.get("rfid/:tagId") { _, context in
-            let tag = try context.parameters.require("tagId")
+            let tag = try API.pathParameter(context, "tagId")
             return try API.json(try await store.card(tag).orNotFound("unknown RFID tag '\(tag)'"))
         }
 
@@ -48,19 +48,19 @@ extension APIRoutes {
 
         /// Blocks a card: Authorize and StartTransaction answer Blocked.
         api.post("rfid/:tagId/block") { _, context in
-            let tag = try context.parameters.require("tagId")
+            let tag = try API.pathParameter(context, "tagId")
             return try API.json(try await store.setCardStatus(tag, .blocked).orNotFound("unknown RFID tag '\(tag)'"))
         }
 
         /// Activates a blocked card.
         api.post("rfid/:tagId/activate") { _, context in
-            let tag = try context.parameters.require("tagId")
+            let tag = try API.pathParameter(context, "tagId")
             return try API.json(try await store.setCardStatus(tag, .accepted).orNotFound("unknown RFID tag '\(tag)'"))
         }
 
         /// Deletes a card.
         api.delete("rfid/:tagId") { _, context in
-            let tag = try context.parameters.require("tagId")
+            let tag = try API.pathParameter(context, "tagId")
             guard try await store.deleteCard(tag) else { throw Problem.notFound("unknown RFID tag '\(tag)'") }
             return Response(status: .noContent)
         }

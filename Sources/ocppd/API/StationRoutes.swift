@@ -59,14 +59,14 @@ extension APIRoutes {
 
         /// One station.
         api.get("stations/:cpId") { _, context in
-            let id = try context.parameters.require("cpId")
+            let id = try API.pathParameter(context, "cpId")
             let station = try await store.station(id).orNotFound("unknown station '\(id)'")
             return try API.json(withConnection(station, await registry.connectedIds))
         }
 
         /// Pre-registers a station, accepts a pending one, sets its authorization key or security profile.
         api.put("stations/:cpId") { request, context in
-            let id = try context.parameters.require("cpId")
+            let id = try API.pathParameter(context, "cpId")
             guard OCPPEndpoint.isValidIdentity(id) else {
                 throw Problem.badRequest("invalid station id: up to \(OCPPEndpoint.maxIdentityLength) printable characters, no '/'")
             }
@@ -95,7 +95,7 @@ extension APIRoutes {
 
         /// Removes a station; its sessions and meter values are kept. A connected station is disconnected.
         api.delete("stations/:cpId") { _, context in
-            let id = try context.parameters.require("cpId")
+            let id = try API.pathParameter(context, "cpId")
             guard try await store.deleteStation(id) else { throw Problem.notFound("unknown station '\(id)'") }
             if let connection = await registry.connection(id) {
                 await connection.close(code: .policyViolation, reason: "station removed")

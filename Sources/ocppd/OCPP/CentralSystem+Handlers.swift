@@ -4,8 +4,12 @@ import Shared
 extension CentralSystem {
     /// The handlers of all ten charge-point-initiated actions.
     static func registerHandlers(
-        _ router: inout OCPPRouter, store: any Store, policy: UnknownStationPolicy, heartbeatInterval: Int, unknownTags: SightingList
+        _ router: inout OCPPRouter, store: any Store, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int,
+        unknownTags: SightingList
     ) {
+        @Sendable func publish(_ type: String, _ station: StationContext, _ fields: JSONObject) async {
+            await events.publish(GatewayEvent(type: type, cpId: station.id, at: Date(), fields: fields))
+        }
         let authorizer = Authorizer(store: store, unknownTags: unknownTags)
 
         router.on(BootNotification.self) { request, station in
@@ -23,6 +27,12 @@ extension CentralSystem {
                 meterType: request.meterType?.value, meterSerialNumber: request.meterSerialNumber?.value)
             try await withStoreRetry { try await store.recordBoot(station.id, info, status: status, at: now) }
             station.logger.info("boot", metadata: ["status": "\(status.rawValue)", "vendor": "\(info.vendor)", "model": "\(info.model)"])
+            await publish(
+                "station.booted", station,
+                [
+                    "registrationStatus": .string(status.rawValue), "vendor": .string(info.vendor), "model": .string(info.model),
+                    "firmwareVersion": info.firmwareVersion.map { .string($0) } ?? .null,
+                ])
             return .init(status: status, currentTime: now, interval: heartbeatInterval)
         }
 
@@ -48,6 +58,15 @@ extension CentralSystem {
             station.logger.info(
                 outcome.duplicate ? "repeated StartTransaction: same transaction" : "transaction started",
                 metadata: ["transactionId": "\(outcome.transactionId)", "connectorId": "\(request.connectorId)"])
+            if !outcome.duplicate {
+                await publish(
+                    "transaction.started", station,
+                    [
+                        "transactionId": .integer(Int64(outcome.transactionId)), "connectorId": .integer(Int64(request.connectorId)),
+                        "idTag": .string(request.idTag.value), "idTagStatus": .string(info.status.rawValue),
+                        "meterStart": .integer(Int64(request.meterStart)), "timestamp": .string(OCPPDate.format(request.timestamp)),
+                    ])
+            }
             return .init(idTagInfo: info, transactionId: outcome.transactionId)
         }
 
@@ -62,6 +81,14 @@ extension CentralSystem {
             switch outcome {
             case .stopped(let session):
                 station.logger.info("transaction stopped", metadata: ["transactionId": "\(session.transactionId)"])
+                await publish(
+                    "transaction.stopped", station,
+                    [
+                        "transactionId": .integer(Int64(session.transactionId)), "connectorId": .integer(Int64(session.connectorId)),
+                        "meterStop": .integer(Int64(request.meterStop)), "energyWh": session.energyWh.map { .integer(Int64($0)) } ?? .null,
+                        "reason": request.reason.map { .string($0.rawValue) } ?? .null,
+                        "timestamp": .string(OCPPDate.format(request.timestamp)),
+                    ])
             case .alreadyStopped:
                 station.logger.info("repeated StopTransaction acknowledged", metadata: ["transactionId": "\(request.transactionId)"])
             case .unknownTransaction:
@@ -76,6 +103,13 @@ extension CentralSystem {
                 $0.records(cpId: station.id, transactionId: request.transactionId, connectorId: request.connectorId)
             }
             try await withStoreRetry { try await store.recordMeterValues(values) }
+            await publish(
+                "meter.values", station,
+                [
+                    "connectorId": .integer(Int64(request.connectorId)),
+                    "transactionId": request.transactionId.map { .integer(Int64($0)) } ?? .null,
+                    "values": .array((try? values.map { try JSONCoding.jsonValue($0) }) ?? []),
+                ])
             return .init()
         }
 
@@ -85,7 +119,14 @@ extension CentralSystem {
                 info: request.info?.value, vendorId: request.vendorId?.value, vendorErrorCode: request.vendorErrorCode?.value,
                 timestamp: request.timestamp ?? Date())
             let current = try await withStoreRetry { try await store.recordStatus(station.id, report) }
-            if !current {
+            if current {
+                await publish(
+                    "connector.status", station,
+                    [
+                        "connectorId": .integer(Int64(request.connectorId)), "status": .string(report.status),
+                        "errorCode": .string(report.errorCode), "timestamp": .string(OCPPDate.format(report.timestamp)),
+                    ])
+            } else {
                 station.logger.info("older StatusNotification kept in history only", metadata: ["connectorId": "\(request.connectorId)"])
             }
             return .init()

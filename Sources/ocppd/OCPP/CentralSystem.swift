@@ -13,17 +13,20 @@ final class CentralSystem: Sendable {
     let unknownTags = SightingList(capacity: 200)
     let policy: UnknownStationPolicy
     let heartbeatInterval: Int
+    let events: EventBus
     private let router: OCPPRouter
     private let messagesIn = Counter(label: "ocppd_ocpp_messages_received_total")
     private let callErrors = Counter(label: "ocppd_ocpp_callerrors_sent_total")
 
-    init(store: any Store, registry: ConnectionRegistry, policy: UnknownStationPolicy, heartbeatInterval: Int) {
+    init(store: any Store, registry: ConnectionRegistry, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int) {
         self.store = store
+        self.events = events
         self.registry = registry
         self.policy = policy
         self.heartbeatInterval = heartbeatInterval
         var router = OCPPRouter()
-        Self.registerHandlers(&router, store: store, policy: policy, heartbeatInterval: heartbeatInterval, unknownTags: unknownTags)
+        Self.registerHandlers(
+            &router, store: store, events: events, policy: policy, heartbeatInterval: heartbeatInterval, unknownTags: unknownTags)
         self.router = router
     }
 
@@ -31,9 +34,13 @@ final class CentralSystem: Sendable {
         await unknownStations.saw(id, at: remoteAddress)
     }
 
-    func connected(_ connection: StationConnection) async {}
+    func connected(_ connection: StationConnection) async {
+        await events.publish(GatewayEvent(type: "station.connected", cpId: connection.id, at: Date(), fields: ["remoteAddress": .string(connection.remoteAddress)]))
+    }
 
-    func disconnected(_ connection: StationConnection) async {}
+    func disconnected(_ connection: StationConnection) async {
+        await events.publish(GatewayEvent(type: "station.disconnected", cpId: connection.id, at: Date(), fields: [:]))
+    }
 
     /// Handles one WebSocket message of a station: a CALL is answered, a CALLRESULT or CALLERROR
     /// goes to the command waiting for it; anything malformed gets a CALLERROR and changes nothing.
@@ -67,8 +74,15 @@ final class CentralSystem: Sendable {
                 logger.notice("CALL refused", metadata: ["action": "\(action)", "code": "\(error.code.rawValue)", "reason": "\(error.description)"])
                 await reply(.callError(id: id, error), to: connection, logger: logger)
             }
-        case .callResult(let id, _), .callError(let id, _, _, _):
-            logger.notice("reply to no outstanding CALL dropped", metadata: ["messageId": "\(id)"])
+        case .callResult(let id, let payload):
+            if await !connection.resolve(messageId: id, with: .success(payload)) {
+                logger.notice("late or unexpected CALLRESULT dropped", metadata: ["messageId": "\(id)"])
+            }
+        case .callError(let id, let code, let description, let details):
+            let failure = CallFailure.callError(code: code, description: description, details: details)
+            if await !connection.resolve(messageId: id, with: .failure(failure)) {
+                logger.notice("late or unexpected CALLERROR dropped", metadata: ["messageId": "\(id)"])
+            }
         }
     }
 

@@ -127,6 +127,7 @@ struct OCPPEndpoint: StationEndpoint {
                 } onGracefulShutdown: {
                     Task { await connection.close(code: .goingAway, reason: "central system shutting down") }
                 }
+                await connection.connectionEnded()
                 if await registry.unregister(connection) {
                     await centralSystem.disconnected(connection)
                 }

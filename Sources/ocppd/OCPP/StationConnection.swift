@@ -11,12 +11,23 @@ actor StationConnection {
     nonisolated let connectedAt: ContinuousClock.Instant
     private let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
     private let channel: any Channel
-    private var closing = false
+    var closing = false
     /// Set when a ping went out; cleared by any frame from the station.
     private var awaitingPong = false
 
-    init(id: String, remoteAddress: String, channel: any Channel, outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>) {
+    // Outbound CALLs (see StationConnection+Outbound.swift): at most one outstanding, the rest wait in order.
+    let maxQueuedCalls: Int
+    var outstanding: OutstandingCall?
+    var callInProgress = false
+    var waitingCalls: [CheckedContinuation<Void, Never>] = []
+    var nextMessageNumber = 0
+
+    init(
+        id: String, remoteAddress: String, channel: any Channel, outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>,
+        maxQueuedCalls: Int = 16
+    ) {
         self.id = id
+        self.maxQueuedCalls = maxQueuedCalls
         self.remoteAddress = remoteAddress
         self.channel = channel
         self.outbound = outbound
@@ -59,6 +70,7 @@ actor StationConnection {
     func close(code: WebSocketErrorCode, reason: String = "") async {
         guard !closing else { return }
         closing = true
+        failCalls()
         var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: code)
         data.writeString(reason)

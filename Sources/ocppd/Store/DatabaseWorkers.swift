@@ -167,7 +167,8 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     }
 
     /// Runs `job` in the writer's next transaction; returns only after that transaction committed.
-    /// A job that throws is rolled back alone (its savepoint) and only its caller gets the error.
+    /// A job that throws is rolled back alone (its savepoint) and only its caller gets the error. After a transient
+    /// failure the whole batch runs again in a new transaction, so a job must touch nothing but the connection.
     func write<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             writeQueue.enqueue(
@@ -208,8 +209,11 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     var writeStatistics: WriteStatistics { writeQueue.writeStatistics }
 
     private static func start(name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
-        thread.name = name
+        // Named from inside: on Linux a name set before start() comes out garbled.
+        let thread = Thread {
+            Thread.current.name = name
+            body()
+        }
         thread.start()
     }
 

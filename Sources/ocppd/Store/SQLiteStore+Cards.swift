@@ -25,7 +25,8 @@ extension SQLiteStore {
 
     public func cards(_ page: PageRequest) async throws -> Page<RfidCard> {
         try await read { db in
-            let items = try db.query("SELECT \(Self.cardColumns) FROM rfid_cards ORDER BY id_tag LIMIT ? OFFSET ?", .page(page), Self.readCard)
+            let items = try db.query(
+                "SELECT \(Self.cardColumns) FROM rfid_cards ORDER BY id_tag LIMIT ? OFFSET ?", .page(page), Self.readCard)
             let total = try db.queryFirst("SELECT COUNT(*) FROM rfid_cards") { try $0.int(0) } ?? 0
             return Page(items: items, total: total)
         }

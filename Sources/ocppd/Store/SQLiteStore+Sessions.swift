@@ -44,7 +44,8 @@ extension SQLiteStore {
     }
 
     static func fetchSession(_ db: SQLiteConnection, _ transactionId: Int) throws -> Session? {
-        guard let session = try db.queryFirst("SELECT \(sessionColumns) FROM sessions WHERE transaction_id = ?", [transactionId], readSession)
+        guard
+            let session = try db.queryFirst("SELECT \(sessionColumns) FROM sessions WHERE transaction_id = ?", [transactionId], readSession)
         else { return nil }
         return try withLiveEnergy(db, [session]).first
     }
@@ -94,10 +95,11 @@ extension SQLiteStore {
             let now = Date()
             // A connector has at most one active session, the newest started. A start older than the active one (a
             // late replay) is stored already closed; a newer one closes whatever the charger never stopped.
-            let newerStart = try db.queryFirst(
-                "SELECT MAX(started_at) FROM sessions WHERE cp_id = ? AND connector_id = ? AND active = 1 AND started_at > ?",
-                connector + [start.timestamp]
-            ) { $0.optionalInt64(0) } ?? nil
+            let newerStart =
+                try db.queryFirst(
+                    "SELECT MAX(started_at) FROM sessions WHERE cp_id = ? AND connector_id = ? AND active = 1 AND started_at > ?",
+                    connector + [start.timestamp]
+                ) { $0.optionalInt64(0) } ?? nil
             var closedStale: [Int] = []
             if newerStart == nil {
                 closedStale = try db.query(

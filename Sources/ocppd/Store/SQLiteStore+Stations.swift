@@ -48,7 +48,8 @@ extension SQLiteStore {
 
     public func stations(_ page: PageRequest) async throws -> Page<Station> {
         try await read { db in
-            var stations = try db.query("SELECT \(Self.stationColumns) FROM stations ORDER BY id LIMIT ? OFFSET ?", .page(page), Self.readStation)
+            var stations = try db.query(
+                "SELECT \(Self.stationColumns) FROM stations ORDER BY id LIMIT ? OFFSET ?", .page(page), Self.readStation)
             let total = try db.queryFirst("SELECT COUNT(*) FROM stations") { try $0.int(0) } ?? 0
             guard !stations.isEmpty else { return Page(items: [], total: total) }
             // One query for the connectors of the whole page, joined to the same page of stations.

@@ -84,15 +84,6 @@ public final class SQLiteStore: Store {
         }
     }
 
-    /// The schema version the database is at (0 before the first migration).
-    func schemaVersion() async throws -> Int {
-        try await read { db in
-            let exists = try db.queryFirst("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'") { _ in true }
-            guard exists != nil else { return 0 }
-            return (try db.queryFirst("SELECT MAX(version) FROM schema_version") { $0.optionalInt(0) } ?? nil) ?? 0
-        }
-    }
-
     public func ping() async -> Bool {
         (try? await read { db in try db.queryFirst("SELECT 1") { try $0.int(0) } }) == 1
     }

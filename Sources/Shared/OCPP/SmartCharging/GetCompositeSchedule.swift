@@ -29,7 +29,8 @@ public enum GetCompositeSchedule: OCPPAction {
         public var chargingSchedule: ChargingSchedule?
 
         public init(
-            status: GetCompositeScheduleStatus, connectorId: Int? = nil, scheduleStart: Date? = nil, chargingSchedule: ChargingSchedule? = nil
+            status: GetCompositeScheduleStatus, connectorId: Int? = nil, scheduleStart: Date? = nil,
+            chargingSchedule: ChargingSchedule? = nil
         ) {
             self.status = status
             self.connectorId = connectorId

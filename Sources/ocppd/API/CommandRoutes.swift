@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceLifecycle
+import Shared
+
+extension APIRoutes {
+    func addCommandRoutes(to api: RouterGroup<BasicRequestContext>) {
+        /// Sends a central-system command (the OCPP request payload as the body) and answers with the
+        /// charge point's CALLRESULT payload as it sent it.
+        api.post("admin/:cpId/:command") { request, context in
+            let id = try API.pathParameter(context, "cpId")
+            let name = try API.pathParameter(context, "command")
+            guard let action = OCPPActions.commands[name] else {
+                let known = OCPPActions.commands.keys.sorted().joined(separator: ", ")
+                throw Problem.notFound("unknown command '\(name)'; commands: \(known)")
+            }
+            let body = try await API.jsonObjectBody(request, maxSize: configuration.maxBodySize)
+            let outcome = try await commands.send(action, payload: body, to: id)
+            return API.jsonValue(outcome)
+        }
+    }
+
+    func addEventRoutes(to api: RouterGroup<BasicRequestContext>) {
+        /// Live events as Server-Sent Events; `?cpId=` narrows them to one station.
+        api.get("events") { request, _ in
+            let cpId = request.uri.queryParameters["cpId"].map(String.init)
+            let subscription = await events.subscribe(cpId: cpId)
+            let events = self.events
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"],
+                body: ResponseBody { writer in
+                    await withGracefulShutdownHandler {
+                        do {
+                            try await writer.write(ByteBuffer(string: ": ocppd event stream\n\n"))
+                            for await item in subscription.items {
+                                switch item {
+                                case .event(let event):
+                                    var text: [UInt8] = Array("event: \(event.type)\ndata: ".utf8)
+                                    event.json.write(to: &text)
+                                    text.append(contentsOf: "\n\n".utf8)
+                                    try await writer.write(ByteBuffer(bytes: text))
+                                case .keepAlive:
+                                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                                }
+                            }
+                            if subscription.lagged {
+                                let lagged = GatewayEvent(
+                                    type: "lagged", cpId: cpId ?? "", at: Date(),
+                                    fields: ["detail": "this subscriber fell behind and was dropped; reconnect"])
+                                var text: [UInt8] = Array("event: lagged\ndata: ".utf8)
+                                lagged.json.write(to: &text)
+                                text.append(contentsOf: "\n\n".utf8)
+                                try await writer.write(ByteBuffer(bytes: text))
+                            }
+                        } catch {
+                            // The subscriber went away.
+                        }
+                    } onGracefulShutdown: {
+                        Task { await events.unsubscribe(subscription) }
+                    }
+                    await events.unsubscribe(subscription)
+                    try await writer.finish(nil)
+                })
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Shared
+import Synchronization
+
+/// One live event of GET /api/events.
+struct GatewayEvent: Sendable {
+    var type: String
+    var cpId: String
+    var at: Date
+    /// What the event is about (connectorId, status, transactionId, meter values …).
+    var fields: JSONObject
+
+    /// The event's `data` object: type, cpId and at first, then its fields.
+    var json: JSONValue {
+        var object: JSONObject = ["type": .string(type), "cpId": .string(cpId), "at": .string(OCPPDate.format(at))]
+        for member in fields.members { object[member.key] = member.value }
+        return .object(object)
+    }
+}
+
+/// Fans events out to subscribers. Each subscriber has a bounded buffer: one that falls behind is
+/// dropped (it sees `lagged` and its stream ends) so that a slow consumer never slows the gateway.
+actor EventBus {
+    enum Item: Sendable {
+        case event(GatewayEvent)
+        case keepAlive
+    }
+
+    /// A subscriber's view: its items, and whether it was dropped for falling behind.
+    final class Subscription: Sendable {
+        let items: AsyncStream<Item>
+        let id: Int
+        private let laggedFlag = Atomic<Bool>(false)
+
+        init(id: Int, items: AsyncStream<Item>) {
+            self.id = id
+            self.items = items
+        }
+
+        var lagged: Bool { laggedFlag.load(ordering: .acquiring) }
+        func markLagged() { laggedFlag.store(true, ordering: .releasing) }
+    }
+
+    private struct Subscriber {
+        let cpId: String?
+        let continuation: AsyncStream<Item>.Continuation
+        let subscription: Subscription
+    }
+
+    let bufferSize: Int
+    private var subscribers: [Int: Subscriber] = [:]
+    private var nextId = 0
+    private var keepAliveTask: Task<Void, Never>?
+
+    init(bufferSize: Int = 1024) {
+        self.bufferSize = bufferSize
+    }
+
+    var subscriberCount: Int { subscribers.count }
+
+    /// Subscribes to every event, or to one station's.
+    func subscribe(cpId: String?) -> Subscription {
+        nextId += 1
+        let (stream, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(bufferSize))
+        let subscription = Subscription(id: nextId, items: stream)
+        let id = nextId
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.remove(id) }
+        }
+        subscribers[id] = Subscriber(cpId: cpId, continuation: continuation, subscription: subscription)
+        return subscription
+    }
+
+    func unsubscribe(_ subscription: Subscription) {
+        subscribers[subscription.id]?.continuation.finish()
+        subscribers[subscription.id] = nil
+    }
+
+    private func remove(_ id: Int) {
+        subscribers[id] = nil
+    }
+
+    func publish(_ event: GatewayEvent) {
+        for (id, subscriber) in subscribers where subscriber.cpId == nil || subscriber.cpId == event.cpId {
+            if case .dropped = subscriber.continuation.yield(.event(event)) {
+                subscriber.subscription.markLagged()
+                subscriber.continuation.finish()
+                subscribers[id] = nil
+            }
+        }
+    }
+
+    /// Sends a keep-alive to every subscriber every `interval` until `stop()`.
+    func startKeepAlive(every interval: Duration) {
+        keepAliveTask?.cancel()
+        keepAliveTask = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await self?.keepAlive()
+            }
+        }
+    }
+
+    private func keepAlive() {
+        for subscriber in subscribers.values { subscriber.continuation.yield(.keepAlive) }
+    }
+
+    /// Ends every stream (shutdown).
+    func stop() {
+        keepAliveTask?.cancel()
+        for subscriber in subscribers.values { subscriber.continuation.finish() }
+        subscribers.removeAll()
+    }
+}

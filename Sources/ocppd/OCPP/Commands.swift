@@ -1,0 +1,149 @@
+import Foundation
+import Logging
+import Shared
+
+/// Sends central-system commands to stations for the REST API: validates the payload before
+/// anything is sent, keeps the Rejected-station rule, maps every outcome to an HTTP answer, and
+/// stores what the command changed.
+struct Commands: Sendable {
+    let store: any Store
+    let registry: ConnectionRegistry
+    let events: EventBus
+    let timeout: Duration
+    let logger: Logger
+
+    /// Sends `action` with `payload` to station `id`; returns the charge point's CALLRESULT payload.
+    func send(_ action: any OCPPAction.Type, payload: JSONValue, to id: String) async throws -> JSONValue {
+        guard let station = try await store.station(id) else { throw Problem.notFound("unknown station '\(id)'") }
+        guard let connection = await registry.connection(id) else {
+            throw Problem(status: .conflict, detail: "station '\(id)' is not connected; try again when it is")
+        }
+        if station.registrationStatus == .rejected, !(action == TriggerMessage.self && payload["requestedMessage"] == "BootNotification") {
+            throw Problem(
+                status: .conflict,
+                detail: "station '\(id)' is Rejected: the only command it may be sent is trigger-message with requestedMessage BootNotification")
+        }
+        var payload = payload
+        let allocatesReservation = action == ReserveNow.self && payload["reservationId"] == nil
+        do {
+            // An omitted reservationId is the central system's to allocate: validate the rest first.
+            try Self.validate(action, request: allocatesReservation ? .object(payload.objectValue!.setting("reservationId", 1)) : payload)
+        } catch {
+            throw Problem.invalidPayload(error)
+        }
+        if action == ReserveNow.self {
+            payload = try await reserve(payload, station: id, allocate: allocatesReservation)
+        }
+
+        let result: JSONValue
+        do {
+            result = try await connection.call(action: action.name, payload: payload, timeout: timeout)
+        } catch let failure as CallFailure {
+            await publishResult(id, action: action.name, payload: payload, outcome: .object(["failure": .string("\(failure)")]))
+            throw Self.problem(for: failure, station: id, action: action.name, timeout: timeout)
+        }
+        do {
+            try Self.validate(action, response: result)
+        } catch {
+            let problem = OCPPError(payloadError: error)
+            logger.notice("invalid CALLRESULT from station", metadata: ["station": "\(id)", "action": "\(action.name)", "error": "\(problem.description)"])
+            throw Problem(
+                status: .badGateway, detail: "station '\(id)' answered \(action.name) with an invalid payload: \(problem.description)",
+                extra: ["payload": result])
+        }
+        do {
+            try await CommandEffects(store: store).apply(action, request: payload, response: result, station: id)
+        } catch {
+            logger.error("could not store what a command changed", metadata: ["station": "\(id)", "action": "\(action.name)", "error": "\(error)"])
+        }
+        await publishResult(id, action: action.name, payload: payload, outcome: result)
+        return result
+    }
+
+    /// Stores the reservation as Requested before ReserveNow goes out, allocating its id when omitted.
+    private func reserve(_ payload: JSONValue, station: String, allocate: Bool) async throws -> JSONValue {
+        let request = try ReserveNow.Request.decode(from: allocate ? .object(payload.objectValue!.setting("reservationId", 1)) : payload)
+        let reservation = ReservationRequest(
+            reservationId: allocate ? nil : request.reservationId, cpId: station, connectorId: request.connectorId,
+            idTag: request.idTag.value, parentIdTag: request.parentIdTag?.value, expiryDate: request.expiryDate)
+        do {
+            let stored = try await store.createReservation(reservation)
+            return .object(payload.objectValue!.setting("reservationId", .integer(Int64(stored.reservationId))))
+        } catch StoreError.conflict {
+            // ReserveNow with the id of an existing reservation replaces it (OCPP 1.6, 5.13).
+            return payload
+        }
+    }
+
+    private func publishResult(_ id: String, action: String, payload: JSONValue, outcome: JSONValue) async {
+        await events.publish(
+            GatewayEvent(type: "command.result", cpId: id, at: Date(), fields: ["action": .string(action), "request": payload, "response": outcome]))
+    }
+
+    static func validate<A: OCPPAction>(_ action: A.Type, request: JSONValue) throws {
+        _ = try A.Request.decode(from: request)
+    }
+
+    static func validate<A: OCPPAction>(_ action: A.Type, response: JSONValue) throws {
+        _ = try A.Response.decode(from: response)
+    }
+
+    static func problem(for failure: CallFailure, station: String, action: String, timeout: Duration) -> Problem {
+        switch failure {
+        case .callError(let code, let description, let details):
+            return Problem(
+                status: .badGateway, detail: "station '\(station)' answered \(action) with CALLERROR \(code): \(description)",
+                extra: ["errorCode": .string(code), "errorDescription": .string(description), "errorDetails": details])
+        case .timeout:
+            return Problem(status: .gatewayTimeout, detail: "station '\(station)' did not answer \(action) within \(timeout.seconds) s")
+        case .queueFull:
+            return Problem(
+                status: .serviceUnavailable, detail: "too many commands are waiting for station '\(station)'; retry later",
+                headers: [.retryAfter: "1"])
+        case .connectionClosed:
+            return Problem(status: .conflict, detail: "station '\(station)' disconnected before it answered \(action)")
+        }
+    }
+}
+
+extension Duration {
+    /// Whole seconds, for messages.
+    var seconds: Int64 { components.seconds }
+}
+
+extension JSONObject {
+    func setting(_ key: String, _ value: JSONValue) -> JSONObject {
+        var copy = self
+        copy[key] = value
+        return copy
+    }
+}
+
+extension Problem {
+    /// A 400 for a command payload the OCPP schema refuses; nothing was sent.
+    static func invalidPayload(_ error: any Error) -> Problem {
+        let ocpp = OCPPError(payloadError: error)
+        var problem = Problem.badRequest("invalid OCPP payload, nothing was sent: \(ocpp.description)")
+        if case .string(let field) = ocpp.details["field"] ?? .null { problem.extra["field"] = .string(field) }
+        problem.extra["ocppErrorCode"] = .string(ocpp.code.rawValue)
+        return problem
+    }
+}
+
+/// What a successful command changed, kept in the store.
+struct CommandEffects {
+    let store: any Store
+
+    func apply(_ action: any OCPPAction.Type, request: JSONValue, response: JSONValue, station: String) async throws {
+        if action == ReserveNow.self {
+            let reservation = try ReserveNow.Request.decode(from: request)
+            let status = try ReserveNow.Response.decode(from: response).status.rawValue
+            _ = try await store.setReservationStatus(reservation.reservationId, status)
+        } else if action == CancelReservation.self {
+            let cancel = try CancelReservation.Request.decode(from: request)
+            if try CancelReservation.Response.decode(from: response).status == .accepted {
+                _ = try await store.setReservationStatus(cancel.reservationId, "Cancelled")
+            }
+        }
+    }
+}

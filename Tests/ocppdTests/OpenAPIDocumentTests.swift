@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import Logging
+import Shared
+import Testing
+
+@testable import ocppd
+
+@Suite struct OpenAPIDocumentTests {
+    /// The document names exactly the routes the router serves, method by method.
+    @Test func describesExactlyTheRoutesTheRouterServes() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocppd-openapi-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = SQLiteStore(path: directory + "/ocppd.sqlite")
+        let registry = ConnectionRegistry()
+        let events = EventBus()
+        let routes = APIRoutes(
+            store: store, registry: registry,
+            centralSystem: CentralSystem(store: store, registry: registry, events: events, policy: .accept, heartbeatInterval: 60),
+            commands: Commands(store: store, registry: registry, events: events, timeout: .seconds(1), logger: Logger(label: "test")),
+            events: events, configuration: Configuration(dataDirectory: directory), metrics: Gateway.metrics, apiToken: "t")
+        let router = routes.buildRouter()
+
+        let served = Set(
+            router.routes.map { route -> String in
+                let path = "/" + route.path.description.split(separator: "/").map { segment in
+                    segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+                }.joined(separator: "/")
+                return "\(route.method.rawValue.lowercased()) \(path)"
+            })
+        guard case .object(let paths) = OpenAPIDocument.document["paths"] else {
+            Issue.record("no paths")
+            return
+        }
+        var documented = Set<String>()
+        for path in paths.members {
+            for operation in path.value.objectValue?.keys ?? [] {
+                documented.insert("\(operation) \(path.key)")
+            }
+        }
+        #expect(served.subtracting(documented).isEmpty, "served but not documented")
+        #expect(documented.subtracting(served).isEmpty, "documented but not served")
+        #expect(served.count > 15)
+        #expect(OpenAPIDocument.document["openapi"] == "3.1.0")
+        await store.close()
+    }
+}

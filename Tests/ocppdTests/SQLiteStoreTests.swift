@@ -1,0 +1,561 @@
+import Foundation
+import Shared
+import Testing
+
+@testable import ocppd
+
+// MARK: - Backends
+
+/// A fresh database of one backend, from which stores are opened; removed when the test ends.
+protocol StoreFixture: Sendable {
+    /// A new store on this fixture's database; a second call opens the same data again.
+    func open() async throws -> any Store
+    /// Marks the database as migrated by a newer ocppd than this one.
+    func markNewerSchema(_ store: any Store, version: Int) async throws
+    /// Commits and write jobs so far, for backends that group-commit.
+    func writeStatistics(_ store: any Store) -> WriteStatistics?
+    func remove() async
+}
+
+/// A store backend the contract runs on. MariaDB joins `all` when a test server is configured.
+struct StoreBackend: Sendable, CustomTestStringConvertible {
+    let name: String
+    let makeFixture: @Sendable () async throws -> any StoreFixture
+
+    var testDescription: String { name }
+
+    static let sqlite = StoreBackend(name: "SQLite") { try SQLiteFixture() }
+    static let all: [StoreBackend] = [.sqlite]
+}
+
+/// A temporary directory holding one SQLite database.
+struct SQLiteFixture: StoreFixture {
+    let directory: URL
+    var path: String { directory.appendingPathComponent("ocppd.sqlite").path }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocppd-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func open() async throws -> any Store { SQLiteStore(path: path) }
+
+    func markNewerSchema(_ store: any Store, version: Int) async throws {
+        let store = try #require(store as? SQLiteStore)
+        try await store.write { db in
+            try db.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", [version, Date()])
+        }
+    }
+
+    func writeStatistics(_ store: any Store) -> WriteStatistics? { (store as? SQLiteStore)?.writeStatistics }
+
+    func remove() async { try? FileManager.default.removeItem(at: directory) }
+}
+
+/// Runs `body` with a migrated store on a fresh database of `backend`, then closes the store and removes the database.
+func withStore(
+    _ backend: StoreBackend, _ body: (any Store, any StoreFixture) async throws -> Void
+) async throws {
+    let fixture = try await backend.makeFixture()
+    let store = try await fixture.open()
+    do {
+        try await store.migrate()
+        try await body(store, fixture)
+    } catch {
+        await store.close()
+        await fixture.remove()
+        throw error
+    }
+    await store.close()
+    await fixture.remove()
+}
+
+/// Whole seconds after a fixed instant, so times round-trip exactly through millisecond storage.
+func time(_ seconds: Int) -> Date {
+    Date(timeIntervalSince1970: 1_714_564_800 + Double(seconds))
+}
+
+func start(
+    _ cpId: String = "CP1", connector: Int = 1, tag: String = "TAG1", meter: Int = 1000, at seconds: Int, reservation: Int? = nil
+) -> TransactionStart {
+    TransactionStart(
+        cpId: cpId, connectorId: connector, idTag: tag, idTagStatus: .accepted, meterStart: meter, timestamp: time(seconds),
+        reservationId: reservation)
+}
+
+func stop(
+    _ cpId: String = "CP1", transactionId: Int, meter: Int = 5000, at seconds: Int, reason: String? = "Local",
+    values: [MeterValueRecord] = []
+) -> TransactionStop {
+    TransactionStop(
+        cpId: cpId, transactionId: transactionId, idTag: "TAG1", meterStop: meter, timestamp: time(seconds), reason: reason,
+        meterValues: values)
+}
+
+func energyValue(_ cpId: String = "CP1", transactionId: Int?, connector: Int = 1, value: String, unit: String = "Wh", at seconds: Int)
+    -> MeterValueRecord
+{
+    MeterValueRecord(
+        timestamp: time(seconds), cpId: cpId, transactionId: transactionId, connectorId: connector,
+        measurand: "Energy.Active.Import.Register", value: value, unit: unit, context: "Sample.Periodic", location: "Outlet",
+        format: "Raw")
+}
+
+// MARK: - The contract every backend keeps
+
+@Suite("Store contract")
+struct StoreContractTests {
+    @Test("migrating twice changes nothing", arguments: StoreBackend.all)
+    func migrationsAreIdempotent(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, fixture in
+            try await store.createCard(RfidCard(idTag: "KEEP", status: .accepted, createdAt: time(0)))
+            try await store.migrate()
+            let again = try await fixture.open()
+            try await again.migrate()
+            #expect(try await again.card("KEEP") != nil)
+            await again.close()
+            #expect(try await store.cards(PageRequest()).total == 1)
+        }
+    }
+
+    @Test("a schema newer than the binary is refused", arguments: StoreBackend.all)
+    func newerSchemaIsRefused(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, fixture in
+            try await fixture.markNewerSchema(store, version: 9999)
+            let error = await #expect(throws: StoreError.self) { try await store.migrate() }
+            guard case .failed(let message) = error else {
+                Issue.record("expected .failed, got \(String(describing: error))")
+                return
+            }
+            #expect(message.contains("9999") && message.contains("newer"))
+        }
+    }
+
+    @Test("transaction ids are unique and positive", arguments: StoreBackend.all)
+    func transactionIdsAreUniqueAndPositive(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let ids = try await withThrowingTaskGroup(of: Int.self) { group in
+                for n in 0..<60 {
+                    group.addTask {
+                        try await store.startTransaction(start("CP\(n % 6)", connector: n, tag: "T\(n)", at: n)).transactionId
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(ids.count == 60)
+            #expect(Set(ids).count == 60)
+            #expect(ids.allSatisfy { $0 > 0 })
+        }
+    }
+
+    @Test("a repeated StartTransaction gets the same transaction id", arguments: StoreBackend.all)
+    func repeatedStartReturnsSameTransaction(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let first = try await store.startTransaction(start(at: 10))
+            #expect(!first.duplicate)
+            let again = try await store.startTransaction(start(at: 10))
+            #expect(again == StartOutcome(transactionId: first.transactionId, duplicate: true, closedStale: []))
+            // Also once the session ended, a late resend must not open a second one.
+            _ = try await store.stopTransaction(stop(transactionId: first.transactionId, at: 20))
+            let late = try await store.startTransaction(start(at: 10))
+            #expect(late.transactionId == first.transactionId && late.duplicate)
+            // A different meterStart is a different start.
+            let other = try await store.startTransaction(start(meter: 2000, at: 10))
+            #expect(other.transactionId != first.transactionId && !other.duplicate)
+            #expect(try await store.sessions(SessionFilter(), PageRequest()).total == 2)
+        }
+    }
+
+    @Test("a new start on a connector closes its stale session", arguments: StoreBackend.all)
+    func newStartClosesStaleSession(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let stale = try await store.startTransaction(start(tag: "OLD", at: 10))
+            let elsewhere = try await store.startTransaction(start(connector: 2, tag: "OTHER", at: 11))
+            let fresh = try await store.startTransaction(start(tag: "NEW", at: 100))
+            #expect(fresh.closedStale == [stale.transactionId])
+
+            let closed = try #require(try await store.session(stale.transactionId))
+            #expect(!closed.active)
+            #expect(closed.stopReason == "StaleSession")
+            #expect(closed.stoppedAt == time(100))
+            #expect(try await store.activeSession(idTag: "OLD") == nil)
+            #expect(try await store.activeSession(idTag: "NEW")?.transactionId == fresh.transactionId)
+            #expect(try await store.session(elsewhere.transactionId)?.active == true)
+
+            // The stop the charger never delivered in time still records the real end.
+            let late = try await store.stopTransaction(stop(transactionId: stale.transactionId, meter: 1500, at: 90))
+            guard case .stopped(let session) = late else {
+                Issue.record("expected .stopped, got \(late)")
+                return
+            }
+            #expect(session.meterStop == 1500 && session.energyWh == 500 && session.stopReason == "Local")
+            #expect(session.stoppedAt == time(90))
+            #expect(try await store.session(fresh.transactionId)?.active == true)
+        }
+    }
+
+    @Test("a replayed start older than the active session does not close it", arguments: StoreBackend.all)
+    func olderStartKeepsNewerSessionActive(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let newer = try await store.startTransaction(start(tag: "NEW", at: 100))
+            let older = try await store.startTransaction(start(tag: "OLD", at: 50))
+            #expect(older.closedStale.isEmpty && older.transactionId != newer.transactionId)
+            #expect(try await store.session(newer.transactionId)?.active == true)
+            let replayed = try #require(try await store.session(older.transactionId))
+            #expect(!replayed.active && replayed.stopReason == "StaleSession")
+            #expect(try await store.activeSession(idTag: "OLD") == nil)
+        }
+    }
+
+    @Test("a stop for an unknown, 0 or -1 transaction is recorded", arguments: StoreBackend.all)
+    func stopForUnknownTransactionIsRecorded(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            for id in [0, -1, 424_242] {
+                let values = [energyValue(transactionId: id, connector: 0, value: "123", at: 5)]
+                let outcome = try await store.stopTransaction(stop(transactionId: id, at: 10, values: values))
+                #expect(outcome == .unknownTransaction)
+                let stored = try await store.meterValues(transactionId: id, PageRequest())
+                #expect(stored.total == 1 && stored.items.first?.value == "123")
+            }
+            // A known id stopped by another station is not that station's transaction.
+            let mine = try await store.startTransaction(start("CP1", at: 1))
+            #expect(try await store.stopTransaction(stop("CP2", transactionId: mine.transactionId, at: 5)) == .unknownTransaction)
+            #expect(try await store.session(mine.transactionId)?.active == true)
+        }
+    }
+
+    @Test("a second stop is acknowledged as already stopped", arguments: StoreBackend.all)
+    func repeatedStopIsAlreadyStopped(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let started = try await store.startTransaction(start(meter: 1000, at: 0))
+            let data = [energyValue(transactionId: started.transactionId, connector: 0, value: "4000", at: 50)]
+            let first = try await store.stopTransaction(stop(transactionId: started.transactionId, meter: 5000, at: 60, values: data))
+            guard case .stopped(let session) = first else {
+                Issue.record("expected .stopped, got \(first)")
+                return
+            }
+            #expect(session.energyWh == 4000 && session.meterStop == 5000 && !session.active)
+            #expect(session.stoppedAt == time(60) && session.stopIdTag == "TAG1" && session.stopReason == "Local")
+            let second = try await store.stopTransaction(stop(transactionId: started.transactionId, meter: 9999, at: 70))
+            #expect(second == .alreadyStopped(session))
+            // transactionData is stored like MeterValues, on the session's connector.
+            let values = try await store.meterValues(transactionId: started.transactionId, PageRequest())
+            #expect(values.items.map(\.connectorId) == [1])
+        }
+    }
+
+    @Test("an active session's energy comes from its latest register value", arguments: StoreBackend.all)
+    func activeSessionEnergy(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let started = try await store.startTransaction(start(meter: 1000, at: 0))
+            #expect(try await store.session(started.transactionId)?.energyWh == nil)
+            try await store.recordMeterValues([
+                energyValue(transactionId: started.transactionId, value: "1.5", unit: "kWh", at: 10),
+                energyValue(transactionId: started.transactionId, value: "2.25", unit: "kWh", at: 20),
+            ])
+            #expect(try await store.session(started.transactionId)?.energyWh == 1250)
+            let page = try await store.meterValues(transactionId: started.transactionId, PageRequest(limit: 1, offset: 1))
+            #expect(page.total == 2 && page.items.map(\.value) == ["2.25"])
+        }
+    }
+
+    @Test("an older StatusNotification never overwrites a newer one", arguments: StoreBackend.all)
+    func olderStatusKeepsNewer(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            _ = try await store.putStation("CP1", StationUpdate())
+            #expect(
+                try await store.recordStatus(
+                    "CP1", StatusReport(connectorId: 1, status: "Charging", errorCode: "NoError", timestamp: time(20))))
+            #expect(
+                try await !store.recordStatus(
+                    "CP1", StatusReport(connectorId: 1, status: "Preparing", errorCode: "NoError", timestamp: time(10))))
+            #expect(
+                try await store.recordStatus(
+                    "CP1", StatusReport(connectorId: 0, status: "Available", errorCode: "NoError", timestamp: time(5))))
+            let connectors = try #require(try await store.station("CP1")).connectors
+            #expect(connectors.map(\.connectorId) == [0, 1])
+            #expect(connectors[1].status == "Charging" && connectors[1].updatedAt == time(20))
+
+            let history = try await store.statusHistory("CP1", connectorId: 1, PageRequest())
+            #expect(history.total == 2 && history.items.map(\.status) == ["Charging", "Preparing"])
+            #expect(try await store.statusHistory("CP1", connectorId: nil, PageRequest(limit: 1)).total == 3)
+            // Same timestamp: the later report wins.
+            #expect(
+                try await store.recordStatus(
+                    "CP1", StatusReport(connectorId: 1, status: "Finishing", errorCode: "NoError", timestamp: time(20))))
+            #expect(try await store.station("CP1")?.connectors[1].status == "Finishing")
+        }
+    }
+
+    @Test("sessions are filtered and paged newest first, ties by transaction id", arguments: StoreBackend.all)
+    func sessionsFilterPagingAndOrder(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            var ids: [Int] = []
+            // Several sessions share a start time so the tie-break decides their order.
+            for n in 0..<10 {
+                let cp = n % 2 == 0 ? "CP-A" : "CP-B"
+                ids.append(
+                    try await store.startTransaction(start(cp, connector: n, tag: n < 5 ? "tag-x" : "TAG-Y", at: n / 3)).transactionId)
+            }
+            _ = try await store.stopTransaction(stop("CP-A", transactionId: ids[0], at: 100))
+
+            let all = try await store.sessions(SessionFilter(), PageRequest())
+            #expect(all.total == 10)
+            let expected = zip(ids, (0..<10).map { $0 / 3 }).sorted { ($0.1, $0.0) > ($1.1, $1.0) }.map(\.0)
+            #expect(all.items.map(\.transactionId) == expected)
+
+            var paged: [Int] = []
+            for offset in stride(from: 0, to: 10, by: 3) {
+                let page = try await store.sessions(SessionFilter(), PageRequest(limit: 3, offset: offset))
+                #expect(page.total == 10)
+                paged += page.items.map(\.transactionId)
+            }
+            #expect(paged == expected)
+
+            #expect(try await store.sessions(SessionFilter(cpId: "CP-A"), PageRequest()).items.allSatisfy { $0.cpId == "CP-A" })
+            #expect(try await store.sessions(SessionFilter(cpId: "CP-A"), PageRequest(limit: 1)).total == 5)
+            #expect(try await store.sessions(SessionFilter(idTag: "TAG-X"), PageRequest()).total == 5)
+            #expect(try await store.sessions(SessionFilter(active: false), PageRequest()).items.map(\.transactionId) == [ids[0]])
+            #expect(try await store.sessions(SessionFilter(active: true), PageRequest()).total == 9)
+            let window = try await store.sessions(SessionFilter(since: time(1), until: time(3)), PageRequest())
+            #expect(window.total == 6 && window.items.allSatisfy { $0.startedAt >= time(1) && $0.startedAt < time(3) })
+            #expect(try await store.sessions(SessionFilter(cpId: "CP-B", idTag: "tag-y", active: true), PageRequest()).total == 3)
+        }
+    }
+
+    @Test("RFID cards: create, case-insensitive lookup, conflict, block, activate, delete", arguments: StoreBackend.all)
+    func cardsLifecycle(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let card = RfidCard(
+                idTag: "AbC123", status: .accepted, expiryDate: time(1000), parentIdTag: "PARENT", description: "van", createdAt: time(0))
+            try await store.createCard(card)
+            #expect(try await store.card("abc123") == card)
+            await #expect(throws: StoreError.self) {
+                try await store.createCard(RfidCard(idTag: "ABC123", status: .blocked, createdAt: time(1)))
+            }
+            try await store.createCard(RfidCard(idTag: "zzz", status: .accepted, createdAt: time(2)))
+            #expect(try await store.cards(PageRequest()).items.map(\.idTag) == ["AbC123", "zzz"])
+            #expect(try await store.cards(PageRequest(limit: 1, offset: 1)).total == 2)
+
+            #expect(try await store.setCardStatus("ABC123", .blocked)?.status == .blocked)
+            #expect(try await store.card("AbC123")?.status == .blocked)
+            #expect(try await store.setCardStatus("abc123", .accepted)?.status == .accepted)
+            #expect(try await store.setCardStatus("nope", .blocked) == nil)
+
+            #expect(try await store.deleteCard("ABC123"))
+            #expect(try await !store.deleteCard("ABC123"))
+            #expect(try await store.card("AbC123") == nil)
+        }
+    }
+
+    @Test("a tag's active session is found whatever its case", arguments: StoreBackend.all)
+    func activeSessionIgnoresCase(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let started = try await store.startTransaction(start(tag: "Tag-Mixed", at: 0))
+            #expect(try await store.activeSession(idTag: "TAG-MIXED")?.transactionId == started.transactionId)
+            _ = try await store.stopTransaction(stop(transactionId: started.transactionId, at: 10))
+            #expect(try await store.activeSession(idTag: "tag-mixed") == nil)
+        }
+    }
+
+    @Test("stations: put, boot, heartbeat, list, delete", arguments: StoreBackend.all)
+    func stationsLifecycle(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let (created, isNew) = try await store.putStation("CP-B", StationUpdate(authorizationKeyHash: "salt$hash", description: "yard"))
+            #expect(isNew && created.registrationStatus == .accepted && created.hasAuthorizationKey && created.description == "yard")
+            #expect(try await store.stationKeyHash("CP-B") == "salt$hash")
+
+            let (pending, _) = try await store.putStation("CP-A", StationUpdate(registrationStatus: .pending, securityProfile: 1))
+            #expect(pending.registrationStatus == .pending && pending.securityProfile == 1)
+            let (accepted, again) = try await store.putStation(
+                "CP-A", StationUpdate(registrationStatus: .accepted, description: .some(nil)))
+            #expect(!again && accepted.registrationStatus == .accepted && accepted.securityProfile == 1)
+            let (keyless, _) = try await store.putStation("CP-B", StationUpdate(authorizationKeyHash: .some(nil)))
+            #expect(!keyless.hasAuthorizationKey && keyless.description == "yard")
+
+            let info = BootInfo(vendor: "ACME", model: "Volt", serialNumber: "S1", firmwareVersion: "1.2")
+            try await store.recordBoot("CP-C", info, status: .pending, at: time(5))
+            try await store.recordHeartbeat("CP-C", at: time(6))
+            try await store.recordFirmwareStatus("CP-C", status: "Installed", at: time(7))
+            try await store.recordDiagnosticsStatus("CP-C", status: "Uploaded", at: time(8))
+            try await store.recordDataTransfer("CP-C", vendorId: "acme", messageId: "m", data: "{}", at: time(9))
+            _ = try await store.recordStatus(
+                "CP-C", StatusReport(connectorId: 1, status: "Available", errorCode: "NoError", timestamp: time(5)))
+            let booted = try #require(try await store.station("CP-C"))
+            #expect(booted.vendor == "ACME" && booted.model == "Volt" && booted.serialNumber == "S1" && booted.firmwareVersion == "1.2")
+            #expect(booted.registrationStatus == .pending && booted.lastBootAt == time(5) && booted.lastHeartbeatAt == time(6))
+            #expect(booted.firmwareStatus == "Installed" && booted.diagnosticsStatus == "Uploaded" && booted.connectors.count == 1)
+            try await store.recordBoot("CP-C", BootInfo(vendor: "ACME", model: "Volt 2"), status: .accepted, at: time(10))
+            #expect(try await store.station("CP-C")?.model == "Volt 2")
+
+            let page = try await store.stations(PageRequest(limit: 2, offset: 1))
+            #expect(page.total == 3 && page.items.map(\.id) == ["CP-B", "CP-C"])
+            #expect(page.items.last?.connectors.map(\.status) == ["Available"] && page.items.first?.connectors == [])
+
+            #expect(try await store.deleteStation("CP-C"))
+            #expect(try await !store.deleteStation("CP-C"))
+            #expect(try await store.station("CP-C") == nil)
+            // A heartbeat of a removed station does not bring it back.
+            try await store.recordHeartbeat("CP-C", at: time(11))
+            #expect(try await store.station("CP-C") == nil)
+        }
+    }
+
+    @Test("reservations: allocated ids, conflicts, status, used by a start", arguments: StoreBackend.all)
+    func reservationsLifecycle(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let chosen = try await store.createReservation(
+                ReservationRequest(reservationId: 500, cpId: "CP1", connectorId: 1, idTag: "TAG1", expiryDate: time(3600)))
+            #expect(chosen.reservationId == 500 && chosen.status == "Requested")
+            let allocated = try await store.createReservation(
+                ReservationRequest(cpId: "CP1", connectorId: 2, idTag: "TAG2", expiryDate: time(3600)))
+            #expect(allocated.reservationId > 0 && allocated.reservationId != 500)
+            await #expect(throws: StoreError.self) {
+                try await store.createReservation(
+                    ReservationRequest(reservationId: 500, cpId: "CP1", connectorId: 1, idTag: "X", expiryDate: time(1)))
+            }
+            #expect(try await store.setReservationStatus(500, "Accepted")?.status == "Accepted")
+            #expect(try await store.setReservationStatus(9, "Accepted") == nil)
+            _ = try await store.startTransaction(start(connector: 1, at: 10, reservation: 500))
+            #expect(try await store.reservation(500)?.status == "Used")
+            #expect(try await store.reservations(PageRequest()).total == 2)
+        }
+    }
+
+    @Test("200 concurrent writes all commit, in fewer commits than writes", arguments: StoreBackend.all)
+    func concurrentWritesAreGroupCommitted(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, fixture in
+            let before = fixture.writeStatistics(store)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<200 {
+                    group.addTask {
+                        try await store.recordMeterValues([energyValue("CP\(n % 20)", transactionId: 77, value: "\(n)", at: n)])
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let stored = try await store.meterValues(transactionId: 77, PageRequest(limit: 1000))
+            #expect(stored.total == 200)
+            #expect(Set(stored.items.map(\.value)).count == 200)
+            if let before, let after = fixture.writeStatistics(store) {
+                #expect(after.jobs - before.jobs == 200)
+                #expect(after.commits - before.commits < 200)
+            }
+        }
+    }
+
+    @Test("committed data is there for a store opened later on the same database", arguments: StoreBackend.all)
+    func committedDataSurvivesReopening(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, fixture in
+            let started = try await store.startTransaction(start(at: 0))
+            try await store.createCard(RfidCard(idTag: "DURABLE", status: .accepted, createdAt: time(0)))
+            await store.close()
+            #expect(await !store.ping())
+
+            let reopened = try await fixture.open()
+            try await reopened.migrate()
+            #expect(await reopened.ping())
+            #expect(try await reopened.session(started.transactionId)?.active == true)
+            #expect(try await reopened.card("durable") != nil)
+            let next = try await reopened.startTransaction(start(connector: 2, at: 1))
+            #expect(next.transactionId > started.transactionId)
+            await reopened.close()
+        }
+    }
+}
+
+// MARK: - SQLite specifics
+
+@Suite("SQLite store")
+struct SQLiteStoreTests {
+    @Test("a failing job in a batch rolls back alone and fails only its caller")
+    func failingJobRollsBackAlone() async throws {
+        try await withStore(.sqlite) { store, _ in
+            let store = try #require(store as? SQLiteStore)
+            let before = store.writeStatistics
+            // Hold the writer so that the next three jobs queue up and share one transaction.
+            async let hold: Void = store.write { _ in Thread.sleep(forTimeInterval: 0.4) }
+            try await Task.sleep(for: .milliseconds(50))
+            async let good1: Void = store.createCard(RfidCard(idTag: "ONE", status: .accepted, createdAt: time(0)))
+            let bad = Task {
+                try await store.write { db in
+                    try db.execute("INSERT INTO rfid_cards (id_tag, status, created_at) VALUES ('HALF', 'Accepted', 0)")
+                    try db.execute("INSERT INTO no_such_table VALUES (1)")
+                }
+            }
+            async let good2: Void = store.createCard(RfidCard(idTag: "TWO", status: .accepted, createdAt: time(0)))
+            try await hold
+            try await good1
+            try await good2
+            let badResult = await bad.result
+            #expect(throws: StoreError.self) { try badResult.get() }
+            #expect(try await store.card("ONE") != nil)
+            #expect(try await store.card("TWO") != nil)
+            #expect(try await store.card("HALF") == nil)
+            let after = store.writeStatistics
+            #expect(after.jobs - before.jobs == 4 && after.commits - before.commits == 2)
+        }
+    }
+
+    @Test("the writer and readers do not touch the cooperative pool's threads")
+    func jobsRunOnDedicatedThreads() async throws {
+        try await withStore(.sqlite) { store, _ in
+            let store = try #require(store as? SQLiteStore)
+            let writer = try await store.write { _ in Thread.current.name ?? "" }
+            let reader = try await store.read { _ in Thread.current.name ?? "" }
+            #expect(writer == "sqlite-writer")
+            #expect(reader.hasPrefix("sqlite-reader-"))
+        }
+    }
+
+    @Test("the database is in WAL mode with full sync")
+    func durabilitySettings() async throws {
+        try await withStore(.sqlite) { store, _ in
+            let store = try #require(store as? SQLiteStore)
+            let settings = try await store.write { db in
+                (
+                    try db.queryFirst("PRAGMA journal_mode") { try $0.string(0) },
+                    try db.queryFirst("PRAGMA synchronous") { try $0.int(0) }
+                )
+            }
+            #expect(settings.0 == "wal" && settings.1 == 2)
+        }
+    }
+
+    @Test("values round-trip through the wrapper: text with NUL and emoji, NULL, times to the millisecond")
+    func wrapperRoundTrips() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ocppd-sqlite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = try SQLiteConnection(path: directory.appendingPathComponent("t.sqlite").path)
+        defer { db.close() }
+        try db.exec("CREATE TABLE t (s TEXT, n INTEGER, d BIGINT, r REAL)")
+        let when = Date(timeIntervalSince1970: 1_714_564_800.123)
+        try db.execute("INSERT INTO t VALUES (?, ?, ?, ?)", ["a\u{0}b ⚡️", Int?.none, when, 2.5])
+        let row = try db.queryFirst("SELECT s, n, d, r FROM t") { row in
+            (try row.string(0), row.optionalInt(1), try row.date(2), try row.double(3))
+        }
+        #expect(row?.0 == "a\u{0}b ⚡️" && row?.1 == nil && row?.2 == when && row?.3 == 2.5)
+        // Times sort as numbers.
+        try db.execute("INSERT INTO t (d) VALUES (?)", [Date(timeIntervalSince1970: 9)])
+        #expect(try db.query("SELECT d FROM t ORDER BY d") { try $0.date(0) } == [Date(timeIntervalSince1970: 9), when])
+
+        #expect(throws: SQLiteError.self) { try db.execute("INSERT INTO t VALUES (?)", [1]) }
+        try db.exec("CREATE UNIQUE INDEX t_s ON t (s)")
+        let error = #expect(throws: SQLiteError.self) { try db.execute("INSERT INTO t (s) VALUES (?)", ["a\u{0}b ⚡️"]) }
+        #expect(error?.isConstraintViolation == true && error?.message.contains("UNIQUE") == true)
+        // A failed statement leaves the cached statement usable.
+        try db.execute("INSERT INTO t (s) VALUES (?)", ["c"])
+        #expect(try db.queryFirst("SELECT COUNT(*) FROM t") { try $0.int(0) } == 3)
+    }
+
+    @Test("a database that cannot be opened is reported as unavailable")
+    func unopenableDatabaseIsUnavailable() async throws {
+        let store = SQLiteStore(path: "/nonexistent-dir-\(UUID().uuidString)/ocppd.sqlite")
+        let error = await #expect(throws: StoreError.self) { try await store.migrate() }
+        if case .unavailable = error {} else { Issue.record("expected .unavailable, got \(String(describing: error))") }
+        #expect(await !store.ping())
+        await store.close()
+        await #expect(throws: StoreError.unavailable("the store is closed")) { try await store.migrate() }
+    }
+}
