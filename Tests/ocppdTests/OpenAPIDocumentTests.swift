@@ -24,9 +24,11 @@ import Testing
 
         let served = Set(
             router.routes.map { route -> String in
-                let path = "/" + route.path.description.split(separator: "/").map { segment in
-                    segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
-                }.joined(separator: "/")
+                let path =
+                    "/"
+                    + route.path.description.split(separator: "/").map { segment in
+                        segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+                    }.joined(separator: "/")
                 return "\(route.method.rawValue.lowercased()) \(path)"
             })
         guard case .object(let paths) = OpenAPIDocument.document["paths"] else {

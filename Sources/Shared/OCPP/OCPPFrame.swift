@@ -93,18 +93,24 @@ public enum OCPPFrame: Sendable, Equatable {
         }
         guard let id else {
             if elements.count > 1, case .string(let raw) = elements[1] {
-                throw fail(.formationViolation, raw.isEmpty ? "UniqueId must not be empty" : "UniqueId longer than \(maxMessageIdLength) characters")
+                throw fail(
+                    .formationViolation,
+                    raw.isEmpty ? "UniqueId must not be empty" : "UniqueId longer than \(maxMessageIdLength) characters")
             }
             throw fail(.formationViolation, "UniqueId must be a string")
         }
         switch type {
         case 2:
             guard elements.count == 4 else { throw fail(.formationViolation, "a CALL has 4 elements, this one has \(elements.count)") }
-            guard case .string(let action) = elements[2], !action.isEmpty else { throw fail(.formationViolation, "Action must be a string") }
+            guard case .string(let action) = elements[2], !action.isEmpty else {
+                throw fail(.formationViolation, "Action must be a string")
+            }
             guard case .object = elements[3] else { throw fail(.formationViolation, "the payload of a CALL must be a JSON object") }
             return .call(id: id, action: action, payload: elements[3])
         case 3:
-            guard elements.count == 3 else { throw fail(.formationViolation, "a CALLRESULT has 3 elements, this one has \(elements.count)") }
+            guard elements.count == 3 else {
+                throw fail(.formationViolation, "a CALLRESULT has 3 elements, this one has \(elements.count)")
+            }
             guard case .object = elements[2] else { throw fail(.formationViolation, "the payload of a CALLRESULT must be a JSON object") }
             return .callResult(id: id, payload: elements[2])
         case 4:

@@ -193,13 +193,17 @@ enum OpenAPIDocument {
         "/api/sessions/{id}": ["get": operation("One session", parameters: [pathParameter("id", integer: true)], responses: ok("Session"))],
         "/api/sessions/{id}/meter-values": [
             "get": operation(
-                "Meter values of one session", parameters: limitOffset + [pathParameter("id", integer: true)], responses: list("MeterValue"))
+                "Meter values of one session", parameters: limitOffset + [pathParameter("id", integer: true)], responses: list("MeterValue")
+            )
         ],
         "/api/rfid": [
             "get": operation("RFID cards", parameters: limitOffset, responses: list("RfidCard")),
-            "post": operation("Create an RFID card", body: "RfidCardCreate", responses: ok("RfidCard", status: "201", description: "Created")),
+            "post": operation(
+                "Create an RFID card", body: "RfidCardCreate", responses: ok("RfidCard", status: "201", description: "Created")),
         ],
-        "/api/rfid/unknown": ["get": operation("Recently presented unknown tags", parameters: limitOffset, responses: list("UnknownSighting"))],
+        "/api/rfid/unknown": [
+            "get": operation("Recently presented unknown tags", parameters: limitOffset, responses: list("UnknownSighting"))
+        ],
         "/api/rfid/{tagId}": [
             "get": operation("One RFID card", parameters: [pathParameter("tagId")], responses: ok("RfidCard")),
             "delete": operation("Delete an RFID card", parameters: [pathParameter("tagId")], responses: noContent),
@@ -211,7 +215,8 @@ enum OpenAPIDocument {
         "/api/reservations": ["get": operation("Reservations", parameters: limitOffset, responses: list("Reservation"))],
         "/api/admin/{cpId}/{command}": [
             "post": [
-                "summary": "Send a central-system command: the body is the OCPP 1.6 request payload, the answer the charge point's CALLRESULT payload",
+                "summary":
+                    "Send a central-system command: the body is the OCPP 1.6 request payload, the answer the charge point's CALLRESULT payload",
                 "parameters": [
                     pathParameter("cpId"),
                     [
@@ -221,7 +226,10 @@ enum OpenAPIDocument {
                 ],
                 "requestBody": ["required": false, "content": ["application/json": ["schema": ["type": "object"]]]],
                 "responses": [
-                    "200": ["description": "The charge point's CALLRESULT payload", "content": ["application/json": ["schema": ["type": "object"]]]],
+                    "200": [
+                        "description": "The charge point's CALLRESULT payload",
+                        "content": ["application/json": ["schema": ["type": "object"]]],
+                    ],
                     "400": ["$ref": "#/components/responses/Problem"],
                     "401": ["$ref": "#/components/responses/Problem"],
                     "404": ["$ref": "#/components/responses/Problem"],

@@ -103,7 +103,8 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         let presented = Array(header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces).utf8)
         guard constantTimeEqual(presented, token) else {
-            throw Problem(status: .unauthorized, detail: "invalid bearer token", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+            throw Problem(
+                status: .unauthorized, detail: "invalid bearer token", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
         return try await next(request, context)
     }

@@ -73,7 +73,8 @@ extension APIRoutes {
             let body = try await API.body(StationBody.self, from: request, maxSize: configuration.maxBodySize)
             var update = StationUpdate(registrationStatus: body.registrationStatus, securityProfile: body.securityProfile)
             if let profile = body.securityProfile, !(0...3).contains(profile) {
-                throw Problem(status: .badRequest, detail: "invalid field 'securityProfile': 0, 1, 2 or 3", extra: ["field": "securityProfile"])
+                throw Problem(
+                    status: .badRequest, detail: "invalid field 'securityProfile': 0, 1, 2 or 3", extra: ["field": "securityProfile"])
             }
             if let key = body.authorizationKey {
                 if let key {

@@ -92,10 +92,12 @@ extension CentralSystem {
             case .alreadyStopped:
                 station.logger.info("repeated StopTransaction acknowledged", metadata: ["transactionId": "\(request.transactionId)"])
             case .unknownTransaction:
-                station.logger.notice("StopTransaction for an unknown transaction recorded", metadata: ["transactionId": "\(request.transactionId)"])
+                station.logger.notice(
+                    "StopTransaction for an unknown transaction recorded", metadata: ["transactionId": "\(request.transactionId)"])
             }
             guard let idTag = request.idTag else { return .init() }
-            return .init(idTagInfo: try await authorizer.info(for: idTag.value, station: station.id, connectorId: nil, checkConcurrent: false))
+            return .init(
+                idTagInfo: try await authorizer.info(for: idTag.value, station: station.id, connectorId: nil, checkConcurrent: false))
         }
 
         router.on(MeterValues.self) { request, station in

@@ -35,7 +35,9 @@ final class CentralSystem: Sendable {
     }
 
     func connected(_ connection: StationConnection) async {
-        await events.publish(GatewayEvent(type: "station.connected", cpId: connection.id, at: Date(), fields: ["remoteAddress": .string(connection.remoteAddress)]))
+        await events.publish(
+            GatewayEvent(
+                type: "station.connected", cpId: connection.id, at: Date(), fields: ["remoteAddress": .string(connection.remoteAddress)]))
     }
 
     func disconnected(_ connection: StationConnection) async {
@@ -71,7 +73,8 @@ final class CentralSystem: Sendable {
                 out.append(UInt8(ascii: "]"))
                 await reply(out, to: connection, logger: logger)
             case .failure(let error):
-                logger.notice("CALL refused", metadata: ["action": "\(action)", "code": "\(error.code.rawValue)", "reason": "\(error.description)"])
+                logger.notice(
+                    "CALL refused", metadata: ["action": "\(action)", "code": "\(error.code.rawValue)", "reason": "\(error.description)"])
                 await reply(.callError(id: id, error), to: connection, logger: logger)
             }
         case .callResult(let id, let payload):

@@ -21,7 +21,9 @@ struct Commands: Sendable {
         if station.registrationStatus == .rejected, !(action == TriggerMessage.self && payload["requestedMessage"] == "BootNotification") {
             throw Problem(
                 status: .conflict,
-                detail: "station '\(id)' is Rejected: the only command it may be sent is trigger-message with requestedMessage BootNotification")
+                detail:
+                    "station '\(id)' is Rejected: the only command it may be sent is trigger-message with requestedMessage BootNotification"
+            )
         }
         var payload = payload
         let allocatesReservation = action == ReserveNow.self && payload["reservationId"] == nil
@@ -46,7 +48,9 @@ struct Commands: Sendable {
             try Self.validate(action, response: result)
         } catch {
             let problem = OCPPError(payloadError: error)
-            logger.notice("invalid CALLRESULT from station", metadata: ["station": "\(id)", "action": "\(action.name)", "error": "\(problem.description)"])
+            logger.notice(
+                "invalid CALLRESULT from station",
+                metadata: ["station": "\(id)", "action": "\(action.name)", "error": "\(problem.description)"])
             throw Problem(
                 status: .badGateway, detail: "station '\(id)' answered \(action.name) with an invalid payload: \(problem.description)",
                 extra: ["payload": result])
@@ -54,7 +58,8 @@ struct Commands: Sendable {
         do {
             try await CommandEffects(store: store).apply(action, request: payload, response: result, station: id)
         } catch {
-            logger.error("could not store what a command changed", metadata: ["station": "\(id)", "action": "\(action.name)", "error": "\(error)"])
+            logger.error(
+                "could not store what a command changed", metadata: ["station": "\(id)", "action": "\(action.name)", "error": "\(error)"])
         }
         await publishResult(id, action: action.name, payload: payload, outcome: result)
         return result
@@ -77,7 +82,8 @@ struct Commands: Sendable {
 
     private func publishResult(_ id: String, action: String, payload: JSONValue, outcome: JSONValue) async {
         await events.publish(
-            GatewayEvent(type: "command.result", cpId: id, at: Date(), fields: ["action": .string(action), "request": payload, "response": outcome]))
+            GatewayEvent(
+                type: "command.result", cpId: id, at: Date(), fields: ["action": .string(action), "request": payload, "response": outcome]))
     }
 
     static func validate<A: OCPPAction>(_ action: A.Type, request: JSONValue) throws {

@@ -42,7 +42,8 @@ struct OCPPEndpoint: StationEndpoint {
             subprotocol = Self.subprotocol
         } else {
             logger.notice("handshake refused: no ocpp1.6 subprotocol", metadata: ["station": "\(identity)", "offered": "\(offered)"])
-            return .refuse(.badRequest, headers: [:], reason: "this central system speaks only ocpp1.6; offered: \(offered.joined(separator: ", "))")
+            return .refuse(
+                .badRequest, headers: [:], reason: "this central system speaks only ocpp1.6; offered: \(offered.joined(separator: ", "))")
         }
 
         let station: Station?
@@ -61,11 +62,13 @@ struct OCPPEndpoint: StationEndpoint {
                     return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "station has no authorization key set")
                 }
                 guard let password = Self.basicPassword(request.headerFields[.authorization], identity: identity) else {
-                    logger.notice("handshake refused: missing credentials", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
+                    logger.notice(
+                        "handshake refused: missing credentials", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
                     return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "HTTP Basic credentials required")
                 }
                 guard StationKeyHash.verify(password, against: keyHash) else {
-                    logger.notice("handshake refused: wrong credentials", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
+                    logger.notice(
+                        "handshake refused: wrong credentials", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
                     return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "wrong station credentials")
                 }
             }
