@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+@testable import ocppd
+
+@Suite struct ConfigurationTests {
+    private func resolve(_ arguments: [String], environment: [String: String] = [:]) throws -> Configuration {
+        try OCPPD.parse(arguments).resolve(environment: environment)
+    }
+
+    private func configFile(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ocppd-\(UUID().uuidString).conf").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func flagsWinOverEnvironmentWhichWinsOverTheFile() throws {
+        let file = try configFile("# comment\nPORT=4000\nHEARTBEAT_INTERVAL=\"90\"\nLOG_LEVEL=debug\nOCPPD_UNKNOWN_STATIONS=reject\n")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let fromFile = try resolve(["--config", file, "--data-dir", "/tmp/x"])
+        #expect(fromFile.port == 4000)
+        #expect(fromFile.heartbeatInterval == 90)
+        #expect(fromFile.logLevel == .debug)
+        #expect(fromFile.unknownStations == .reject)
+
+        let fromEnvironment = try resolve(["--config", file, "--data-dir", "/tmp/x"], environment: ["PORT": "5000", "LOG_LEVEL": "warn"])
+        #expect(fromEnvironment.port == 5000)
+        #expect(fromEnvironment.logLevel == .warning)
+        #expect(fromEnvironment.heartbeatInterval == 90)
+
+        let fromFlags = try resolve(["--config", file, "--data-dir", "/tmp/x", "--port", "6000"], environment: ["PORT": "5000"])
+        #expect(fromFlags.port == 6000)
+    }
+
+    @Test func theOriginalGatewaysVariablesKeepWorking() throws {
+        let c = try resolve(
+            ["--data-dir", "/tmp/x"],
+            environment: [
+                "PORT": "3100", "OCPP_WS_PATH": "/charge", "DATABASE_URL": "sqlite:///tmp/y.sqlite", "HEARTBEAT_INTERVAL": "120",
+                "BOOT_NOTIFICATION_STATUS": "Pending", "LOG_LEVEL": "error",
+            ])
+        #expect(c.port == 3100)
+        #expect(c.ocppPath == "/charge")
+        #expect(c.sqlitePath == "/tmp/y.sqlite")
+        #expect(c.heartbeatInterval == 120)
+        #expect(c.unknownStations == .pending)
+        #expect(c.logLevel == .error)
+    }
+
+    @Test func ocppdsOwnVariablesAndDefaults() throws {
+        let defaults = try resolve([], environment: ["HOME": "/home/op"])
+        #expect(defaults.port == 3000)
+        #expect(defaults.ocppPath == "/ocpp")
+        #expect(defaults.callTimeout == .seconds(30))
+        #expect(defaults.pingInterval == .seconds(60))
+        #expect(defaults.unknownStations == .accept)
+        #expect(defaults.sqlitePath == defaults.dataDirectory + "/ocppd.sqlite")
+
+        let c = try resolve(
+            [],
+            environment: [
+                "OCPPD_DATA_DIR": "/srv/ocppd", "OCPPD_API_TOKEN": "secret", "OCPPD_CALL_TIMEOUT": "2.5", "OCPPD_PING_INTERVAL": "10",
+                "OCPPD_UNKNOWN_STATIONS": "reject",
+            ])
+        #expect(c.dataDirectory == "/srv/ocppd")
+        #expect(c.apiToken == "secret")
+        #expect(c.callTimeout == .milliseconds(2500))
+        #expect(c.pingInterval == .seconds(10))
+        #expect(c.unknownStations == .reject)
+    }
+
+    @Test(arguments: [
+        (["--port", "70000"], [String: String]()),
+        ([], ["PORT": "http"]),
+        ([], ["OCPPD_UNKNOWN_STATIONS": "maybe"]),
+        ([], ["LOG_LEVEL": "loud"]),
+        (["--call-timeout", "0"], [:]),
+        ([], ["HEARTBEAT_INTERVAL": "-5"]),
+        (["--config", "/nonexistent/ocppd.conf"], [:]),
+    ])
+    func badSettingsAreRefusedWithTheirName(_ arguments: [String], _ environment: [String: String]) {
+        #expect(throws: ConfigurationError.self) { try resolve(arguments + ["--data-dir", "/tmp/x"], environment: environment) }
+    }
+}

@@ -1,0 +1,96 @@
+function __ocppd_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __ocppd_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __ocppd_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __ocppd_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __ocppd_parse_tokens -S
+    set -l unparsed_tokens (__ocppd_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'ocppd'
+        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'api-token=' 'call-timeout=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'config=' 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'help'
+            __ocppd_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __ocppd_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __ocppd_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __ocppd_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __ocppd_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__ocppd_tokens -p)
+    if test -z "$(__ocppd_tokens -t)"
+        set -l index (count (__ocppd_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'ocppd' -f
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" host' -l 'host' -d 'Address to listen on (env OCPPD_HOST, default 0.0.0.0).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" port' -l 'port' -d 'Port of the REST API and the OCPP endpoint (env PORT, default 3000).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" ocpp-path' -l 'ocpp-path' -d 'Path prefix of the OCPP endpoint (env OCPP_WS_PATH, default /ocpp).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" data-dir' -l 'data-dir' -d 'Directory of the SQLite database and the generated API token (env OCPPD_DATA_DIR).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" database' -l 'database' -d 'Database URL: sqlite:///path or a file path (env DATABASE_URL, default DATA_DIR/ocppd.sqlite).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" api-token' -l 'api-token' -d 'Bearer token of the REST API (env OCPPD_API_TOKEN; generated into DATA_DIR/api-token when unset).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" call-timeout' -l 'call-timeout' -d 'Seconds to wait for a charge point\'s answer to a command (env OCPPD_CALL_TIMEOUT, default 30).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" heartbeat-interval' -l 'heartbeat-interval' -d 'Heartbeat interval given to charge points at boot, in seconds (env HEARTBEAT_INTERVAL, default 60).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" unknown-stations' -l 'unknown-stations' -d 'Unknown stations: accept, pending or reject (env OCPPD_UNKNOWN_STATIONS or BOOT_NOTIFICATION_STATUS, default accept).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" ping-interval' -l 'ping-interval' -d 'Seconds between WebSocket pings (env OCPPD_PING_INTERVAL, default 60; 0 disables).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" max-frame-size' -l 'max-frame-size' -d 'Largest WebSocket message from a station, in bytes (env OCPPD_MAX_FRAME_SIZE, default 65536).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" log-level' -l 'log-level' -d 'trace, debug, info, notice, warning, error or critical (env LOG_LEVEL, default info). debug traces OCPP frames.' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" config' -l 'config' -d 'Config file of KEY=VALUE lines (env OCPPD_CONFIG).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" version' -l 'version' -d 'Show the version.'
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_positional "ocppd" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd help" version' -l 'version' -d 'Show the version.'
