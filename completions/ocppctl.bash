@@ -173,13 +173,1457 @@ _ocppctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    help)
+    stations|sessions|rfid|reservations|reset|unlock|start|stop|availability|config|reserve|cancel-reservation|trigger|clear-cache|data-transfer|firmware|diagnostics|local-list|charging-profile|events|login|help)
         # Offer subcommand argument completions
         "_ocppctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'stations sessions rfid reservations reset unlock start stop availability config reserve cancel-reservation trigger clear-cache data-transfer firmware diagnostics local-list charging-profile events login help' -- "${cur}"))
+        ;;
+    esac
+}
+
+_ocppctl_stations() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ocppctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|show|accept|remove|unknown)
+        # Offer subcommand argument completions
+        "_ocppctl_stations_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list show accept remove unknown' -- "${cur}"))
+        ;;
+    esac
+}
+
+_ocppctl_stations_list() {
+    repeating_flags=()
+    non_repeating_flags=(--connected --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--offset')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_stations_show() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations show -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_stations_accept() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --authorization-key --security-profile --description)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--authorization-key')
+        return
+        ;;
+    '--security-profile')
+        return
+        ;;
+    '--description')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations accept -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_stations_remove() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations remove -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_stations_unknown() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--offset')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_sessions() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ocppctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|show)
+        # Offer subcommand argument completions
+        "_ocppctl_sessions_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list show' -- "${cur}"))
+        ;;
+    esac
+}
+
+_ocppctl_sessions_list() {
+    repeating_flags=()
+    non_repeating_flags=(--active --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --station --tag --since --until --limit --offset)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--station')
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion sessions list -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '--tag')
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion sessions list -- --tag "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--until')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--offset')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_sessions_show() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_rfid() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ocppctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|show|add|block|activate|delete|unknown)
+        # Offer subcommand argument completions
+        "_ocppctl_rfid_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list show add block activate delete unknown' -- "${cur}"))
+        ;;
+    esac
+}
+
+_ocppctl_rfid_list() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--offset')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_rfid_show() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion rfid show -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_rfid_add() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --expires --parent --description)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--expires')
+        return
+        ;;
+    '--parent')
+        return
+        ;;
+    '--description')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_rfid_block() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion rfid block -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_rfid_activate() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion rfid activate -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_rfid_delete() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion rfid delete -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_rfid_unknown() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--offset')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_reservations() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--offset')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_reset() {
+    repeating_flags=()
+    non_repeating_flags=(--hard --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion reset -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_unlock() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion unlock -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_start() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --tag --connector)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--tag')
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion start -- --tag "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '--connector')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion start -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_stop() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stop -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_availability() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 3
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion availability -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    3)
+        __ocppctl_add_completions -W 'operative'$'\n''inoperative'
+        return
+        ;;
+    esac
+}
+
+_ocppctl_config() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ocppctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    get|set)
+        # Offer subcommand argument completions
+        "_ocppctl_config_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'get set' -- "${cur}"))
+        ;;
+    esac
+}
+
+_ocppctl_config_get() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion config get -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_config_set() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 3
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion config set -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_reserve() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --connector --tag --expires --parent --reservation-id)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--connector')
+        return
+        ;;
+    '--tag')
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion reserve -- --tag "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '--expires')
+        return
+        ;;
+    '--parent')
+        return
+        ;;
+    '--reservation-id')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion reserve -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_cancel-reservation() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion cancel-reservation -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_trigger() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --connector)
+    __ocppctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--connector')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion trigger -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_clear-cache() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion clear-cache -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_data-transfer() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --vendor --message-id --data)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--vendor')
+        return
+        ;;
+    '--message-id')
+        return
+        ;;
+    '--data')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion data-transfer -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_firmware() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ocppctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    update)
+        # Offer subcommand argument completions
+        "_ocppctl_firmware_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'update' -- "${cur}"))
+        ;;
+    esac
+}
+
+_ocppctl_firmware_update() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --location --retrieve-at --retries --retry-interval)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--location')
+        return
+        ;;
+    '--retrieve-at')
+        return
+        ;;
+    '--retries')
+        return
+        ;;
+    '--retry-interval')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion firmware update -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_diagnostics() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --location --retries --retry-interval --start-time --stop-time)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--location')
+        return
+        ;;
+    '--retries')
+        return
+        ;;
+    '--retry-interval')
+        return
+        ;;
+    '--start-time')
+        return
+        ;;
+    '--stop-time')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion diagnostics -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_local-list() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ocppctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    get|send)
+        # Offer subcommand argument completions
+        "_ocppctl_local-list_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'get send' -- "${cur}"))
+        ;;
+    esac
+}
+
+_ocppctl_local-list_get() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion local-list get -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_local-list_send() {
+    repeating_flags=()
+    non_repeating_flags=(--differential --version -h --help)
+    repeating_options=(--tag)
+    non_repeating_options=(--server --token --output -o --timeout --version)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--version')
+        return
+        ;;
+    '--tag')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion local-list send -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_charging-profile() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ocppctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    set|clear|composite)
+        # Offer subcommand argument completions
+        "_ocppctl_charging-profile_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'set clear composite' -- "${cur}"))
+        ;;
+    esac
+}
+
+_ocppctl_charging-profile_set() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --connector --file)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--connector')
+        return
+        ;;
+    '--file')
+        __ocppctl_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion charging-profile set -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_charging-profile_clear() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --id --connector --purpose --stack-level)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--id')
+        return
+        ;;
+    '--connector')
+        return
+        ;;
+    '--purpose')
+        return
+        ;;
+    '--stack-level')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion charging-profile clear -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_charging-profile_composite() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --connector --duration --unit)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--connector')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--unit')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion charging-profile composite -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_events() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --station --count)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--station')
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion events -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '--count')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_login() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
         ;;
     esac
 }

@@ -165,7 +165,7 @@ _ocppd() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--host --port --ocpp-path --data-dir --database --api-token --call-timeout --heartbeat-interval --unknown-stations --ping-interval --max-frame-size --log-level --config)
+    local -a non_repeating_options=(--host --port --ocpp-path --data-dir --database --api-token --call-timeout --max-queued-commands --heartbeat-interval --unknown-stations --ping-interval --max-frame-size --log-level --config)
     __ocppd_offer_flags_options 0
 
     # Offer option value completions
@@ -189,6 +189,9 @@ _ocppd() {
         return
         ;;
     '--call-timeout')
+        return
+        ;;
+    '--max-queued-commands')
         return
         ;;
     '--heartbeat-interval')

@@ -1,12 +1,114 @@
 import ArgumentParser
+import Foundation
 import Shared
 
 /// ocppctl: the operator console of ocppd.
-@main
 struct OCPPCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ocppctl",
-        abstract: "Operator console of the ocppd OCPP central system.",
-        version: OCPPGateway.version
+        abstract: "Operator console of the ocppd OCPP 1.6J central system.",
+        discussion: """
+            Talks only to ocppd's REST API and event stream. The server is --server, OCPPCTL_SERVER, \
+            the config file written by 'ocppctl login' ($XDG_CONFIG_HOME/ocppctl/config), or \
+            http://127.0.0.1:3000; the token comes from --token, OCPPCTL_TOKEN, that file, or the \
+            api-token file of a local ocppd's data directory. -o json prints the API's JSON as it is.
+
+            \(ExitStatus.documentation)
+            """,
+        version: OCPPGateway.version,
+        subcommands: [
+            Stations.self, Sessions.self, Rfid.self, Reservations.self,
+            ResetCommand.self, Unlock.self, Start.self, Stop.self, Availability.self, Config.self, Reserve.self,
+            CancelReservation.self, Trigger.self, ClearCache.self, DataTransferCommand.self, Firmware.self, Diagnostics.self,
+            LocalList.self, ChargingProfile.self, Events.self, Login.self,
+        ]
     )
+}
+
+@main
+enum Main {
+    /// Runs the command and turns every failure into one line on stderr and a documented exit code.
+    static func main() async {
+        do {
+            var command = try OCPPCtl.parseAsRoot(globalOptionsLast(Array(CommandLine.arguments.dropFirst())))
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CtlError {
+            fail(error)
+        } catch {
+            let code = OCPPCtl.exitCode(for: error)
+            if code == .success {
+                print(OCPPCtl.fullMessage(for: error))
+                exit(0)
+            }
+            FileHandle.standardError.write(Data((OCPPCtl.fullMessage(for: error) + "\n").utf8))
+            exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
+        }
+    }
+
+    /// `ocppctl --server URL stations` reads naturally; the parser wants global options after the
+    /// subcommand, so leading ones are moved to the end.
+    static func globalOptionsLast(_ arguments: [String]) -> [String] {
+        let withValue: Set<String> = ["--server", "--token", "-o", "--output", "--timeout"]
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if withValue.contains(argument), index + 1 < arguments.count {
+                leading += [argument, arguments[index + 1]]
+                index += 2
+            } else if let name = argument.split(separator: "=", maxSplits: 1).first, argument.contains("="),
+                withValue.contains(String(name))
+            {
+                leading.append(argument)
+                index += 1
+            } else {
+                break
+            }
+        }
+        let rest = Array(arguments[index...])
+        guard !leading.isEmpty, !rest.isEmpty, !rest.contains("--") else { return arguments }
+        return rest + leading
+    }
+
+    static func fail(_ error: CtlError) -> Never {
+        FileHandle.standardError.write(Data("ocppctl: \(error.message)\n".utf8))
+        exit(error.status.rawValue)
+    }
+}
+
+/// A command that talks to the server with the global options.
+protocol APICommand: AsyncParsableCommand {
+    var global: GlobalOptions { get }
+    func execute(_ client: APIClient) async throws
+}
+
+extension APICommand {
+    func run() async throws {
+        try await execute(global.client())
+    }
+}
+
+/// Shell completion of station ids and RFID tags, asked of the server (silent when it is not reachable).
+enum Completion {
+    static let stations = CompletionKind.custom { words, _, prefix in await ids(words, path: "/api/stations", key: "id", prefix: prefix) }
+    static let tags = CompletionKind.custom { words, _, prefix in await ids(words, path: "/api/rfid", key: "idTag", prefix: prefix) }
+
+    private static func ids(_ words: [String], path: String, key: String, prefix: String) async -> [String] {
+        func option(_ name: String) -> String? {
+            guard let index = words.firstIndex(of: name), index + 1 < words.count else { return nil }
+            return words[index + 1]
+        }
+        var arguments = ["--timeout", "3"]
+        if let server = option("--server") { arguments += ["--server", server] }
+        if let token = option("--token") { arguments += ["--token", token] }
+        guard let global = try? GlobalOptions.parse(arguments), let client = try? global.client(),
+            let response = try? await client.get(path, query: [("limit", "1000")]),
+            case .array(let items) = (try? response.json()) ?? .null
+        else { return [] }
+        return items.compactMap { $0[key]?.stringValue }.filter { $0.hasPrefix(prefix) }
+    }
 }

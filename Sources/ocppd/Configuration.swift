@@ -32,6 +32,10 @@ struct Configuration: Sendable {
     var databaseURL: String?
     var apiToken: String?
     var callTimeout: Duration = .seconds(30)
+    /// Commands that may wait for a station behind its outstanding one; more are refused with 503.
+    var maxQueuedCommands = 16
+    /// Interval of the keep-alive comments of GET /api/events.
+    var sseKeepAlive: Duration = .seconds(15)
     var heartbeatInterval = 60
     var unknownStations = UnknownStationPolicy.accept
     var pingInterval: Duration = .seconds(60)

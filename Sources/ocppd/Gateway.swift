@@ -28,14 +28,15 @@ struct Gateway {
 
         let registry = ConnectionRegistry()
         let events = EventBus()
-        await events.startKeepAlive(every: .seconds(15))
+        await events.startKeepAlive(every: configuration.sseKeepAlive)
         let centralSystem = CentralSystem(
             store: store, registry: registry, events: events, policy: configuration.unknownStations,
             heartbeatInterval: configuration.heartbeatInterval)
         let commands = Commands(store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger)
         let endpoint = OCPPEndpoint(
             pathPrefix: configuration.ocppPath, policy: configuration.unknownStations, pingInterval: configuration.pingInterval,
-            maxMessageSize: configuration.maxFrameSize, store: store, registry: registry, centralSystem: centralSystem, logger: logger)
+            maxMessageSize: configuration.maxFrameSize, maxQueuedCalls: configuration.maxQueuedCommands, store: store, registry: registry,
+            centralSystem: centralSystem, logger: logger)
         let routes = APIRoutes(
             store: store, registry: registry, centralSystem: centralSystem, commands: commands, events: events,
             configuration: configuration, metrics: Self.metrics, apiToken: token)

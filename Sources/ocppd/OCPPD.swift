@@ -38,6 +38,13 @@ struct OCPPD: AsyncParsableCommand {
     @Option(help: "Seconds to wait for a charge point's answer to a command (env OCPPD_CALL_TIMEOUT, default 30).")
     var callTimeout: Double?
 
+    @Option(help: "Commands that may wait for one station while another is outstanding (env OCPPD_MAX_QUEUED_COMMANDS, default 16).")
+    var maxQueuedCommands: Int?
+
+    // Hidden: only tests need keep-alives faster than the default.
+    @Option(name: .customLong("sse-keepalive"), help: .hidden)
+    var sseKeepAlive: Double?
+
     @Option(help: "Heartbeat interval given to charge points at boot, in seconds (env HEARTBEAT_INTERVAL, default 60).")
     var heartbeatInterval: Int?
 
@@ -107,6 +114,12 @@ struct OCPPD: AsyncParsableCommand {
         if let seconds: Double = try number(callTimeout, "--call-timeout", "OCPPD_CALL_TIMEOUT") {
             guard seconds > 0 else { throw ConfigurationError(description: "call timeout must be positive") }
             c.callTimeout = .milliseconds(Int64(seconds * 1000))
+        }
+        c.maxQueuedCommands = try number(maxQueuedCommands, "--max-queued-commands", "OCPPD_MAX_QUEUED_COMMANDS") ?? c.maxQueuedCommands
+        guard c.maxQueuedCommands >= 0 else { throw ConfigurationError(description: "max queued commands must not be negative") }
+        if let seconds: Double = try number(sseKeepAlive, "--sse-keepalive", "OCPPD_SSE_KEEPALIVE") {
+            guard seconds > 0 else { throw ConfigurationError(description: "event stream keep-alive interval must be positive") }
+            c.sseKeepAlive = .milliseconds(Int64(seconds * 1000))
         }
         c.heartbeatInterval = try number(heartbeatInterval, "--heartbeat-interval", "HEARTBEAT_INTERVAL") ?? c.heartbeatInterval
         guard c.heartbeatInterval > 0 else { throw ConfigurationError(description: "heartbeat interval must be positive") }

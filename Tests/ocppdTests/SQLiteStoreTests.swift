@@ -404,21 +404,206 @@ struct StoreContractTests {
     @Test("reservations: allocated ids, conflicts, status, used by a start", arguments: StoreBackend.all)
     func reservationsLifecycle(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
+            let later = time(100 * 365 * 86400)
             let chosen = try await store.createReservation(
-                ReservationRequest(reservationId: 500, cpId: "CP1", connectorId: 1, idTag: "TAG1", expiryDate: time(3600)))
+                ReservationRequest(reservationId: 500, cpId: "CP1", connectorId: 1, idTag: "TAG1", expiryDate: later))
             #expect(chosen.reservationId == 500 && chosen.status == "Requested")
             let allocated = try await store.createReservation(
-                ReservationRequest(cpId: "CP1", connectorId: 2, idTag: "TAG2", expiryDate: time(3600)))
+                ReservationRequest(cpId: "CP1", connectorId: 2, idTag: "TAG2", expiryDate: later))
             #expect(allocated.reservationId > 0 && allocated.reservationId != 500)
             await #expect(throws: StoreError.self) {
                 try await store.createReservation(
-                    ReservationRequest(reservationId: 500, cpId: "CP1", connectorId: 1, idTag: "X", expiryDate: time(1)))
+                    ReservationRequest(reservationId: 500, cpId: "CP1", connectorId: 1, idTag: "X", expiryDate: later))
             }
             #expect(try await store.setReservationStatus(500, "Accepted")?.status == "Accepted")
             #expect(try await store.setReservationStatus(9, "Accepted") == nil)
             _ = try await store.startTransaction(start(connector: 1, at: 10, reservation: 500))
             #expect(try await store.reservation(500)?.status == "Used")
             #expect(try await store.reservations(PageRequest()).total == 2)
+        }
+    }
+
+    @Test("a reservation past its expiry date reads as Expired unless it was used or cancelled", arguments: StoreBackend.all)
+    func reservationsExpire(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let past = Date().addingTimeInterval(-60)
+            for id in [1, 2, 3, 4] {
+                _ = try await store.createReservation(
+                    ReservationRequest(reservationId: id, cpId: "CP1", connectorId: id, idTag: "TAG\(id)", expiryDate: past))
+            }
+            _ = try await store.setReservationStatus(2, "Accepted")
+            _ = try await store.setReservationStatus(3, "Cancelled")
+            _ = try await store.startTransaction(start(connector: 4, at: 10, reservation: 4))
+            let statuses = try await store.reservations(PageRequest()).items.sorted { $0.reservationId < $1.reservationId }.map(\.status)
+            #expect(statuses == ["Expired", "Expired", "Cancelled", "Used"])
+            #expect(try await store.reservation(1)?.status == "Expired")
+        }
+    }
+
+    @Test("the command log keeps request, answer or error, newest first, by station", arguments: StoreBackend.all)
+    func commandLog(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            try await store.putStation("CP1", StationUpdate())
+            let firmware = CommandRecord(
+                cpId: "CP1", action: "UpdateFirmware", request: ["location": "http://x/fw.bin", "retrieveDate": "2030-01-01T00:00:00Z"],
+                response: [:], at: time(1))
+            try await store.recordCommand(firmware)
+            try await store.recordCommand(
+                CommandRecord(cpId: "CP2", action: "Reset", request: ["type": "Soft"], response: nil, error: "timeout", at: time(2)))
+            let diagnostics = CommandRecord(
+                cpId: "CP1", action: "GetDiagnostics", request: ["location": "ftp://x/"], response: ["fileName": "d.zip"], at: time(3))
+            try await store.recordCommand(diagnostics)
+            let all = try await store.commands(cpId: nil, PageRequest())
+            #expect(all.total == 3 && all.items.map(\.action) == ["GetDiagnostics", "Reset", "UpdateFirmware"])
+            #expect(all.items[1].response == nil && all.items[1].error == "timeout")
+            let mine = try await store.commands(cpId: "CP1", PageRequest(limit: 1))
+            #expect(mine.total == 2 && mine.items == [diagnostics])
+            let station = try #require(try await store.stationDetail("CP1"))
+            #expect(station.lastFirmwareUpdate == firmware && station.lastDiagnosticsRequest == diagnostics)
+        }
+    }
+
+    @Test("configuration: a full read replaces, a partial one merges, a change keeps readonly", arguments: StoreBackend.all)
+    func configuration(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            try await store.putStation("CP1", StationUpdate())
+            #expect(try await store.stationDetail("CP1")?.configuration == [])
+            try await store.recordConfiguration(
+                "CP1",
+                [
+                    ConfigurationEntry(key: "HeartbeatInterval", value: "60", readonly: false),
+                    ConfigurationEntry(key: "NumberOfConnectors", value: "2", readonly: true),
+                    ConfigurationEntry(key: "Old", value: nil, readonly: false),
+                ], unknownKeys: [], complete: true, at: time(1))
+            try await store.recordConfiguration(
+                "CP1", [ConfigurationEntry(key: "Extra", value: "x", readonly: false)], unknownKeys: [], complete: true, at: time(2))
+            #expect(try await store.stationDetail("CP1")?.configuration?.map(\.key) == ["Extra"])
+
+            try await store.recordConfiguration(
+                "CP1",
+                [
+                    ConfigurationEntry(key: "HeartbeatInterval", value: "60", readonly: false),
+                    ConfigurationEntry(key: "NumberOfConnectors", value: "2", readonly: true),
+                ], unknownKeys: ["NoSuchKey"], complete: false, at: time(3))
+            try await store.changeConfiguration("CP1", key: "heartbeatinterval", value: "30", at: time(4))
+            try await store.changeConfiguration("CP1", key: "NumberOfConnectors", value: "3", at: time(4))
+            try await store.changeConfiguration("CP1", key: "NewKey", value: "on", at: time(4))
+            let station = try #require(try await store.stationDetail("CP1"))
+            #expect(
+                station.configuration == [
+                    ConfigurationEntry(key: "Extra", value: "x", readonly: false),
+                    ConfigurationEntry(key: "HeartbeatInterval", value: "30", readonly: false),
+                    ConfigurationEntry(key: "NewKey", value: "on", readonly: false),
+                    ConfigurationEntry(key: "NumberOfConnectors", value: "3", readonly: true),
+                ])
+            #expect(station.unknownConfigurationKeys == ["NoSuchKey"] && station.configurationReadAt == time(3))
+            // Lists stay light: the configuration is in the detail only.
+            #expect(try await store.station("CP1")?.configuration == nil)
+        }
+    }
+
+    @Test("availability is kept per connector, and connector 0 sets every connector", arguments: StoreBackend.all)
+    func availability(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            try await store.putStation("CP1", StationUpdate())
+            for connector in [0, 1, 2] {
+                _ = try await store.recordStatus(
+                    "CP1", StatusReport(connectorId: connector, status: "Available", errorCode: "NoError", timestamp: time(1)))
+            }
+            let inoperative = ConnectorAvailability(requested: "Inoperative", status: "Accepted", at: time(2))
+            try await store.recordAvailability("CP1", connectorId: 0, inoperative)
+            let operative = ConnectorAvailability(requested: "Operative", status: "Scheduled", at: time(3))
+            try await store.recordAvailability("CP1", connectorId: 2, operative)
+            let connectors = try #require(try await store.station("CP1")).connectors
+            #expect(connectors.map(\.availability) == [inoperative, inoperative, operative])
+            #expect(
+                try await store.stations(PageRequest()).items.first?.connectors.map(\.availability) == [
+                    inoperative, inoperative, operative,
+                ])
+        }
+    }
+
+    @Test("local list: Full replaces, Differential adds, changes and removes, a read sets the version", arguments: StoreBackend.all)
+    func localList(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            try await store.putStation("CP1", StationUpdate())
+            #expect(try await store.station("CP1")?.localListVersion == nil)
+            try await store.recordLocalList(
+                "CP1", version: 1,
+                .full([LocalListEntry(idTag: "A", status: "Accepted"), LocalListEntry(idTag: "B", status: "Blocked", parentIdTag: "P")]))
+            try await store.recordLocalList(
+                "CP1", version: 2,
+                .full([LocalListEntry(idTag: "C", status: "Accepted"), LocalListEntry(idTag: "D", status: "Accepted")]))
+            try await store.recordLocalList(
+                "CP1", version: 3,
+                .differential([
+                    LocalListEntry(idTag: "c", status: nil), LocalListEntry(idTag: "D", status: "Blocked"),
+                    LocalListEntry(idTag: "E", status: "Accepted", expiryDate: time(9)),
+                ]))
+            #expect(
+                try await store.localList("CP1") == [
+                    LocalListEntry(idTag: "D", status: "Blocked"), LocalListEntry(idTag: "E", status: "Accepted", expiryDate: time(9)),
+                ])
+            #expect(try await store.station("CP1")?.localListVersion == 3)
+            try await store.recordLocalList("CP1", version: 7, .versionOnly)
+            #expect(try await store.stationDetail("CP1")?.localListVersion == 7)
+            #expect(try await store.localList("CP1").count == 2)
+        }
+    }
+
+    @Test("charging profiles: replaced by id or by connector, purpose and stack level; cleared by criteria", arguments: StoreBackend.all)
+    func chargingProfiles(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            try await store.putStation("CP1", StationUpdate())
+            func profile(_ id: Int, connector: Int, purpose: String = "TxDefaultProfile", level: Int = 0) -> StoredChargingProfile {
+                StoredChargingProfile(
+                    connectorId: connector, chargingProfileId: id, stackLevel: level, chargingProfilePurpose: purpose,
+                    profile: ["chargingProfileId": .integer(Int64(id)), "stackLevel": .integer(Int64(level))], setAt: time(id))
+            }
+            func ids() async throws -> [Int] {
+                try #require(try await store.stationDetail("CP1")?.chargingProfiles).map(\.chargingProfileId).sorted()
+            }
+            for p in [
+                profile(1, connector: 1), profile(2, connector: 2), profile(3, connector: 0, purpose: "ChargePointMaxProfile"),
+                profile(4, connector: 1, level: 1),
+            ] {
+                try await store.setChargingProfile("CP1", p)
+            }
+            #expect(try await ids() == [1, 2, 3, 4])
+            // Same connector, purpose and stack level as 1: it replaces 1. Same id as 2: it replaces 2.
+            try await store.setChargingProfile("CP1", profile(5, connector: 1))
+            try await store.setChargingProfile("CP1", profile(2, connector: 2, level: 3))
+            #expect(try await ids() == [2, 3, 4, 5])
+            #expect(try await store.stationDetail("CP1")?.chargingProfiles?.first { $0.chargingProfileId == 2 }?.stackLevel == 3)
+
+            #expect(try await store.clearChargingProfiles("CP1", ChargingProfileFilter(id: 4, connectorId: 2)) == 1)
+            #expect(try await store.clearChargingProfiles("CP1", ChargingProfileFilter(connectorId: 1, purpose: "TxProfile")) == 0)
+            #expect(try await store.clearChargingProfiles("CP1", ChargingProfileFilter(purpose: "TxDefaultProfile", stackLevel: 3)) == 1)
+            #expect(try await ids() == [3, 5])
+            #expect(try await store.clearChargingProfiles("CP1", ChargingProfileFilter()) == 2)
+            #expect(try await ids() == [])
+        }
+    }
+
+    @Test("removing a station removes what commands left on it, but keeps the command log", arguments: StoreBackend.all)
+    func removingStationClearsCommandState(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            try await store.putStation("CP1", StationUpdate())
+            try await store.recordConfiguration(
+                "CP1", [ConfigurationEntry(key: "K", value: "v", readonly: false)], unknownKeys: [], complete: true, at: time(1))
+            try await store.recordLocalList("CP1", version: 1, .full([LocalListEntry(idTag: "A", status: "Accepted")]))
+            try await store.setChargingProfile(
+                "CP1",
+                StoredChargingProfile(
+                    connectorId: 1, chargingProfileId: 1, stackLevel: 0, chargingProfilePurpose: "TxDefaultProfile", profile: [:],
+                    setAt: time(1)))
+            try await store.recordCommand(CommandRecord(cpId: "CP1", action: "Reset", request: [:], response: [:], at: time(1)))
+            #expect(try await store.deleteStation("CP1"))
+            try await store.putStation("CP1", StationUpdate())
+            let fresh = try #require(try await store.stationDetail("CP1"))
+            #expect(fresh.configuration == [] && fresh.chargingProfiles == [] && fresh.localListVersion == nil)
+            #expect(try await store.localList("CP1") == [])
+            #expect(try await store.commands(cpId: "CP1", PageRequest()).total == 1)
         }
     }
 

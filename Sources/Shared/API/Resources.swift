@@ -24,6 +24,18 @@ public struct Station: Codable, Sendable, Equatable {
     public var diagnosticsStatus: String?
     public var createdAt: Date
     public var connectors: [Connector]
+    /// The version of the local authorization list, as last sent or read (-1: the station does not support one).
+    public var localListVersion: Int?
+    // Detail only (GET /api/stations/{cpId}); nil in lists, where they would cost a query per station.
+    /// The configuration the last GetConfiguration returned, with later accepted ChangeConfiguration values.
+    public var configuration: [ConfigurationEntry]?
+    public var configurationReadAt: Date?
+    /// Keys a GetConfiguration asked for that the station did not know.
+    public var unknownConfigurationKeys: [String]?
+    /// Profiles the station accepted through SetChargingProfile and that no ClearChargingProfile removed.
+    public var chargingProfiles: [StoredChargingProfile]?
+    public var lastFirmwareUpdate: CommandRecord?
+    public var lastDiagnosticsRequest: CommandRecord?
 
     public init(
         id: String, registrationStatus: RegistrationStatus, connected: Bool = false, vendor: String? = nil, model: String? = nil,
@@ -56,6 +68,78 @@ public struct Station: Codable, Sendable, Equatable {
     }
 }
 
+/// One configuration key as the charge point reported it.
+public struct ConfigurationEntry: Codable, Sendable, Equatable {
+    public var key: String
+    public var value: String?
+    public var readonly: Bool
+
+    public init(key: String, value: String?, readonly: Bool) {
+        self.key = key
+        self.value = value
+        self.readonly = readonly
+    }
+}
+
+/// The availability a ChangeAvailability asked for and the station's answer to it.
+public struct ConnectorAvailability: Codable, Sendable, Equatable {
+    /// Operative or Inoperative.
+    public var requested: String
+    /// Accepted, or Scheduled when the station applies it after the running transaction.
+    public var status: String
+    public var at: Date
+
+    public init(requested: String, status: String, at: Date) {
+        self.requested = requested
+        self.status = status
+        self.at = at
+    }
+}
+
+/// A charging profile a station accepted, as it was sent.
+public struct StoredChargingProfile: Codable, Sendable, Equatable {
+    public var connectorId: Int
+    public var chargingProfileId: Int
+    public var stackLevel: Int
+    public var chargingProfilePurpose: String
+    /// The csChargingProfiles object of the SetChargingProfile request.
+    public var profile: JSONValue
+    public var setAt: Date
+
+    public init(
+        connectorId: Int, chargingProfileId: Int, stackLevel: Int, chargingProfilePurpose: String, profile: JSONValue, setAt: Date
+    ) {
+        self.connectorId = connectorId
+        self.chargingProfileId = chargingProfileId
+        self.stackLevel = stackLevel
+        self.chargingProfilePurpose = chargingProfilePurpose
+        self.profile = profile
+        self.setAt = setAt
+    }
+}
+
+/// A command sent to a station and how it ended.
+public struct CommandRecord: Codable, Sendable, Equatable {
+    public var cpId: String
+    /// The OCPP action, e.g. UpdateFirmware.
+    public var action: String
+    public var request: JSONValue
+    /// The charge point's CALLRESULT payload; nil when it failed.
+    public var response: JSONValue?
+    /// Why it failed (CALLERROR, timeout, ...); nil when answered.
+    public var error: String?
+    public var at: Date
+
+    public init(cpId: String, action: String, request: JSONValue, response: JSONValue?, error: String? = nil, at: Date) {
+        self.cpId = cpId
+        self.action = action
+        self.request = request
+        self.response = response
+        self.error = error
+        self.at = at
+    }
+}
+
 /// One connector's current status; connectorId 0 is the station itself.
 public struct Connector: Codable, Sendable, Equatable {
     public var connectorId: Int
@@ -66,10 +150,12 @@ public struct Connector: Codable, Sendable, Equatable {
     public var vendorErrorCode: String?
     /// The station's timestamp of this status (or the time it was received when the station sent none).
     public var updatedAt: Date
+    /// The last ChangeAvailability the station accepted or scheduled for this connector (or for connector 0).
+    public var availability: ConnectorAvailability?
 
     public init(
         connectorId: Int, status: String, errorCode: String, info: String? = nil, vendorId: String? = nil,
-        vendorErrorCode: String? = nil, updatedAt: Date
+        vendorErrorCode: String? = nil, updatedAt: Date, availability: ConnectorAvailability? = nil
     ) {
         self.connectorId = connectorId
         self.status = status
@@ -78,6 +164,7 @@ public struct Connector: Codable, Sendable, Equatable {
         self.vendorId = vendorId
         self.vendorErrorCode = vendorErrorCode
         self.updatedAt = updatedAt
+        self.availability = availability
     }
 }
 
@@ -253,6 +340,13 @@ extension Station {
         try container.encode(diagnosticsStatus, forKey: .diagnosticsStatus)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(connectors, forKey: .connectors)
+        try container.encode(localListVersion, forKey: .localListVersion)
+        try container.encode(configuration, forKey: .configuration)
+        try container.encode(configurationReadAt, forKey: .configurationReadAt)
+        try container.encode(unknownConfigurationKeys, forKey: .unknownConfigurationKeys)
+        try container.encode(chargingProfiles, forKey: .chargingProfiles)
+        try container.encode(lastFirmwareUpdate, forKey: .lastFirmwareUpdate)
+        try container.encode(lastDiagnosticsRequest, forKey: .lastDiagnosticsRequest)
     }
 }
 
@@ -266,6 +360,7 @@ extension Connector {
         try container.encode(vendorId, forKey: .vendorId)
         try container.encode(vendorErrorCode, forKey: .vendorErrorCode)
         try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(availability, forKey: .availability)
     }
 }
 
@@ -340,5 +435,17 @@ extension UnknownSighting {
         try container.encode(lastSeenAt, forKey: .lastSeenAt)
         try container.encode(count, forKey: .count)
         try container.encode(seenAt, forKey: .seenAt)
+    }
+}
+
+extension CommandRecord {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(cpId, forKey: .cpId)
+        try container.encode(action, forKey: .action)
+        try container.encode(request, forKey: .request)
+        try container.encode(response, forKey: .response)
+        try container.encode(error, forKey: .error)
+        try container.encode(at, forKey: .at)
     }
 }

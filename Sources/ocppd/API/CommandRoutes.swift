@@ -19,6 +19,12 @@ extension APIRoutes {
             let outcome = try await commands.send(action, payload: body, to: id)
             return API.jsonValue(outcome)
         }
+
+        /// The log of commands sent to stations, newest first; `?cpId=` narrows it to one station.
+        api.get("commands") { request, _ in
+            let cpId = request.uri.queryParameters["cpId"].map(String.init)
+            return try API.list(try await store.commands(cpId: cpId, try API.pageRequest(request)))
+        }
     }
 
     func addEventRoutes(to api: RouterGroup<BasicRequestContext>) {

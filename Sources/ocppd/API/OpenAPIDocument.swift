@@ -46,7 +46,30 @@ enum OpenAPIDocument {
             [
                 "connectorId": integer(), "status": string(), "errorCode": string(), "info": string(nullable: true),
                 "vendorId": string(nullable: true), "vendorErrorCode": string(nullable: true), "updatedAt": string("date-time"),
+                "availability": [
+                    "oneOf": [ref("ConnectorAvailability"), ["type": "null"]],
+                    "description": "The last ChangeAvailability the station accepted or scheduled for this connector or the whole station",
+                ],
             ], required: ["connectorId", "status", "errorCode", "updatedAt"]),
+        "ConnectorAvailability": object(
+            [
+                "requested": ["type": "string", "enum": ["Operative", "Inoperative"]],
+                "status": ["type": "string", "enum": ["Accepted", "Scheduled"]], "at": string("date-time"),
+            ], required: ["requested", "status", "at"]),
+        "ConfigurationEntry": object(
+            ["key": string(), "value": string(nullable: true), "readonly": boolean], required: ["key", "readonly"]),
+        "ChargingProfile": object(
+            [
+                "connectorId": integer(), "chargingProfileId": integer(), "stackLevel": integer(), "chargingProfilePurpose": string(),
+                "profile": ["type": "object", "description": "csChargingProfiles as sent with SetChargingProfile"],
+                "setAt": string("date-time"),
+            ], required: ["connectorId", "chargingProfileId", "stackLevel", "chargingProfilePurpose", "profile", "setAt"]),
+        "CommandRecord": object(
+            [
+                "cpId": string(), "action": string(), "request": ["type": "object"],
+                "response": ["type": ["object", "null"], "description": "The CALLRESULT payload; null when the command failed"],
+                "error": string(nullable: true), "at": string("date-time"),
+            ], required: ["cpId", "action", "request", "at"]),
         "Station": object(
             [
                 "id": string(), "registrationStatus": ["type": "string", "enum": ["Accepted", "Pending", "Rejected"]],
@@ -58,6 +81,20 @@ enum OpenAPIDocument {
                 "lastBootAt": string("date-time", nullable: true), "firmwareStatus": string(nullable: true),
                 "diagnosticsStatus": string(nullable: true), "createdAt": string("date-time"),
                 "connectors": ["type": "array", "items": ref("Connector")],
+                "localListVersion": integer(nullable: true),
+                "configuration": [
+                    "type": ["array", "null"], "items": ref("ConfigurationEntry"),
+                    "description":
+                        "What GetConfiguration returned, with accepted ChangeConfiguration values (one station only; null in lists)",
+                ],
+                "configurationReadAt": string("date-time", nullable: true),
+                "unknownConfigurationKeys": ["type": ["array", "null"], "items": ["type": "string"]],
+                "chargingProfiles": [
+                    "type": ["array", "null"], "items": ref("ChargingProfile"),
+                    "description": "Profiles the station accepted and no ClearChargingProfile removed (one station only; null in lists)",
+                ],
+                "lastFirmwareUpdate": ["oneOf": [ref("CommandRecord"), ["type": "null"]]],
+                "lastDiagnosticsRequest": ["oneOf": [ref("CommandRecord"), ["type": "null"]]],
             ], required: ["id", "registrationStatus", "connected", "securityProfile", "createdAt", "connectors"]),
         "StationUpdate": [
             "type": "object",
@@ -98,7 +135,11 @@ enum OpenAPIDocument {
         "Reservation": object(
             [
                 "reservationId": integer(), "cpId": string(), "connectorId": integer(), "idTag": string(),
-                "parentIdTag": string(nullable: true), "expiryDate": string("date-time"), "status": string(),
+                "parentIdTag": string(nullable: true), "expiryDate": string("date-time"),
+                "status": [
+                    "type": "string",
+                    "enum": ["Requested", "Accepted", "Faulted", "Occupied", "Rejected", "Unavailable", "Cancelled", "Used", "Expired"],
+                ],
                 "createdAt": string("date-time"),
             ], required: ["reservationId", "cpId", "connectorId", "idTag", "expiryDate", "status"]),
         "UnknownSighting": object(
@@ -239,6 +280,11 @@ enum OpenAPIDocument {
                     "504": ["$ref": "#/components/responses/Problem"],
                 ],
             ]
+        ],
+        "/api/commands": [
+            "get": operation(
+                "The log of commands sent to stations, newest first", parameters: limitOffset + [query("cpId", string())],
+                responses: list("CommandRecord"))
         ],
         "/api/events": [
             "get": operation(

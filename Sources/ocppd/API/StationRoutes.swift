@@ -57,10 +57,10 @@ extension APIRoutes {
             try API.list(API.page(await centralSystem.unknownStations.all, try API.pageRequest(request)))
         }
 
-        /// One station.
+        /// One station, with what commands left behind (configuration, charging profiles, firmware and diagnostics requests).
         api.get("stations/:cpId") { _, context in
             let id = try API.pathParameter(context, "cpId")
-            let station = try await store.station(id).orNotFound("unknown station '\(id)'")
+            let station = try await store.stationDetail(id).orNotFound("unknown station '\(id)'")
             return try API.json(withConnection(station, await registry.connectedIds))
         }
 

@@ -37,12 +37,15 @@ struct Commands: Sendable {
             payload = try await reserve(payload, station: id, allocate: allocatesReservation)
         }
 
+        let sentAt = Date()
         let result: JSONValue
         do {
             result = try await connection.call(action: action.name, payload: payload, timeout: timeout)
         } catch let failure as CallFailure {
+            let problem = Self.problem(for: failure, station: id, action: action.name, timeout: timeout)
+            await log(CommandRecord(cpId: id, action: action.name, request: payload, response: nil, error: problem.detail, at: sentAt))
             await publishResult(id, action: action.name, payload: payload, outcome: .object(["failure": .string("\(failure)")]))
-            throw Self.problem(for: failure, station: id, action: action.name, timeout: timeout)
+            throw problem
         }
         do {
             try Self.validate(action, response: result)
@@ -51,18 +54,33 @@ struct Commands: Sendable {
             logger.notice(
                 "invalid CALLRESULT from station",
                 metadata: ["station": "\(id)", "action": "\(action.name)", "error": "\(problem.description)"])
+            await log(
+                CommandRecord(
+                    cpId: id, action: action.name, request: payload, response: result, error: "invalid payload: \(problem.description)",
+                    at: sentAt))
             throw Problem(
                 status: .badGateway, detail: "station '\(id)' answered \(action.name) with an invalid payload: \(problem.description)",
                 extra: ["payload": result])
         }
+        await log(CommandRecord(cpId: id, action: action.name, request: payload, response: result, at: sentAt))
         do {
-            try await CommandEffects(store: store).apply(action, request: payload, response: result, station: id)
+            try await CommandEffects(store: store).apply(action, request: payload, response: result, station: id, at: sentAt)
         } catch {
             logger.error(
                 "could not store what a command changed", metadata: ["station": "\(id)", "action": "\(action.name)", "error": "\(error)"])
         }
         await publishResult(id, action: action.name, payload: payload, outcome: result)
         return result
+    }
+
+    /// The command log is a record, not part of the answer: failing to write it fails no command.
+    private func log(_ record: CommandRecord) async {
+        do {
+            try await store.recordCommand(record)
+        } catch {
+            logger.error(
+                "could not log a command", metadata: ["station": "\(record.cpId)", "action": "\(record.action)", "error": "\(error)"])
+        }
     }
 
     /// Stores the reservation as Requested before ReserveNow goes out, allocating its id when omitted.
@@ -140,16 +158,75 @@ extension Problem {
 struct CommandEffects {
     let store: any Store
 
-    func apply(_ action: any OCPPAction.Type, request: JSONValue, response: JSONValue, station: String) async throws {
-        if action == ReserveNow.self {
+    func apply(_ action: any OCPPAction.Type, request: JSONValue, response: JSONValue, station id: String, at: Date) async throws {
+        switch action.name {
+        case ReserveNow.name:
             let reservation = try ReserveNow.Request.decode(from: request)
             let status = try ReserveNow.Response.decode(from: response).status.rawValue
             _ = try await store.setReservationStatus(reservation.reservationId, status)
-        } else if action == CancelReservation.self {
+        case CancelReservation.name:
             let cancel = try CancelReservation.Request.decode(from: request)
             if try CancelReservation.Response.decode(from: response).status == .accepted {
                 _ = try await store.setReservationStatus(cancel.reservationId, "Cancelled")
             }
+        case GetConfiguration.name:
+            let asked = try GetConfiguration.Request.decode(from: request).key ?? []
+            let answer = try GetConfiguration.Response.decode(from: response)
+            let entries = (answer.configurationKey ?? []).map {
+                ConfigurationEntry(key: $0.key.value, value: $0.value?.value, readonly: $0.readonly)
+            }
+            try await store.recordConfiguration(
+                id, entries, unknownKeys: (answer.unknownKey ?? []).map(\.value), complete: asked.isEmpty, at: at)
+        case ChangeConfiguration.name:
+            let change = try ChangeConfiguration.Request.decode(from: request)
+            if [.accepted, .rebootRequired].contains(try ChangeConfiguration.Response.decode(from: response).status) {
+                try await store.changeConfiguration(id, key: change.key.value, value: change.value.value, at: at)
+            }
+        case ChangeAvailability.name:
+            let change = try ChangeAvailability.Request.decode(from: request)
+            let status = try ChangeAvailability.Response.decode(from: response).status
+            // A Rejected change leaves the connector as it was: there is nothing to record but the command log.
+            if status != .rejected {
+                try await store.recordAvailability(
+                    id, connectorId: change.connectorId,
+                    ConnectorAvailability(requested: change.type.rawValue, status: status.rawValue, at: at))
+            }
+        case SendLocalList.name:
+            let list = try SendLocalList.Request.decode(from: request)
+            if try SendLocalList.Response.decode(from: response).status == .accepted {
+                let entries = (list.localAuthorizationList ?? []).map {
+                    LocalListEntry(
+                        idTag: $0.idTag.value, status: $0.idTagInfo?.status.rawValue, expiryDate: $0.idTagInfo?.expiryDate,
+                        parentIdTag: $0.idTagInfo?.parentIdTag?.value)
+                }
+                try await store.recordLocalList(
+                    id, version: list.listVersion, list.updateType == .full ? .full(entries) : .differential(entries))
+            }
+        case GetLocalListVersion.name:
+            try await store.recordLocalList(id, version: try GetLocalListVersion.Response.decode(from: response).listVersion, .versionOnly)
+        case SetChargingProfile.name:
+            let set = try SetChargingProfile.Request.decode(from: request)
+            if try SetChargingProfile.Response.decode(from: response).status == .accepted {
+                let profile = set.csChargingProfiles
+                try await store.setChargingProfile(
+                    id,
+                    StoredChargingProfile(
+                        connectorId: set.connectorId, chargingProfileId: profile.chargingProfileId, stackLevel: profile.stackLevel,
+                        chargingProfilePurpose: profile.chargingProfilePurpose.rawValue, profile: request["csChargingProfiles"] ?? .null,
+                        setAt: at))
+            }
+        case ClearChargingProfile.name:
+            let clear = try ClearChargingProfile.Request.decode(from: request)
+            if try ClearChargingProfile.Response.decode(from: response).status == .accepted {
+                _ = try await store.clearChargingProfiles(
+                    id,
+                    ChargingProfileFilter(
+                        id: clear.id, connectorId: clear.connectorId, purpose: clear.chargingProfilePurpose?.rawValue,
+                        stackLevel: clear.stackLevel))
+            }
+        default:
+            // UpdateFirmware, GetDiagnostics and the rest change nothing beyond the command log.
+            break
         }
     }
 }

@@ -1,8 +1,12 @@
+import Metrics
 import NIOWebSocket
 
 /// The stations connected right now, by identity. A second connection with an identity replaces the first.
 actor ConnectionRegistry {
-    private var connections: [String: StationConnection] = [:]
+    private var connections: [String: StationConnection] = [:] {
+        didSet { connectedGauge.record(connections.count) }
+    }
+    private let connectedGauge = Gauge(label: "ocppd_connected_stations")
 
     /// Registers `connection` and closes the one it replaces, if any.
     func register(_ connection: StationConnection) async {

@@ -17,6 +17,7 @@ struct OCPPEndpoint: StationEndpoint {
     let policy: UnknownStationPolicy
     let pingInterval: Duration
     let maxMessageSize: Int
+    let maxQueuedCalls: Int
     let store: any Store
     let registry: ConnectionRegistry
     let centralSystem: CentralSystem
@@ -116,7 +117,9 @@ struct OCPPEndpoint: StationEndpoint {
         let logger = self.logger.with("station", identity)
         do {
             try await channel.executeThenClose { inbound, outbound in
-                let connection = StationConnection(id: identity, remoteAddress: remoteAddress, channel: channel.channel, outbound: outbound)
+                let connection = StationConnection(
+                    id: identity, remoteAddress: remoteAddress, channel: channel.channel, outbound: outbound, maxQueuedCalls: maxQueuedCalls
+                )
                 await registry.register(connection)
                 await centralSystem.connected(connection)
                 logger.info("station connected", metadata: ["remote": "\(remoteAddress)"])

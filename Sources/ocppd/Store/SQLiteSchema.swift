@@ -164,7 +164,71 @@ enum SQLiteSchema {
                 """,
                 "CREATE INDEX data_transfers_by_station ON data_transfers (cp_id, received_at)",
             ]
-        )
+        ),
+        // What central-system commands changed, and the log of the commands themselves.
+        Migration(
+            version: 2,
+            statements: [
+                "ALTER TABLE stations ADD COLUMN local_list_version INTEGER",
+                "ALTER TABLE stations ADD COLUMN configuration_read_at BIGINT",
+                // `known` 0: a key the station answered as unknownKey. `config_key`, as KEY is reserved in MariaDB.
+                """
+                CREATE TABLE station_configuration (
+                    cp_id VARCHAR(48) NOT NULL,
+                    config_key VARCHAR(50) NOT NULL COLLATE NOCASE,
+                    value VARCHAR(500),
+                    readonly INTEGER NOT NULL,
+                    known INTEGER NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (cp_id, config_key)
+                )
+                """,
+                """
+                CREATE TABLE connector_availability (
+                    cp_id VARCHAR(48) NOT NULL,
+                    connector_id INTEGER NOT NULL,
+                    requested VARCHAR(16) NOT NULL,
+                    status VARCHAR(16) NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (cp_id, connector_id)
+                )
+                """,
+                """
+                CREATE TABLE local_list_entries (
+                    cp_id VARCHAR(48) NOT NULL,
+                    id_tag VARCHAR(20) NOT NULL COLLATE NOCASE,
+                    status VARCHAR(16) NOT NULL,
+                    expiry_date BIGINT,
+                    parent_id_tag VARCHAR(20),
+                    PRIMARY KEY (cp_id, id_tag)
+                )
+                """,
+                """
+                CREATE TABLE charging_profiles (
+                    cp_id VARCHAR(48) NOT NULL,
+                    charging_profile_id INTEGER NOT NULL,
+                    connector_id INTEGER NOT NULL,
+                    stack_level INTEGER NOT NULL,
+                    purpose VARCHAR(32) NOT NULL,
+                    profile TEXT NOT NULL,
+                    set_at BIGINT NOT NULL,
+                    PRIMARY KEY (cp_id, charging_profile_id)
+                )
+                """,
+                """
+                CREATE TABLE commands (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    cp_id VARCHAR(48) NOT NULL,
+                    action VARCHAR(32) NOT NULL,
+                    request TEXT NOT NULL,
+                    response TEXT,
+                    error TEXT,
+                    sent_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX commands_by_station ON commands (cp_id, action, id)",
+            ]
+        ),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

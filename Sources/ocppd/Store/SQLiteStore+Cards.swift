@@ -64,7 +64,7 @@ extension SQLiteStore {
         Reservation(
             reservationId: try row.int(0), cpId: try row.string(1), connectorId: try row.int(2), idTag: try row.string(3),
             parentIdTag: row.optionalString(4), expiryDate: try row.date(5), status: try row.string(6), createdAt: try row.date(7)
-        )
+        ).expiring()
     }
 
     static func fetchReservation(_ db: SQLiteConnection, _ reservationId: Int) throws -> Reservation? {

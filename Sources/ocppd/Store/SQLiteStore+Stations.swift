@@ -5,7 +5,7 @@ extension SQLiteStore {
     static let stationColumns = """
         id, registration_status, vendor, model, serial_number, charge_box_serial_number, firmware_version, iccid, imsi, \
         meter_type, meter_serial_number, description, security_profile, auth_key_hash IS NOT NULL, last_heartbeat_at, \
-        last_boot_at, firmware_status, diagnostics_status, created_at
+        last_boot_at, firmware_status, diagnostics_status, created_at, local_list_version
         """
 
     static func readStation(_ row: SQLiteRow) throws -> Station {
@@ -13,7 +13,7 @@ extension SQLiteStore {
         guard let registrationStatus = RegistrationStatus(rawValue: status) else {
             throw StoreError.failed("station \(try row.string(0)) has an unknown registration status '\(status)'")
         }
-        return Station(
+        var station = Station(
             id: try row.string(0), registrationStatus: registrationStatus, vendor: row.optionalString(2), model: row.optionalString(3),
             serialNumber: row.optionalString(4), chargeBoxSerialNumber: row.optionalString(5), firmwareVersion: row.optionalString(6),
             iccid: row.optionalString(7), imsi: row.optionalString(8), meterType: row.optionalString(9),
@@ -21,6 +21,8 @@ extension SQLiteStore {
             hasAuthorizationKey: try row.bool(13), lastHeartbeatAt: row.optionalDate(14), lastBootAt: row.optionalDate(15),
             firmwareStatus: row.optionalString(16), diagnosticsStatus: row.optionalString(17), createdAt: try row.date(18)
         )
+        station.localListVersion = row.optionalInt(19)
+        return station
     }
 
     static let connectorColumns = "connector_id, status, error_code, info, vendor_id, vendor_error_code"
@@ -33,12 +35,32 @@ extension SQLiteStore {
         )
     }
 
+    /// Current connectors with their availability: the cp_id, then `connectorColumns`, the time, and the availability.
+    static let currentConnectorColumns = """
+        c.cp_id, c.connector_id, c.status, c.error_code, c.info, c.vendor_id, c.vendor_error_code, c.updated_at, \
+        a.requested, a.status, a.updated_at
+        """
+    static let currentConnectorJoin =
+        "LEFT JOIN connector_availability a ON a.cp_id = c.cp_id AND a.connector_id = c.connector_id"
+
+    static func readCurrentConnector(_ row: SQLiteRow) throws -> (String, Connector) {
+        var connector = Connector(
+            connectorId: try row.int(1), status: try row.string(2), errorCode: try row.string(3), info: row.optionalString(4),
+            vendorId: row.optionalString(5), vendorErrorCode: row.optionalString(6), updatedAt: try row.date(7))
+        if let requested = row.optionalString(8) {
+            connector.availability = ConnectorAvailability(requested: requested, status: try row.string(9), at: try row.date(10))
+        }
+        return (try row.string(0), connector)
+    }
+
     static func fetchStation(_ db: SQLiteConnection, _ id: String) throws -> Station? {
         guard var station = try db.queryFirst("SELECT \(stationColumns) FROM stations WHERE id = ?", [id], readStation) else {
             return nil
         }
         station.connectors = try db.query(
-            "SELECT \(connectorColumns), updated_at FROM connectors WHERE cp_id = ? ORDER BY connector_id", [id], readConnector)
+            "SELECT \(currentConnectorColumns) FROM connectors c \(currentConnectorJoin) WHERE c.cp_id = ? ORDER BY c.connector_id", [id],
+            readCurrentConnector
+        ).map(\.1)
         return station
     }
 
@@ -55,19 +77,11 @@ extension SQLiteStore {
             // One query for the connectors of the whole page, joined to the same page of stations.
             let connectors = try db.query(
                 """
-                SELECT c.cp_id, c.connector_id, c.status, c.error_code, c.info, c.vendor_id, c.vendor_error_code, c.updated_at
-                FROM connectors c JOIN (SELECT id FROM stations ORDER BY id LIMIT ? OFFSET ?) p ON p.id = c.cp_id
+                SELECT \(Self.currentConnectorColumns)
+                FROM connectors c JOIN (SELECT id FROM stations ORDER BY id LIMIT ? OFFSET ?) p ON p.id = c.cp_id \(Self.currentConnectorJoin)
                 ORDER BY c.cp_id, c.connector_id
                 """,
-                .page(page)
-            ) { row in
-                (
-                    try row.string(0),
-                    Connector(
-                        connectorId: try row.int(1), status: try row.string(2), errorCode: try row.string(3), info: row.optionalString(4),
-                        vendorId: row.optionalString(5), vendorErrorCode: row.optionalString(6), updatedAt: try row.date(7))
-                )
-            }
+                .page(page), Self.readCurrentConnector)
             let byStation = Dictionary(grouping: connectors, by: \.0)
             for index in stations.indices {
                 stations[index].connectors = byStation[stations[index].id]?.map(\.1) ?? []
@@ -115,6 +129,9 @@ extension SQLiteStore {
         try await write { db in
             try db.execute("DELETE FROM connectors WHERE cp_id = ?", [id])
             try db.execute("DELETE FROM connector_status_history WHERE cp_id = ?", [id])
+            for table in ["station_configuration", "connector_availability", "local_list_entries", "charging_profiles"] {
+                try db.execute("DELETE FROM \(table) WHERE cp_id = ?", [id])
+            }
             return try db.execute("DELETE FROM stations WHERE id = ?", [id]) > 0
         }
     }

@@ -267,6 +267,82 @@ public protocol Store: Sendable {
     func createReservation(_ request: ReservationRequest) async throws -> Reservation
     /// Records the charge point's answer or a later change (Accepted, Rejected, Cancelled, Expired...); nil when unknown.
     func setReservationStatus(_ reservationId: Int, _ status: String) async throws -> Reservation?
+
+    // MARK: What commands changed
+
+    /// One station with what its commands left behind: configuration, charging profiles, last firmware and diagnostics requests.
+    func stationDetail(_ id: String) async throws -> Station?
+    /// Logs a command sent to a station, answered or not.
+    func recordCommand(_ record: CommandRecord) async throws
+    /// The command log, newest first; all stations when `cpId` is nil.
+    func commands(cpId: String?, _ page: PageRequest) async throws -> Page<CommandRecord>
+    /// Stores what GetConfiguration returned. `complete` (no keys asked for) replaces the whole configuration;
+    /// otherwise only the keys named change.
+    func recordConfiguration(_ id: String, _ entries: [ConfigurationEntry], unknownKeys: [String], complete: Bool, at: Date)
+        async throws
+    /// A ChangeConfiguration the station accepted: the key's value changes, its readonly flag stays.
+    func changeConfiguration(_ id: String, key: String, value: String, at: Date) async throws
+    /// A ChangeAvailability the station accepted or scheduled; connector 0 also applies to every known connector.
+    func recordAvailability(_ id: String, connectorId: Int, _ availability: ConnectorAvailability) async throws
+    /// A SendLocalList the station accepted, or the version a GetLocalListVersion read.
+    func recordLocalList(_ id: String, version: Int, _ change: LocalListChange) async throws
+    /// The local authorization list as the central system last sent it, by idTag.
+    func localList(_ id: String) async throws -> [LocalListEntry]
+    /// A profile the station accepted; it replaces one with the same id, or the same connector, purpose and stack level.
+    func setChargingProfile(_ id: String, _ profile: StoredChargingProfile) async throws
+    /// Removes the profiles a ClearChargingProfile the station accepted names; returns how many.
+    func clearChargingProfiles(_ id: String, _ filter: ChargingProfileFilter) async throws -> Int
+}
+
+/// One entry of a station's local authorization list.
+public struct LocalListEntry: Sendable, Equatable {
+    public var idTag: String
+    /// The idTagInfo status; nil in a Differential update removes the tag.
+    public var status: String?
+    public var expiryDate: Date?
+    public var parentIdTag: String?
+
+    public init(idTag: String, status: String?, expiryDate: Date? = nil, parentIdTag: String? = nil) {
+        self.idTag = idTag
+        self.status = status
+        self.expiryDate = expiryDate
+        self.parentIdTag = parentIdTag
+    }
+}
+
+/// How a local list version came to be.
+public enum LocalListChange: Sendable, Equatable {
+    /// SendLocalList Full: the entries are the whole list.
+    case full([LocalListEntry])
+    /// SendLocalList Differential: entries with a status are added or changed, those without are removed.
+    case differential([LocalListEntry])
+    /// GetLocalListVersion: only the version is known.
+    case versionOnly
+}
+
+/// The criteria of ClearChargingProfile: an id alone, or any of the others together; none clears all.
+public struct ChargingProfileFilter: Sendable, Equatable {
+    public var id: Int?
+    public var connectorId: Int?
+    public var purpose: String?
+    public var stackLevel: Int?
+
+    public init(id: Int? = nil, connectorId: Int? = nil, purpose: String? = nil, stackLevel: Int? = nil) {
+        self.id = id
+        self.connectorId = connectorId
+        self.purpose = purpose
+        self.stackLevel = stackLevel
+    }
+}
+
+extension Reservation {
+    /// The status as of `now`: a reservation still waiting or held past its expiry date is Expired. Computed on read
+    /// so that no sweeper has to run and every backend agrees.
+    public func expiring(now: Date = Date()) -> Reservation {
+        var copy = self
+        if ["Requested", "Accepted"].contains(status), expiryDate <= now { copy.status = "Expired" }
+        return copy
+    }
 }
 
 /// A reservation about to be sent with ReserveNow.

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+/// Live events as JSON lines, for scripts.
+struct Events: APICommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print live events, one JSON object per line, until interrupted (or until --count events).")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .customLong("station"), help: "Only this station's events.", completion: Completion.stations) var station: String?
+    @Option(help: "Stop after this many events.") var count: Int?
+
+    func execute(_ client: APIClient) async throws {
+        var seen = 0
+        for try await event in client.events(cpId: station) {
+            // Written straight to the file descriptor: a script reading the pipe sees each event at once.
+            FileHandle.standardOutput.write(Data((event.data + "\n").utf8))
+            seen += 1
+            if let count, seen >= count { return }
+        }
+        throw CtlError(.unreachable, "the server closed the event stream")
+    }
+}
+
+/// Saves the server and token for later commands.
+struct Login: APICommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a server and token, then save them in $XDG_CONFIG_HOME/ocppctl/config (mode 0600).")
+    @OptionGroup var global: GlobalOptions
+
+    func execute(_ client: APIClient) async throws {
+        guard global.server != nil, global.token != nil else {
+            throw CtlError(.usage, "login needs --server URL and --token TOKEN")
+        }
+        _ = try await client.get("/api/stations", query: [("limit", "1")])
+        let path = try CtlConfig(server: client.base, token: client.token).save(environment: ProcessInfo.processInfo.environment)
+        print("logged in to \(client.base); saved in \(path)")
+    }
+}

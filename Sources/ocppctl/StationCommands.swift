@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+/// Stations: list, show, accept (or pre-register), remove, and the unknown ones.
+struct Stations: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Charging stations.", subcommands: [List.self, Show.self, Accept.self, Remove.self, Unknown.self],
+        defaultSubcommand: List.self)
+
+    struct List: APICommand {
+        static let configuration = CommandConfiguration(abstract: "List stations with their connectors.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Only connected stations.") var connected = false
+        @OptionGroup var page: PageOptions
+
+        func execute(_ client: APIClient) async throws {
+            let response = try await client.get("/api/stations", query: page.query + [("connected", connected ? "true" : nil)])
+            if global.output == .json { return Output.raw(response) }
+            let stations = try response.decode([Station].self)
+            Output.table(
+                ["STATION", "STATE", "REGISTRATION", "VENDOR", "MODEL", "CONNECTORS", "HEARTBEAT"],
+                stations.map { station in
+                    [
+                        Cell(station.id, .bold), .status(station.connected ? "connected" : "disconnected"),
+                        .status(station.registrationStatus.rawValue), Cell(optional: station.vendor), Cell(optional: station.model),
+                        Cell(
+                            station.connectors.filter { $0.connectorId > 0 }.map { "\($0.connectorId):\($0.status)" }.joined(separator: " ")
+                        ),
+                        Cell(station.lastHeartbeatAt.map { Output.age($0) } ?? "-"),
+                    ]
+                })
+            page.footer(shown: stations.count, total: response.totalCount)
+        }
+    }
+
+    struct Show: APICommand {
+        static let configuration = CommandConfiguration(abstract: "Show one station: boot info and every connector.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Station id.", completion: Completion.stations) var station: String
+
+        func execute(_ client: APIClient) async throws {
+            let response = try await client.get("/api/stations/\(APIClient.segment(station))")
+            if global.output == .json { return Output.raw(response) }
+            Stations.printDetail(try response.decode(Station.self))
+        }
+    }
+
+    struct Accept: APICommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Accept a pending or unknown station (registers it), optionally with its authorization key.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Station id.", completion: Completion.stations) var station: String
+        @Option(help: "Authorization key for HTTP Basic (security profile 1), 16 to 40 characters.") var authorizationKey: String?
+        @Option(help: "OCPP security profile 0-3.") var securityProfile: Int?
+        @Option(help: "Free text shown with the station.") var description: String?
+
+        func execute(_ client: APIClient) async throws {
+            var body: JSONObject = ["registrationStatus": "Accepted"]
+            if let authorizationKey { body["authorizationKey"] = .string(authorizationKey) }
+            if let securityProfile { body["securityProfile"] = .integer(Int64(securityProfile)) }
+            if let description { body["description"] = .string(description) }
+            let response = try await client.send(.PUT, "/api/stations/\(APIClient.segment(station))", body: .object(body))
+            if global.output == .json { return Output.raw(response) }
+            print("\(station): \(response.status == 201 ? "registered and accepted" : "accepted")")
+        }
+    }
+
+    struct Remove: APICommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a station (its sessions are kept).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Station id.", completion: Completion.stations) var station: String
+
+        func execute(_ client: APIClient) async throws {
+            try await client.send(.DELETE, "/api/stations/\(APIClient.segment(station))")
+            if global.output == .json { return print("{}") }
+            print("\(station): removed")
+        }
+    }
+
+    struct Unknown: APICommand {
+        static let configuration = CommandConfiguration(abstract: "Stations that tried to connect but are not registered.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var page: PageOptions
+
+        func execute(_ client: APIClient) async throws {
+            try await printSightings(client.get("/api/stations/unknown", query: page.query), global: global, what: "STATION")
+        }
+    }
+
+    static func printDetail(_ station: Station) {
+        Output.fields([
+            ("Station", Cell(station.id, .bold)),
+            ("State", .status(station.connected ? "connected" : "disconnected")),
+            ("Registration", .status(station.registrationStatus.rawValue)),
+            ("Vendor / model", Cell("\(station.vendor ?? "-") / \(station.model ?? "-")")),
+            ("Serial number", Cell(optional: station.serialNumber)),
+            ("Firmware", Cell(optional: station.firmwareVersion)),
+            ("Security profile", Cell("\(station.securityProfile)\(station.hasAuthorizationKey ? " (key set)" : "")")),
+            ("Last heartbeat", Cell(Output.time(station.lastHeartbeatAt))),
+            ("Last boot", Cell(Output.time(station.lastBootAt))),
+        ])
+        print("")
+        Output.table(
+            ["CONNECTOR", "STATUS", "ERROR", "INFO", "SINCE"],
+            station.connectors.map { connector in
+                [
+                    Cell(connector.connectorId == 0 ? "0 (station)" : "\(connector.connectorId)"), .status(connector.status),
+                    Cell(connector.errorCode, connector.errorCode == "NoError" ? nil : .red), Cell(optional: connector.info),
+                    Cell(Output.time(connector.updatedAt)),
+                ]
+            })
+    }
+}
+
+/// Prints a list of unknown stations or tags.
+func printSightings(_ response: APIResponse, global: GlobalOptions, what: String) throws {
+    if global.output == .json { return Output.raw(response) }
+    let sightings = try response.decode([UnknownSighting].self)
+    Output.table(
+        [what, "SEEN", "LAST SEEN", "FIRST SEEN", "WHERE"],
+        sightings.map {
+            [
+                Cell($0.id, .bold), Cell("\($0.count)x"), Cell(Output.time($0.lastSeenAt)), Cell(Output.time($0.firstSeenAt)),
+                Cell(optional: $0.seenAt),
+            ]
+        })
+}
+
+/// limit and offset of list commands.
+struct PageOptions: ParsableArguments {
+    @Option(help: "How many to show (1-1000).") var limit: Int?
+    @Option(help: "How many to skip.") var offset: Int?
+
+    var query: [(String, String?)] { [("limit", limit.map(String.init)), ("offset", offset.map(String.init))] }
+
+    func footer(shown: Int, total: Int?) {
+        guard let total, total > shown else { return }
+        print(Output.paint("\(shown) of \(total); use --limit and --offset for more", .dim))
+    }
+}

@@ -1,0 +1,192 @@
+"""GET /api/events beyond the basics of test_rest.py: command.result, keep-alives, many subscribers,
+and a stalled subscriber that must be dropped without slowing the gateway or anyone else."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+
+from ocpp.exceptions import NotSupportedError
+from ocpp.routing import on
+from ocpp.v16 import call_result
+
+from harness import (
+    Peer,
+    SseStream,
+    assert_callresult,
+    assert_utc,
+    connect_peer,
+    iso_now,
+    open_ws,
+    raw_call,
+    run,
+)
+
+
+class ResetPeer(Peer):
+    @on("Reset")
+    def on_reset(self, type, **kwargs):
+        return call_result.Reset(status="Accepted")
+
+    @on("ClearCache")
+    def on_clear_cache(self, **kwargs):
+        raise NotSupportedError(description="no cache here")
+
+
+async def next_of_type(stream: SseStream, wanted: str, timeout: float = 10) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        name, data = await stream.next_event(timeout=max(0.01, deadline - time.monotonic()))
+        if name == wanted:
+            return data
+
+
+def test_every_rest_command_emits_command_result_with_its_request_and_outcome(ocppd):
+    cp_id = "CP-EV-CMD"
+
+    async def scenario():
+        stream = await SseStream.open(ocppd, f"/api/events?cpId={cp_id}")
+        try:
+            async with connect_peer(ocppd, cp_id, peer_class=ResetPeer) as cp:
+                await cp.boot()
+                assert (await ocppd.aapi("POST", f"/api/admin/{cp_id}/reset", json={"type": "Soft"})).status_code == 200
+                answered = await next_of_type(stream, "command.result")
+                assert (await ocppd.aapi("POST", f"/api/admin/{cp_id}/clear-cache", json={})).status_code == 502
+                refused = await next_of_type(stream, "command.result")
+            return answered, refused
+        finally:
+            await stream.close()
+
+    answered, refused = run(scenario())
+    assert answered["cpId"] == cp_id and answered["action"] == "Reset"
+    assert answered["request"] == {"type": "Soft"} and answered["response"] == {"status": "Accepted"}
+    assert_utc(answered["at"])
+    assert refused["action"] == "ClearCache" and "NotSupported" in refused["response"]["failure"]
+
+
+def test_keep_alive_comments_arrive_at_the_configured_interval(ocppd_factory):
+    ocppd = ocppd_factory("--sse-keepalive", "1")
+
+    async def scenario():
+        stream = await SseStream.open(ocppd, "/api/events")
+        try:
+            text, began = "", time.monotonic()
+            while text.count(": keep-alive") < 2:
+                assert time.monotonic() - began < 5, f"no keep-alives within 5 s: {text!r}"
+                text += await asyncio.wait_for(stream._more(), 5)
+            return time.monotonic() - began
+        finally:
+            await stream.close()
+
+    assert run(scenario()) < 4
+
+
+def test_fifty_subscribers_all_get_the_event_and_cp_id_filters(ocppd):
+    cp_id = "CP-EV-MANY"
+
+    async def scenario():
+        everyone = [await SseStream.open(ocppd, "/api/events") for _ in range(25)]
+        mine = [await SseStream.open(ocppd, f"/api/events?cpId={cp_id}") for _ in range(20)]
+        others = [await SseStream.open(ocppd, "/api/events?cpId=CP-SOMEONE-ELSE") for _ in range(5)]
+        try:
+            async with connect_peer(ocppd, cp_id) as cp:
+                await cp.boot()
+                got = await asyncio.gather(*(next_of_type(s, "station.booted") for s in everyone + mine))
+                assert all(data["cpId"] == cp_id for data in got)
+            for stream in others:
+                try:
+                    name, data = await stream.next_event(timeout=0.3)
+                except asyncio.TimeoutError:
+                    continue
+                raise AssertionError(f"?cpId=CP-SOMEONE-ELSE received {name} {data}")
+        finally:
+            for stream in everyone + mine + others:
+                await stream.close()
+
+    run(scenario())
+
+
+async def stalled_subscriber(ocppd) -> socket.socket:
+    """Subscribes and then never reads."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.connect(("127.0.0.1", ocppd.port))
+    sock.sendall(
+        f"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {ocppd.token}\r\n\r\n".encode()
+    )
+    return sock
+
+
+def read_to_end(sock: socket.socket, timeout: float) -> bytes:
+    sock.settimeout(2)
+    data = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            return data + b"<EOF>"
+        data += chunk
+    return data
+
+
+def test_a_stalled_subscriber_is_dropped_with_lagged_and_nobody_else_waits(ocppd):
+    # Large meter.values events, so that the kernel's socket buffers (up to 4 MiB on loopback) fill and the
+    # stalled subscriber's own buffer in ocppd (1024 events) overflows.
+    stations, per_station, samples = 10, 200, 60
+
+    async def station(n: int, slowest: list[float]):
+        ws = await open_ws(ocppd.ws_url(f"CP-EV-FLOOD-{n}"))
+        assert_callresult(await raw_call(ws, "BootNotification", {"chargePointVendor": "ACME", "chargePointModel": "Flood"}))
+        for i in range(per_station):
+            began = time.monotonic()
+            values = [
+                {"value": str(i * samples + k), "measurand": "Energy.Active.Import.Register", "unit": "Wh"} for k in range(samples)
+            ]
+            reply = await raw_call(
+                ws, "MeterValues", {"connectorId": 1, "meterValue": [{"timestamp": iso_now(), "sampledValue": values}]}, timeout=30
+            )
+            assert_callresult(reply)
+            slowest[0] = max(slowest[0], time.monotonic() - began)
+        await ws.close()
+
+    async def live_reader(stream: SseStream, seen: list[int], done: asyncio.Event):
+        while not done.is_set():
+            try:
+                name, _ = await stream.next_event(timeout=0.5)
+            except asyncio.TimeoutError:
+                continue
+            if name == "meter.values":
+                seen[0] += 1
+
+    async def scenario():
+        stalled = await stalled_subscriber(ocppd)
+        live = await SseStream.open(ocppd, "/api/events")
+        seen, slowest, done = [0], [0.0], asyncio.Event()
+        reader = asyncio.create_task(live_reader(live, seen, done))
+        try:
+            await asyncio.gather(*(station(n, slowest) for n in range(stations)))
+            # The live subscriber keeps up: every event reaches it promptly.
+            deadline = time.monotonic() + 10
+            while seen[0] < stations * per_station and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            done.set()
+            await reader
+            tail = await asyncio.to_thread(read_to_end, stalled, 30)
+            return seen[0], slowest[0], tail
+        finally:
+            await live.close()
+            stalled.close()
+
+    seen, slowest, tail = run(scenario(), timeout=120)
+    assert seen == stations * per_station, f"the live subscriber got {seen} of {stations * per_station} meter.values events"
+    assert slowest < 5, f"a station waited {slowest:.2f} s for an answer while a subscriber was stalled"
+    # The stalled subscriber gets what was buffered for it, then `lagged`, then the end of its stream.
+    assert b"event: lagged" in tail, tail[-500:]
+    lagged = tail[tail.index(b"event: lagged"):]
+    data = json.loads(lagged.split(b"data: ", 1)[1].split(b"\n", 1)[0])
+    assert data["type"] == "lagged"
+    assert tail.endswith(b"<EOF>") or b"0\r\n\r\n" in lagged, "the lagged subscriber's stream did not end"

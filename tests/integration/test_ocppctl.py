@@ -1,0 +1,223 @@
+"""The real ocppctl binary against a real ocppd and a simulated charge point: output, JSON for
+scripts, documented exit codes, the event stream, login and the config file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pty
+import subprocess
+from pathlib import Path
+
+import pytest
+from ocpp.routing import on
+from ocpp.v16 import call, call_result
+from ocpp.v16.enums import Action
+
+from harness import DEFAULT_TOKEN, Peer, connect_peer, ocppd_binary, run
+
+OK, USAGE, NOT_FOUND, OFFLINE, REFUSED, TIMEOUT, UNREACHABLE, UNAUTHORIZED = 0, 2, 3, 4, 5, 6, 7, 8
+
+
+def ocppctl_binary() -> Path:
+    binary = ocppd_binary().parent / "ocppctl"
+    assert binary.is_file(), f"{binary} was not built"
+    return binary
+
+
+def ctl_env(ocppd, tmp_path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OCPPCTL_", "OCPPD_"))}
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), HOME=str(tmp_path), NO_COLOR="1")
+    env.update(OCPPCTL_SERVER=ocppd.base_url, OCPPCTL_TOKEN=DEFAULT_TOKEN)
+    env.update(extra)
+    return env
+
+
+def ctl(ocppd, tmp_path, *args, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(ocppctl_binary()), *args], capture_output=True, text=True, timeout=60,
+        env=env or ctl_env(ocppd, tmp_path), cwd=cwd,
+    )
+
+
+async def actl(ocppd, tmp_path, *args, env: dict | None = None) -> tuple[int, str, str]:
+    """Runs ocppctl without blocking the event loop that serves the simulated charge point."""
+    proc = await asyncio.create_subprocess_exec(
+        str(ocppctl_binary()), *args, env=env or ctl_env(ocppd, tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode, out.decode(), err.decode()
+
+
+class ResettablePeer(Peer):
+    def __init__(self, *args, reset_status: str = "Accepted", silent: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reset_status = reset_status
+        self.silent = silent
+        self.resets: list[str] = []
+
+    @on(Action.reset)
+    async def on_reset(self, type, **kwargs):
+        self.resets.append(type)
+        if self.silent:
+            await asyncio.sleep(5)
+        return call_result.Reset(status=self.reset_status)
+
+
+def test_json_output_is_exactly_the_apis_json(ocppd, tmp_path):
+    ocppd.post("/api/rfid", json={"idTag": "CTL-TAG-1", "description": "fleet"})
+    for args, path in [(["rfid", "list"], "/api/rfid"), (["rfid", "show", "CTL-TAG-1"], "/api/rfid/CTL-TAG-1"),
+                       (["stations", "list"], "/api/stations"), (["reservations"], "/api/reservations")]:
+        done = ctl(ocppd, tmp_path, *args, "-o", "json")
+        assert done.returncode == OK, done.stderr
+        assert json.loads(done.stdout) == ocppd.get(path).json()
+
+
+def test_tables_are_aligned_and_plain_without_a_terminal(ocppd, tmp_path):
+    async def scenario():
+        async with connect_peer(ocppd, "CTL-CP-1") as cp:
+            await cp.boot(vendor="ACME", model="Volt-22")
+            await cp.status(1, "Charging")
+            await cp.send(call.Heartbeat())
+            return await actl(ocppd, tmp_path, "stations", "list")
+
+    code, out, err = run(scenario())
+    assert code == OK, err
+    lines = out.splitlines()
+    header = lines[0]
+    assert header.split() == ["STATION", "STATE", "REGISTRATION", "VENDOR", "MODEL", "CONNECTORS", "HEARTBEAT"]
+    row = next(line for line in lines if line.startswith("CTL-CP-1"))
+    # Columns line up: each value starts where its header does.
+    for name, value in [("STATE", "connected"), ("VENDOR", "ACME"), ("CONNECTORS", "1:Charging")]:
+        assert row.index(value) == header.index(name), (header, row)
+    assert "s ago" in row
+    assert "\x1b[" not in out, "colour codes in piped output"
+
+
+def test_colour_on_a_terminal_but_never_with_no_color(ocppd, tmp_path):
+    ocppd.put("/api/stations/CTL-COLOR", json={"registrationStatus": "Accepted"})
+
+    def on_tty(extra_env: dict) -> str:
+        env = ctl_env(ocppd, tmp_path)
+        env.pop("NO_COLOR")
+        env.update(extra_env, TERM="xterm")
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen([str(ocppctl_binary()), "stations", "list"], stdout=follower, stderr=follower, env=env)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(timeout=30)
+        os.close(leader)
+        return b"".join(chunks).decode()
+
+    assert "\x1b[" in on_tty({})
+    assert "\x1b[" not in on_tty({"NO_COLOR": "1"})
+
+
+def test_exit_codes_say_what_went_wrong(ocppd, tmp_path):
+    ocppd.put("/api/stations/CTL-OFFLINE", json={"registrationStatus": "Accepted"})
+
+    async def scenario():
+        results = {}
+        async with connect_peer(ocppd, "CTL-OK", peer_class=ResettablePeer) as ok_cp:
+            await ok_cp.boot()
+            results["accepted"] = await actl(ocppd, tmp_path, "reset", "CTL-OK", "--hard")
+            assert ok_cp.resets == ["Hard"]
+        async with connect_peer(ocppd, "CTL-NO", peer_class=lambda *a, **k: ResettablePeer(*a, reset_status="Rejected", **k)) as no_cp:
+            await no_cp.boot()
+            results["rejected"] = await actl(ocppd, tmp_path, "reset", "CTL-NO")
+        return results
+
+    results = run(scenario())
+    assert results["accepted"][0] == OK, results["accepted"]
+    assert "Accepted" in results["accepted"][1]
+    assert results["rejected"][0] == REFUSED, results["rejected"]
+    assert "Rejected" in results["rejected"][2]
+
+    offline = ctl(ocppd, tmp_path, "reset", "CTL-OFFLINE")
+    assert offline.returncode == OFFLINE and "not connected" in offline.stderr
+    unknown = ctl(ocppd, tmp_path, "stations", "show", "CTL-NOBODY")
+    assert unknown.returncode == NOT_FOUND and "CTL-NOBODY" in unknown.stderr
+    usage = ctl(ocppd, tmp_path, "reset")
+    assert usage.returncode == USAGE
+    bad_token = ctl(ocppd, tmp_path, "stations", "list", "--token", "wrong")
+    assert bad_token.returncode == UNAUTHORIZED and "token" in bad_token.stderr
+    unreachable = ctl(ocppd, tmp_path, "--server", "http://127.0.0.1:9", "stations", "list")
+    assert unreachable.returncode == UNREACHABLE and "cannot reach" in unreachable.stderr
+    for done in (offline, unknown, bad_token, unreachable):
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_a_charge_point_that_never_answers_is_a_timeout(ocppd_factory, tmp_path):
+    ocppd = ocppd_factory("--call-timeout", "1")
+
+    async def scenario():
+        async with connect_peer(ocppd, "CTL-SLOW", peer_class=lambda *a, **k: ResettablePeer(*a, silent=True, **k)) as cp:
+            await cp.boot()
+            return await actl(ocppd, tmp_path, "reset", "CTL-SLOW")
+
+    code, _, err = run(scenario())
+    assert code == TIMEOUT, err
+
+
+def test_events_prints_one_json_object_per_line_as_they_happen(ocppd, tmp_path):
+    async def scenario():
+        proc = await asyncio.create_subprocess_exec(
+            str(ocppctl_binary()), "events", "--station", "CTL-EV", env=ctl_env(ocppd, tmp_path),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await asyncio.sleep(1.0)  # let it subscribe
+            async with connect_peer(ocppd, "CTL-EV") as cp:
+                await cp.boot()
+                # The first lines arrive while ocppctl is still running: flushed per event.
+                first = json.loads(await asyncio.wait_for(proc.stdout.readline(), 10))
+                second = json.loads(await asyncio.wait_for(proc.stdout.readline(), 10))
+                return [first, second]
+        finally:
+            proc.terminate()
+            await proc.wait()
+
+    events = run(scenario())
+    assert [e["type"] for e in events] == ["station.connected", "station.booted"]
+    assert all(e["cpId"] == "CTL-EV" and "at" in e for e in events)
+
+
+def test_login_saves_a_private_config_that_later_commands_use(ocppd, tmp_path):
+    env = ctl_env(ocppd, tmp_path)
+    env.pop("OCPPCTL_SERVER")
+    env.pop("OCPPCTL_TOKEN")
+    refused = ctl(ocppd, tmp_path, "login", "--server", ocppd.base_url, "--token", "wrong", env=env)
+    assert refused.returncode == UNAUTHORIZED
+    done = ctl(ocppd, tmp_path, "login", "--server", ocppd.base_url, "--token", DEFAULT_TOKEN, env=env)
+    assert done.returncode == OK, done.stderr
+    config = tmp_path / "config" / "ocppctl" / "config"
+    assert config.stat().st_mode & 0o777 == 0o600
+    later = ctl(ocppd, tmp_path, "rfid", "list", "-o", "json", env=env)
+    assert later.returncode == OK, later.stderr
+
+
+def test_the_token_of_a_local_ocppd_is_found_without_flags(ocppd_factory, tmp_path):
+    ocppd = ocppd_factory(token=None)  # generates DATA_DIR/api-token
+    env = ctl_env(ocppd, tmp_path)
+    env.pop("OCPPCTL_TOKEN")
+    # As next to `scripts/run`: the token file is ./data/api-token.
+    done = ctl(ocppd, tmp_path, "stations", "list", env=env, cwd=ocppd.data_dir.parent)
+    assert ocppd.data_dir.name == "data"
+    assert done.returncode == OK, done.stderr
+
+
+def test_help_documents_the_exit_codes(tmp_path):
+    done = subprocess.run([str(ocppctl_binary()), "--help"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0
+    for code in range(0, 9):
+        assert f"  {code}  " in done.stdout
