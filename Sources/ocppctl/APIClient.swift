@@ -102,6 +102,17 @@ struct APIClient: Sendable {
         return response
     }
 
+    /// A GET for synchronous callers (shell completion); never call it from async code.
+    func getBlocking(_ path: String, query: [(String, String?)] = []) throws -> APIResponse {
+        var request = try HTTPClient.Request(url: url(path, query: query), method: .GET)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let answer = try HTTPClient.shared.execute(request: request, deadline: .now() + .nanoseconds(Int64(timeout.nanoseconds))).wait()
+        let response = APIResponse(
+            status: Int(answer.status.code), headers: answer.headers, body: answer.body.map { Array(buffer: $0) } ?? [])
+        guard (200..<300).contains(response.status) else { throw Self.error(for: response, command: false, base: base) }
+        return response
+    }
+
     func get(_ path: String, query: [(String, String?)] = []) async throws -> APIResponse {
         try await send(.GET, path, query: query)
     }

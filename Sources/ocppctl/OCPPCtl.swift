@@ -93,11 +93,13 @@ extension APICommand {
 }
 
 /// Shell completion of station ids and RFID tags, asked of the server (silent when it is not reachable).
+/// The closures are synchronous: the argument parser answers completion requests before any async
+/// context exists.
 enum Completion {
-    static let stations = CompletionKind.custom { words, _, prefix in await ids(words, path: "/api/stations", key: "id", prefix: prefix) }
-    static let tags = CompletionKind.custom { words, _, prefix in await ids(words, path: "/api/rfid", key: "idTag", prefix: prefix) }
+    static let stations = CompletionKind.custom { words, _, prefix in ids(words, path: "/api/stations", key: "id", prefix: prefix) }
+    static let tags = CompletionKind.custom { words, _, prefix in ids(words, path: "/api/rfid", key: "idTag", prefix: prefix) }
 
-    private static func ids(_ words: [String], path: String, key: String, prefix: String) async -> [String] {
+    private static func ids(_ words: [String], path: String, key: String, prefix: String) -> [String] {
         func option(_ name: String) -> String? {
             guard let index = words.firstIndex(of: name), index + 1 < words.count else { return nil }
             return words[index + 1]
@@ -106,7 +108,7 @@ enum Completion {
         if let server = option("--server") { arguments += ["--server", server] }
         if let token = option("--token") { arguments += ["--token", token] }
         guard let global = try? GlobalOptions.parse(arguments), let client = try? global.client(),
-            let response = try? await client.get(path, query: [("limit", "1000")]),
+            let response = try? client.getBlocking(path, query: [("limit", "1000")]),
             case .array(let items) = (try? response.json()) ?? .null
         else { return [] }
         return items.compactMap { $0[key]?.stringValue }.filter { $0.hasPrefix(prefix) }

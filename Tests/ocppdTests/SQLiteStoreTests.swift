@@ -443,7 +443,7 @@ struct StoreContractTests {
     @Test("the command log keeps request, answer or error, newest first, by station", arguments: StoreBackend.all)
     func commandLog(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
-            try await store.putStation("CP1", StationUpdate())
+            _ = try await store.putStation("CP1", StationUpdate())
             let firmware = CommandRecord(
                 cpId: "CP1", action: "UpdateFirmware", request: ["location": "http://x/fw.bin", "retrieveDate": "2030-01-01T00:00:00Z"],
                 response: [:], at: time(1))
@@ -466,7 +466,7 @@ struct StoreContractTests {
     @Test("configuration: a full read replaces, a partial one merges, a change keeps readonly", arguments: StoreBackend.all)
     func configuration(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
-            try await store.putStation("CP1", StationUpdate())
+            _ = try await store.putStation("CP1", StationUpdate())
             #expect(try await store.stationDetail("CP1")?.configuration == [])
             try await store.recordConfiguration(
                 "CP1",
@@ -505,7 +505,7 @@ struct StoreContractTests {
     @Test("availability is kept per connector, and connector 0 sets every connector", arguments: StoreBackend.all)
     func availability(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
-            try await store.putStation("CP1", StationUpdate())
+            _ = try await store.putStation("CP1", StationUpdate())
             for connector in [0, 1, 2] {
                 _ = try await store.recordStatus(
                     "CP1", StatusReport(connectorId: connector, status: "Available", errorCode: "NoError", timestamp: time(1)))
@@ -526,7 +526,7 @@ struct StoreContractTests {
     @Test("local list: Full replaces, Differential adds, changes and removes, a read sets the version", arguments: StoreBackend.all)
     func localList(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
-            try await store.putStation("CP1", StationUpdate())
+            _ = try await store.putStation("CP1", StationUpdate())
             #expect(try await store.station("CP1")?.localListVersion == nil)
             try await store.recordLocalList(
                 "CP1", version: 1,
@@ -554,7 +554,7 @@ struct StoreContractTests {
     @Test("charging profiles: replaced by id or by connector, purpose and stack level; cleared by criteria", arguments: StoreBackend.all)
     func chargingProfiles(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
-            try await store.putStation("CP1", StationUpdate())
+            _ = try await store.putStation("CP1", StationUpdate())
             func profile(_ id: Int, connector: Int, purpose: String = "TxDefaultProfile", level: Int = 0) -> StoredChargingProfile {
                 StoredChargingProfile(
                     connectorId: connector, chargingProfileId: id, stackLevel: level, chargingProfilePurpose: purpose,
@@ -588,7 +588,7 @@ struct StoreContractTests {
     @Test("removing a station removes what commands left on it, but keeps the command log", arguments: StoreBackend.all)
     func removingStationClearsCommandState(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
-            try await store.putStation("CP1", StationUpdate())
+            _ = try await store.putStation("CP1", StationUpdate())
             try await store.recordConfiguration(
                 "CP1", [ConfigurationEntry(key: "K", value: "v", readonly: false)], unknownKeys: [], complete: true, at: time(1))
             try await store.recordLocalList("CP1", version: 1, .full([LocalListEntry(idTag: "A", status: "Accepted")]))
@@ -599,7 +599,7 @@ struct StoreContractTests {
                     setAt: time(1)))
             try await store.recordCommand(CommandRecord(cpId: "CP1", action: "Reset", request: [:], response: [:], at: time(1)))
             #expect(try await store.deleteStation("CP1"))
-            try await store.putStation("CP1", StationUpdate())
+            _ = try await store.putStation("CP1", StationUpdate())
             let fresh = try #require(try await store.stationDetail("CP1"))
             #expect(fresh.configuration == [] && fresh.chargingProfiles == [] && fresh.localListVersion == nil)
             #expect(try await store.localList("CP1") == [])
@@ -686,8 +686,8 @@ struct SQLiteStoreTests {
     func jobsRunOnDedicatedThreads() async throws {
         try await withStore(.sqlite) { store, _ in
             let store = try #require(store as? SQLiteStore)
-            let writer = try await store.write { _ in Thread.current.name ?? "" }
-            let reader = try await store.read { _ in Thread.current.name ?? "" }
+            let writer = try await store.write { _ in DatabaseWorkers<SQLiteConnection>.currentWorkerName ?? "" }
+            let reader = try await store.read { _ in DatabaseWorkers<SQLiteConnection>.currentWorkerName ?? "" }
             #expect(writer == "sqlite-writer")
             #expect(reader.hasPrefix("sqlite-reader-"))
         }

@@ -221,3 +221,28 @@ def test_help_documents_the_exit_codes(tmp_path):
     assert done.returncode == 0
     for code in range(0, 9):
         assert f"  {code}  " in done.stdout
+
+
+def test_bash_completion_offers_station_ids_and_tags_from_the_server(ocppd, tmp_path):
+    ocppd.put("/api/stations/COMP-STATION-1", json={"registrationStatus": "Accepted"})
+    ocppd.put("/api/stations/OTHER-STATION", json={"registrationStatus": "Accepted"})
+    ocppd.post("/api/rfid", json={"idTag": "COMPTAG-42"})
+    script = Path(__file__).resolve().parents[2] / "completions" / "ocppctl.bash"
+
+    def complete(line: str) -> list[str]:
+        words = line.split(" ")
+        program = (
+            f"source {script}\n"
+            f"COMP_WORDS=({' '.join(repr(w) for w in words)})\n"
+            f"COMP_CWORD={len(words) - 1}\nCOMP_LINE={line!r}\nCOMP_POINT={len(line)}\n"
+            "_ocppctl\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
+        )
+        env = ctl_env(ocppd, tmp_path)
+        env["PATH"] = f"{ocppctl_binary().parent}:{env.get('PATH', '')}"
+        done = subprocess.run(["bash", "-c", program], capture_output=True, text=True, env=env, timeout=30)
+        assert done.returncode == 0, done.stderr
+        return [w for w in done.stdout.split() if w]
+
+    assert complete("ocppctl reset COMP") == ["COMP-STATION-1"]
+    assert complete("ocppctl rfid block COMPT") == ["COMPTAG-42"]
+    assert "reset" in complete("ocppctl res")

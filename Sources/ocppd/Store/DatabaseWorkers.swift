@@ -208,10 +208,18 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
 
     var writeStatistics: WriteStatistics { writeQueue.writeStatistics }
 
+    private static var workerKey: String { "ocppd.database-worker" }
+
+    /// The name of the database worker thread running the caller, nil on any other thread.
+    static var currentWorkerName: String? { Thread.current.threadDictionary[workerKey] as? String }
+
     private static func start(name: String, _ body: @escaping @Sendable () -> Void) {
         // Named from inside: on Linux a name set before start() comes out garbled.
         let thread = Thread {
             Thread.current.name = name
+            // The name is for debuggers; this marker is what `currentWorkerName` trusts, since Foundation
+            // on Linux does not always read a thread's name back as it was set.
+            Thread.current.threadDictionary[workerKey] = name
             body()
         }
         thread.start()
