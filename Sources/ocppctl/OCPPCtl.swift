@@ -44,7 +44,11 @@ enum Main {
                 print(OCPPCtl.fullMessage(for: error))
                 exit(0)
             }
-            FileHandle.standardError.write(Data((OCPPCtl.fullMessage(for: error) + "\n").utf8))
+            // One line, like every other error: the message and where the usage is.
+            let message = OCPPCtl.message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
+            let path = subcommandPath(Array(CommandLine.arguments.dropFirst()))
+            let help = (["ocppctl"] + path + ["--help"]).joined(separator: " ")
+            FileHandle.standardError.write(Data("ocppctl: \(message.replacingOccurrences(of: "\n", with: " ")) (see '\(help)')\n".utf8))
             exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
         }
     }
@@ -72,6 +76,22 @@ enum Main {
         let rest = Array(arguments[index...])
         guard !leading.isEmpty, !rest.isEmpty, !rest.contains("--") else { return arguments }
         return rest + leading
+    }
+
+    /// The subcommand names at the start of `arguments`, e.g. `["config", "get"]`.
+    static func subcommandPath(_ arguments: [String]) -> [String] {
+        var command: any ParsableCommand.Type = OCPPCtl.self
+        var path: [String] = []
+        for argument in arguments {
+            guard
+                let next = command.configuration.subcommands.first(where: {
+                    ($0.configuration.commandName ?? $0._commandName) == argument
+                })
+            else { break }
+            path.append(argument)
+            command = next
+        }
+        return path
     }
 
     static func fail(_ error: CtlError) -> Never {

@@ -148,12 +148,12 @@ def test_exit_codes_say_what_went_wrong(ocppd, tmp_path):
     unknown = ctl(ocppd, tmp_path, "stations", "show", "CTL-NOBODY")
     assert unknown.returncode == NOT_FOUND and "CTL-NOBODY" in unknown.stderr
     usage = ctl(ocppd, tmp_path, "reset")
-    assert usage.returncode == USAGE
+    assert usage.returncode == USAGE and "ocppctl reset --help" in usage.stderr
     bad_token = ctl(ocppd, tmp_path, "stations", "list", "--token", "wrong")
     assert bad_token.returncode == UNAUTHORIZED and "token" in bad_token.stderr
     unreachable = ctl(ocppd, tmp_path, "--server", "http://127.0.0.1:9", "stations", "list")
     assert unreachable.returncode == UNREACHABLE and "cannot reach" in unreachable.stderr
-    for done in (offline, unknown, bad_token, unreachable):
+    for done in (offline, unknown, usage, bad_token, unreachable):
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
