@@ -32,6 +32,16 @@ let package = Package(
             pkgConfig: "libmariadb",
             providers: [.apt(["libmariadb-dev"])]
         ),
+        // No pkgConfig: ncursesw's pkg-config adds -D flags SwiftPM refuses; the shim sets what is needed.
+        .systemLibrary(
+            name: "CNCurses",
+            providers: [.apt(["libncursesw5-dev"])]
+        ),
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
         .target(name: "Shared"),
         .executableTarget(
             name: "ocppd",
@@ -60,6 +70,8 @@ let package = Package(
             name: "ocppctl",
             dependencies: [
                 "Shared",
+                "CNCurses",
+                "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

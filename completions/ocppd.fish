@@ -20,7 +20,7 @@ function __ocppd_parse_tokens -S
     set -l unparsed_tokens (__ocppd_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ocppd'
-        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'api-token=' 'call-timeout=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'config=' 'version' 'h/help'
+        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'db-pool-size=' 'api-token=' 'call-timeout=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'config=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ocppd_parse_subcommand -r 1 'version'
@@ -81,7 +81,8 @@ complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "o
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" port' -l 'port' -d 'Port of the REST API and the OCPP endpoint (env PORT, default 3000).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" ocpp-path' -l 'ocpp-path' -d 'Path prefix of the OCPP endpoint (env OCPP_WS_PATH, default /ocpp).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" data-dir' -l 'data-dir' -d 'Directory of the SQLite database and the generated API token (env OCPPD_DATA_DIR).' -rfka ''
-complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" database' -l 'database' -d 'Database URL: sqlite:///path or a file path (env DATABASE_URL, default DATA_DIR/ocppd.sqlite).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" database' -l 'database' -d 'Database URL: sqlite:///path, a file path, mysql://USER:PASSWORD@HOST:PORT/DB (also mariadb://) or mysql://USER@localhost/DB?socket=PATH (env DATABASE_URL, default DATA_DIR/ocppd.sqlite).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" db-pool-size' -l 'db-pool-size' -d 'Connections to MariaDB, the writer\'s included; at least 2 (env OCPPD_DB_POOL_SIZE, default 5).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" api-token' -l 'api-token' -d 'Bearer token of the REST API (env OCPPD_API_TOKEN; generated into DATA_DIR/api-token when unset).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" call-timeout' -l 'call-timeout' -d 'Seconds to wait for a charge point\'s answer to a command (env OCPPD_CALL_TIMEOUT, default 30).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" max-queued-commands' -l 'max-queued-commands' -d 'Commands that may wait for one station while another is outstanding (env OCPPD_MAX_QUEUED_COMMANDS, default 16).' -rfka ''

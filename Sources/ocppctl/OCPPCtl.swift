@@ -20,37 +20,57 @@ struct OCPPCtl: AsyncParsableCommand {
             Stations.self, Sessions.self, Rfid.self, Reservations.self,
             ResetCommand.self, Unlock.self, Start.self, Stop.self, Availability.self, Config.self, Reserve.self,
             CancelReservation.self, Trigger.self, ClearCache.self, DataTransferCommand.self, Firmware.self, Diagnostics.self,
-            LocalList.self, ChargingProfile.self, Events.self, Login.self,
+            LocalList.self, ChargingProfile.self, Events.self, Top.self, Shell.self, Login.self,
         ]
     )
 }
 
 @main
 enum Main {
-    /// Runs the command and turns every failure into one line on stderr and a documented exit code.
     static func main() async {
+        let arguments = globalOptionsLast(Array(CommandLine.arguments.dropFirst()))
+        let status = await run(arguments) { path in (["ocppctl"] + path + ["--help"]).joined(separator: " ") }
+        if status != ExitStatus.success.rawValue { exit(status) }
+    }
+
+    /// Runs one command and turns every failure into one line on stderr and a documented exit code,
+    /// which it returns: the process exits only in `main`, so the shell runs lines through here too.
+    /// `usageHint` names the help to read for the command at a path, e.g. `["config", "get"]`.
+    static func run(_ arguments: [String], usageHint: @Sendable ([String]) -> String) async -> Int32 {
         do {
-            var command = try OCPPCtl.parseAsRoot(globalOptionsLast(Array(CommandLine.arguments.dropFirst())))
+            var command = try OCPPCtl.parseAsRoot(arguments)
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
                 try command.run()
             }
+            return ExitStatus.success.rawValue
         } catch let error as CtlError {
-            fail(error)
+            if Task.isCancelled { return interrupted() }
+            report(error.message)
+            return error.status.rawValue
         } catch {
+            if Task.isCancelled { return interrupted() }
             let code = OCPPCtl.exitCode(for: error)
             if code == .success {
                 print(OCPPCtl.fullMessage(for: error))
-                exit(0)
+                return ExitStatus.success.rawValue
             }
             // One line, like every other error: the message and where the usage is.
             let message = OCPPCtl.message(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
-            let path = subcommandPath(Array(CommandLine.arguments.dropFirst()))
-            let help = (["ocppctl"] + path + ["--help"]).joined(separator: " ")
-            FileHandle.standardError.write(Data("ocppctl: \(message.replacingOccurrences(of: "\n", with: " ")) (see '\(help)')\n".utf8))
-            exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
+            report("\(message.replacingOccurrences(of: "\n", with: " ")) (see '\(usageHint(subcommandPath(arguments)))')")
+            return code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue
         }
+    }
+
+    /// Ctrl-C in the shell cancels the running command: whatever error that caused is not news.
+    private static func interrupted() -> Int32 {
+        report("interrupted")
+        return 130
+    }
+
+    private static func report(_ message: String) {
+        FileHandle.standardError.write(Data("ocppctl: \(message)\n".utf8))
     }
 
     /// `ocppctl --server URL stations` reads naturally; the parser wants global options after the
@@ -94,10 +114,6 @@ enum Main {
         return path
     }
 
-    static func fail(_ error: CtlError) -> Never {
-        FileHandle.standardError.write(Data("ocppctl: \(error.message)\n".utf8))
-        exit(error.status.rawValue)
-    }
 }
 
 /// A command that talks to the server with the global options.

@@ -69,15 +69,17 @@ enum Output {
     /// `12s ago`, `5m ago`, `3h ago`, `2d ago`, or `in 5m` for a future time.
     static func age(_ date: Date, now: Date = Date()) -> String {
         let seconds = Int(now.timeIntervalSince(date).rounded())
-        let magnitude = abs(seconds)
-        let text: String =
-            switch magnitude {
-            case ..<60: "\(magnitude)s"
-            case ..<3600: "\(magnitude / 60)m"
-            case ..<86400: "\(magnitude / 3600)h"
-            default: "\(magnitude / 86400)d"
-            }
-        return seconds >= 0 ? "\(text) ago" : "in \(text)"
+        return seconds >= 0 ? "\(span(seconds)) ago" : "in \(span(-seconds))"
+    }
+
+    /// A span of seconds in its largest whole unit: `12s`, `5m`, `3h`, `2d`.
+    static func span(_ seconds: Int) -> String {
+        switch seconds {
+        case ..<60: "\(seconds)s"
+        case ..<3600: "\(seconds / 60)m"
+        case ..<86400: "\(seconds / 3600)h"
+        default: "\(seconds / 86400)d"
+        }
     }
 
     /// Prints a JSON answer exactly as the API sent it.

@@ -30,6 +30,10 @@ struct Configuration: Sendable {
     var dataDirectory: String
     /// `sqlite:///path`, a file path, or `mysql://…` (MariaDB, see the README).
     var databaseURL: String?
+    /// The parsed `databaseURL` when it names MariaDB (`mysql://` or `mariadb://`).
+    var mariaDB: MariaDBURL?
+    /// Connections to MariaDB, the writer's included; nil leaves it to the URL's `connection_limit` or the default.
+    var databasePoolSize: Int?
     var apiToken: String?
     var callTimeout: Duration = .seconds(30)
     /// Commands that may wait for a station behind its outstanding one; more are refused with 503.

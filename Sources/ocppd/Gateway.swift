@@ -73,8 +73,14 @@ struct Gateway {
     }
 
     private func makeStore() throws -> any Store {
+        if let url = configuration.mariaDB {
+            let readers = (configuration.databasePoolSize ?? url.connectionLimit ?? MariaDBStore.defaultReaders + 1) - 1
+            logger.info("store: MariaDB", metadata: ["url": "\(url)", "connections": "\(max(1, readers) + 1)"])
+            return MariaDBStore(url: url, readers: readers)
+        }
         guard let path = configuration.sqlitePath else {
-            throw ConfigurationError(description: "unsupported database URL: \(configuration.databaseURL ?? ""): use sqlite:///path")
+            throw ConfigurationError(
+                description: "unsupported database URL: \(configuration.databaseURL ?? ""): use sqlite:///path or mysql://…")
         }
         logger.info("store: SQLite", metadata: ["path": "\(path)"])
         return SQLiteStore(path: path)

@@ -29,8 +29,15 @@ struct OCPPD: AsyncParsableCommand {
     @Option(help: "Directory of the SQLite database and the generated API token (env OCPPD_DATA_DIR).")
     var dataDir: String?
 
-    @Option(help: "Database URL: sqlite:///path or a file path (env DATABASE_URL, default DATA_DIR/ocppd.sqlite).")
+    @Option(
+        help: """
+            Database URL: sqlite:///path, a file path, mysql://USER:PASSWORD@HOST:PORT/DB (also mariadb://) or \
+            mysql://USER@localhost/DB?socket=PATH (env DATABASE_URL, default DATA_DIR/ocppd.sqlite).
+            """)
     var database: String?
+
+    @Option(help: "Connections to MariaDB, the writer's included; at least 2 (env OCPPD_DB_POOL_SIZE, default 5).")
+    var dbPoolSize: Int?
 
     @Option(help: "Bearer token of the REST API (env OCPPD_API_TOKEN; generated into DATA_DIR/api-token when unset).")
     var apiToken: String?
@@ -110,6 +117,17 @@ struct OCPPD: AsyncParsableCommand {
         c.ocppPath = setting(ocppPath, "OCPP_WS_PATH") ?? c.ocppPath
         if !c.ocppPath.hasPrefix("/") { c.ocppPath = "/" + c.ocppPath }
         c.databaseURL = setting(database, "DATABASE_URL")
+        if let url = c.databaseURL, MariaDBURL.hasMariaDBScheme(url) {
+            do {
+                c.mariaDB = try MariaDBURL(url)
+            } catch {
+                throw ConfigurationError(description: error.description)
+            }
+        }
+        c.databasePoolSize = try number(dbPoolSize, "--db-pool-size", "OCPPD_DB_POOL_SIZE")
+        if let size = c.databasePoolSize, size < 2 {
+            throw ConfigurationError(description: "database pool size must be at least 2 (a writer and a reader)")
+        }
         c.apiToken = setting(apiToken, "OCPPD_API_TOKEN")
         if let seconds: Double = try number(callTimeout, "--call-timeout", "OCPPD_CALL_TIMEOUT") {
             guard seconds > 0 else { throw ConfigurationError(description: "call timeout must be positive") }

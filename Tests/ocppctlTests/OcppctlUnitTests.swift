@@ -90,3 +90,62 @@ import Testing
         #expect(Main.globalOptionsLast(["--help"]) == ["--help"])
     }
 }
+
+@Suite struct TopModelTests {
+    private func event(_ type: String, _ fields: JSONObject) -> (String, JSONValue) {
+        var object: JSONObject = ["type": .string(type), "cpId": "CP1", "at": "2026-01-01T10:00:00Z"]
+        for member in fields.members { object[member.key] = member.value }
+        return (type, .object(object))
+    }
+
+    @Test func eventsKeepConnectorsAndSessionsCurrent() {
+        var model = TopModel()
+        for (type, data) in [
+            event("station.connected", [:]),
+            event("connector.status", ["connectorId": 1, "status": "Charging", "errorCode": "NoError"]),
+            event("transaction.started", ["connectorId": 1, "transactionId": 7, "idTag": "TAG", "meterStart": 1000]),
+            event(
+                "meter.values",
+                [
+                    "connectorId": 1,
+                    "values": [
+                        ["measurand": "Energy.Active.Import.Register", "value": "3.5", "unit": "kWh"],
+                        ["measurand": "Power.Active.Import", "value": "7200", "unit": "W"],
+                    ],
+                ]),
+        ] {
+            model.apply(type: type, data: data)
+        }
+        let rows = model.rows(filter: "", sort: .station)
+        #expect(rows.count == 1)
+        #expect(rows[0].status == "Charging" && rows[0].connected)
+        #expect(rows[0].tag == "TAG" && rows[0].transactionId == 7)
+        #expect(rows[0].energyWh == 2500)
+        #expect(rows[0].powerW == 7200)
+        model.apply(type: "transaction.stopped", data: event("transaction.stopped", ["connectorId": 1, "transactionId": 7]).1)
+        #expect(model.rows(filter: "", sort: .station)[0].transactionId == nil)
+        #expect(model.rows(filter: "nomatch", sort: .station).isEmpty)
+    }
+
+    @Test func eightyColumnsHoldEveryColumnAndActionsAreConfirmed() {
+        var screen = TopScreen()
+        screen.model.apply(
+            type: "connector.status",
+            data: event("connector.status", ["connectorId": 2, "status": "Faulted", "errorCode": "GroundFailure"]).1)
+        let lines = screen.render(rows: 24, columns: 80)
+        #expect(lines.count <= 24)
+        #expect(lines.allSatisfy { $0.text.count <= 80 })
+        #expect(lines[1].text.hasSuffix("LINK"))
+        #expect(screen.handle(.character("u"), pageSize: 10) == .redraw)
+        guard case .confirming(let question, .unlock("CP1", 2)) = screen.mode else {
+            Issue.record("no confirmation: \(screen.mode)")
+            return
+        }
+        #expect(question.contains("CP1") && question.contains("2"))
+        #expect(screen.handle(.character("n"), pageSize: 10) == .redraw)
+        #expect(screen.mode == .table)
+        _ = screen.handle(.character("u"), pageSize: 10)
+        #expect(screen.handle(.character("y"), pageSize: 10) == .run(.unlock("CP1", 2)))
+        #expect(screen.handle(.character("q"), pageSize: 10) == .quit)
+    }
+}

@@ -77,8 +77,29 @@ import Testing
         (["--call-timeout", "0"], [:]),
         ([], ["HEARTBEAT_INTERVAL": "-5"]),
         (["--config", "/nonexistent/ocppd.conf"], [:]),
+        (["--database", "mysql://user:pw@host:99999/db"], [:]),
+        ([], ["DATABASE_URL": "mariadb://host/db"]),
+        (["--db-pool-size", "1"], [:]),
     ])
     func badSettingsAreRefusedWithTheirName(_ arguments: [String], _ environment: [String: String]) {
         #expect(throws: ConfigurationError.self) { try resolve(arguments + ["--data-dir", "/tmp/x"], environment: environment) }
+    }
+
+    @Test func aMySQLOrMariaDBURLSelectsMariaDBInsteadOfSQLite() throws {
+        let flag = try resolve(["--data-dir", "/tmp/x", "--database", "mysql://ocpp:s%40cret@db.example.com:3307/ocpp"])
+        #expect(flag.sqlitePath == nil)
+        #expect(flag.mariaDB?.endpoint == .tcp(host: "db.example.com", port: 3307))
+        #expect(flag.mariaDB?.password == "s@cret")
+
+        let environment = try resolve(
+            ["--data-dir", "/tmp/x"],
+            environment: ["DATABASE_URL": "mariadb://root@localhost/ocpp?socket=/run/mysqld/mysqld.sock", "OCPPD_DB_POOL_SIZE": "8"])
+        #expect(environment.sqlitePath == nil)
+        #expect(environment.mariaDB?.endpoint == .socket(path: "/run/mysqld/mysqld.sock"))
+        #expect(environment.databasePoolSize == 8)
+
+        let sqlite = try resolve(["--data-dir", "/tmp/x", "--database", "sqlite:///tmp/y.sqlite"])
+        #expect(sqlite.mariaDB == nil)
+        #expect(sqlite.sqlitePath == "/tmp/y.sqlite")
     }
 }

@@ -25,7 +25,8 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     static let sqlite = StoreBackend(name: "SQLite") { try SQLiteFixture() }
-    static let all: [StoreBackend] = [.sqlite]
+    static let mariaDB = StoreBackend(name: "MariaDB") { try MariaDBFixture() }
+    static let all: [StoreBackend] = [.sqlite] + (MariaDBTestServer.isConfigured ? [.mariaDB] : [])
 }
 
 /// A temporary directory holding one SQLite database.
@@ -50,6 +51,34 @@ struct SQLiteFixture: StoreFixture {
     func writeStatistics(_ store: any Store) -> WriteStatistics? { (store as? SQLiteStore)?.writeStatistics }
 
     func remove() async { try? FileManager.default.removeItem(at: directory) }
+}
+
+/// A database of its own on the test server of OCPPD_TEST_MARIADB_URL (whose user may create databases), so tests
+/// run in parallel; dropped when the test ends.
+struct MariaDBFixture: StoreFixture {
+    let server: MariaDBURL
+    let url: MariaDBURL
+
+    init() throws {
+        server = try MariaDBTestServer.url()
+        var url = server
+        url.database = "ocppd_store_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        self.url = url
+        try MariaDBConnection(url: server).exec("CREATE DATABASE \(url.database)")
+    }
+
+    func open() async throws -> any Store { MariaDBStore(url: url, readers: 2) }
+
+    func markNewerSchema(_ store: any Store, version: Int) async throws {
+        let store = try #require(store as? MariaDBStore)
+        try await store.write { db in
+            try db.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", [version, Date()])
+        }
+    }
+
+    func writeStatistics(_ store: any Store) -> WriteStatistics? { (store as? MariaDBStore)?.writeStatistics }
+
+    func remove() async { try? MariaDBConnection(url: server).exec("DROP DATABASE IF EXISTS \(url.database)") }
 }
 
 /// Runs `body` with a migrated store on a fresh database of `backend`, then closes the store and removes the database.

@@ -5,7 +5,8 @@
   other settings (`ocppd_factory("--unknown-stations", "pending")`); each result has `restart()`,
   `kill()` (SIGKILL), `terminate()` (SIGTERM) and keeps its data directory across restarts.
 
-When a test fails, the log of every ocppd it started is attached to the report.
+When a test fails, the log of every ocppd it started is attached to the report. With OCPPD_TEST_DATABASE_URL set
+(a MariaDB server URL), every ocppd runs on a fresh database of its own on that server instead of SQLite.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import DEFAULT_TOKEN, Ocppd, kill_leftovers, ocppd_binary
+from harness import DEFAULT_TOKEN, TEST_DATABASE_URL, Ocppd, drop_databases, kill_leftovers, ocppd_binary
 
 
 def pytest_configure(config):
@@ -31,8 +32,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def pytest_report_header(config):
+    return f"ocppd store: {'MariaDB (OCPPD_TEST_DATABASE_URL)' if TEST_DATABASE_URL else 'SQLite'}"
+
+
 def pytest_sessionfinish(session, exitstatus):
     kill_leftovers()
+    drop_databases()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -56,6 +56,11 @@ OCPPD_ENV_NAMES = (
 )
 OCPPD_ENV_PREFIXES = ("OCPPD_",)
 
+# With OCPPD_TEST_DATABASE_URL (mysql://USER:PASSWORD@HOST:PORT/DB, a MariaDB whose user may create databases), every
+# ocppd started here runs on a fresh database of its own on that server instead of SQLite in its data directory.
+TEST_DATABASE_URL = os.environ.get("OCPPD_TEST_DATABASE_URL") or None
+_created_databases: list[str] = []
+
 # ---------------------------------------------------------------------------------------------
 # Small utilities
 # ---------------------------------------------------------------------------------------------
@@ -208,6 +213,40 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
 
 
+def _mariadb_client(sql: str) -> None:
+    """Runs `sql` with the `mariadb` command-line client as the user of TEST_DATABASE_URL."""
+    assert TEST_DATABASE_URL is not None
+    url = urllib.parse.urlsplit(TEST_DATABASE_URL)
+    socket_path = urllib.parse.parse_qs(url.query).get("socket")
+    cmd = ["mariadb", "--batch", "--user", urllib.parse.unquote(url.username or "")]
+    if socket_path:
+        cmd += ["--socket", socket_path[0]]
+    else:
+        cmd += ["--protocol=TCP", "--host", url.hostname or "127.0.0.1", "--port", str(url.port or 3306)]
+    env = dict(os.environ)
+    if url.password is not None:
+        # The environment rather than --password, so the password does not show in the process list.
+        env["MYSQL_PWD"] = urllib.parse.unquote(url.password)
+    done = subprocess.run(cmd + ["-e", sql], env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, f"mariadb client failed on {sql!r}: {done.stderr.strip()}"
+
+
+def fresh_database_url() -> str:
+    """A new, empty database on the server of TEST_DATABASE_URL, and the URL that names it."""
+    assert TEST_DATABASE_URL is not None
+    name = f"ocppd_it_{os.getpid()}_{len(_created_databases) + 1}"
+    _mariadb_client(f"CREATE DATABASE {name}")
+    _created_databases.append(name)
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(TEST_DATABASE_URL)._replace(path=f"/{name}"))
+
+
+def drop_databases() -> None:
+    while _created_databases:
+        name = _created_databases.pop()
+        with contextlib.suppress(Exception):
+            _mariadb_client(f"DROP DATABASE IF EXISTS {name}")
+
+
 class OcppdStartError(AssertionError):
     pass
 
@@ -250,9 +289,16 @@ class Ocppd:
         self.token: str | None = token
         self.use_flags = use_flags
         self.port: int | None = None
+        # Set to restart on the same port (clients that reconnect by themselves).
+        self.fixed_port: int | None = None
         self.proc: subprocess.Popen | None = None
         self.log_paths: list[Path] = []
         self.returncodes: list[int] = []
+        # The database lives as long as the data directory: across restarts, until the session ends.
+        self.database_url: str | None = None
+        chooses_database = any(a == "--database" or a.startswith("--database=") for a in self.extra_args)
+        if TEST_DATABASE_URL and not chooses_database and "DATABASE_URL" not in self.extra_env:
+            self.database_url = fresh_database_url()
 
     # -- addresses ---------------------------------------------------------------------------
 
@@ -273,6 +319,8 @@ class Ocppd:
             cmd += ["--port", str(port), "--data-dir", str(self.data_dir), "--log-level", LOG_LEVEL]
             if self.configured_token is not None:
                 cmd += ["--api-token", self.configured_token]
+            if self.database_url is not None:
+                cmd += ["--database", self.database_url]
         return cmd + self.extra_args
 
     def environment(self, port: int) -> dict[str, str]:
@@ -285,6 +333,8 @@ class Ocppd:
             env.update(PORT=str(port), OCPPD_DATA_DIR=str(self.data_dir), LOG_LEVEL=LOG_LEVEL)
             if self.configured_token is not None:
                 env["OCPPD_API_TOKEN"] = self.configured_token
+            if self.database_url is not None:
+                env["DATABASE_URL"] = self.database_url
         env.update(self.extra_env)
         return env
 
@@ -296,7 +346,7 @@ class Ocppd:
         """Starts ocppd and returns once GET /healthz answers 200; fails with ocppd's log otherwise."""
         assert not self.running, "ocppd is already running"
         for attempt in range(3):
-            port = free_port()
+            port = self.fixed_port or free_port()
             log_path = self.workdir / f"{self.name}-run{len(self.log_paths) + 1}.log"
             self.log_paths.append(log_path)
             with open(log_path, "wb") as log:

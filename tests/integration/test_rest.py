@@ -100,7 +100,8 @@ def test_settings_from_environment(ocppd_factory):
             assert result.interval == 77
 
     run(scenario())
-    assert any(ocppd.data_dir.iterdir()), "OCPPD_DATA_DIR was not used for the store"
+    if ocppd.database_url is None:  # on MariaDB the store is on the server; DATABASE_URL came from the environment
+        assert any(ocppd.data_dir.iterdir()), "OCPPD_DATA_DIR was not used for the store"
 
 
 def test_secrets_never_appear_in_the_log(ocppd):

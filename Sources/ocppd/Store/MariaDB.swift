@@ -67,60 +67,15 @@ struct MariaDBError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// A value as it crosses the wire; DECIMAL and unsigned BIGINT results beyond Int64 arrive as text.
-enum MariaDBValue: Sendable, Equatable {
-    case null
-    case integer(Int64)
-    case real(Double)
-    case text(String)
-}
-
-/// A Swift value that can be bound to a statement parameter.
-protocol MariaDBBindable {
-    var mariaDBValue: MariaDBValue { get }
-}
-
-extension MariaDBValue: MariaDBBindable {
-    var mariaDBValue: MariaDBValue { self }
-}
-
-extension Int: MariaDBBindable {
-    var mariaDBValue: MariaDBValue { .integer(Int64(self)) }
-}
-
-extension Int64: MariaDBBindable {
-    var mariaDBValue: MariaDBValue { .integer(self) }
-}
-
-extension Double: MariaDBBindable {
-    var mariaDBValue: MariaDBValue { .real(self) }
-}
-
-extension String: MariaDBBindable {
-    var mariaDBValue: MariaDBValue { .text(self) }
-}
-
-extension Bool: MariaDBBindable {
-    var mariaDBValue: MariaDBValue { .integer(self ? 1 : 0) }
-}
-
-extension Date: MariaDBBindable {
-    var mariaDBValue: MariaDBValue { .integer(StoredTime.milliseconds(self)) }
-}
-
-extension Optional: MariaDBBindable where Wrapped: MariaDBBindable {
-    var mariaDBValue: MariaDBValue { self?.mariaDBValue ?? .null }
-}
-
 /// One row of a result, copied out of the client library's buffers, so it is an ordinary value.
-struct MariaDBRow {
-    fileprivate let values: [MariaDBValue]
+struct MariaDBRow: SQLRow {
+    fileprivate let values: [SQLValue]
     fileprivate let columns: [String]
     fileprivate let sql: String
 
     var columnCount: Int { values.count }
 
-    func value(_ column: Int32) -> MariaDBValue {
+    func value(_ column: Int32) -> SQLValue {
         values.indices.contains(Int(column)) ? values[Int(column)] : .null
     }
 
@@ -363,20 +318,20 @@ final class MariaDBConnection {
 
     /// Runs one statement with bound parameters; returns the number of rows it matched.
     @discardableResult
-    func execute(_ sql: String, _ parameters: [any MariaDBBindable] = []) throws -> Int {
+    func execute(_ sql: String, _ parameters: [any SQLBindable]) throws -> Int {
         try run(sql, parameters) { _ in }
         return affectedRows
     }
 
     /// Runs a query and maps every row.
-    func query<T>(_ sql: String, _ parameters: [any MariaDBBindable] = [], _ map: (MariaDBRow) throws -> T) throws -> [T] {
+    func query<T>(_ sql: String, _ parameters: [any SQLBindable], _ map: (MariaDBRow) throws -> T) throws -> [T] {
         var result: [T] = []
         try run(sql, parameters) { row in result.append(try map(row)) }
         return result
     }
 
     /// Runs a query and maps its first row, nil when there is none.
-    func queryFirst<T>(_ sql: String, _ parameters: [any MariaDBBindable] = [], _ map: (MariaDBRow) throws -> T) throws -> T? {
+    func queryFirst<T>(_ sql: String, _ parameters: [any SQLBindable], _ map: (MariaDBRow) throws -> T) throws -> T? {
         var result: T?
         try run(sql, parameters, maxRows: 1) { row in result = try map(row) }
         return result
@@ -436,7 +391,7 @@ final class MariaDBConnection {
     }
 
     private func run(
-        _ sql: String, _ parameters: [any MariaDBBindable], maxRows: Int = .max, _ onRow: (MariaDBRow) throws -> Void
+        _ sql: String, _ parameters: [any SQLBindable], maxRows: Int = .max, _ onRow: (MariaDBRow) throws -> Void
     ) throws {
         do {
             try run(prepared(sql), parameters, maxRows: maxRows, onRow)
@@ -448,7 +403,7 @@ final class MariaDBConnection {
     }
 
     private func run(
-        _ statement: MariaDBStatement, _ parameters: [any MariaDBBindable], maxRows: Int, _ onRow: (MariaDBRow) throws -> Void
+        _ statement: MariaDBStatement, _ parameters: [any SQLBindable], maxRows: Int, _ onRow: (MariaDBRow) throws -> Void
     ) throws {
         let stmt = statement.handle
         guard parameters.count == statement.parameterCount else {
@@ -491,7 +446,7 @@ final class MariaDBConnection {
 
     /// Binds `parameters` in buffers that live until `body` returns.
     private static func withParameters(
-        _ parameters: [any MariaDBBindable], _ body: (UnsafeMutablePointer<MYSQL_BIND>?) throws -> Void
+        _ parameters: [any SQLBindable], _ body: (UnsafeMutablePointer<MYSQL_BIND>?) throws -> Void
     ) throws {
         guard !parameters.isEmpty else { return try body(nil) }
         let binds = UnsafeMutablePointer<MYSQL_BIND>.allocate(capacity: parameters.count)
@@ -505,7 +460,7 @@ final class MariaDBConnection {
             binds.deallocate()
         }
         for (index, parameter) in parameters.enumerated() {
-            switch parameter.mariaDBValue {
+            switch parameter.sqlValue {
             case .null:
                 binds[index].buffer_type = MYSQL_TYPE_NULL
             case .integer(let value):
@@ -618,8 +573,8 @@ private final class ResultBuffers {
     }
 
     /// The current row's values, copied out.
-    func values(_ stmt: UnsafeMutablePointer<MYSQL_STMT>, error: () -> MariaDBError) throws -> [MariaDBValue] {
-        var values: [MariaDBValue] = []
+    func values(_ stmt: UnsafeMutablePointer<MYSQL_STMT>, error: () -> MariaDBError) throws -> [SQLValue] {
+        var values: [SQLValue] = []
         values.reserveCapacity(kinds.count)
         for (index, kind) in kinds.enumerated() {
             if nulls[index] != 0 {
@@ -664,7 +619,7 @@ private final class ResultBuffers {
     }
 }
 
-extension MariaDBConnection: DatabaseConnection {
+extension MariaDBConnection: SQLDatabase {
     func beginWrite() throws {
         try exec("START TRANSACTION")
         transactionAborted = false

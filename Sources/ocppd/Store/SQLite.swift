@@ -32,51 +32,6 @@ struct SQLiteError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// A value as SQLite stores it.
-enum SQLiteValue: Sendable, Equatable {
-    case null
-    case integer(Int64)
-    case real(Double)
-    case text(String)
-}
-
-/// A Swift value that can be bound to a statement parameter.
-protocol SQLiteBindable {
-    var sqliteValue: SQLiteValue { get }
-}
-
-extension SQLiteValue: SQLiteBindable {
-    var sqliteValue: SQLiteValue { self }
-}
-
-extension Int: SQLiteBindable {
-    var sqliteValue: SQLiteValue { .integer(Int64(self)) }
-}
-
-extension Int64: SQLiteBindable {
-    var sqliteValue: SQLiteValue { .integer(self) }
-}
-
-extension Double: SQLiteBindable {
-    var sqliteValue: SQLiteValue { .real(self) }
-}
-
-extension String: SQLiteBindable {
-    var sqliteValue: SQLiteValue { .text(self) }
-}
-
-extension Bool: SQLiteBindable {
-    var sqliteValue: SQLiteValue { .integer(self ? 1 : 0) }
-}
-
-extension Date: SQLiteBindable {
-    var sqliteValue: SQLiteValue { .integer(StoredTime.milliseconds(self)) }
-}
-
-extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
-    var sqliteValue: SQLiteValue { self?.sqliteValue ?? .null }
-}
-
 /// How a connection is opened.
 struct SQLiteOpenFlags: OptionSet, Sendable {
     let rawValue: Int32
@@ -89,7 +44,7 @@ struct SQLiteOpenFlags: OptionSet, Sendable {
 }
 
 /// The current row of a query; valid only inside the closure it is passed to.
-struct SQLiteRow {
+struct SQLiteRow: SQLRow {
     fileprivate let statement: OpaquePointer
     fileprivate let sql: String
 
@@ -235,21 +190,21 @@ final class SQLiteConnection {
 
     /// Runs one statement with bound parameters; returns the number of rows it changed.
     @discardableResult
-    func execute(_ sql: String, _ parameters: [any SQLiteBindable] = []) throws -> Int {
+    func execute(_ sql: String, _ parameters: [any SQLBindable]) throws -> Int {
         let db = try open()
         try run(sql, parameters) { _ in }
         return Int(sqlite3_changes64(db))
     }
 
     /// Runs a query and maps every row.
-    func query<T>(_ sql: String, _ parameters: [any SQLiteBindable] = [], _ map: (SQLiteRow) throws -> T) throws -> [T] {
+    func query<T>(_ sql: String, _ parameters: [any SQLBindable], _ map: (SQLiteRow) throws -> T) throws -> [T] {
         var result: [T] = []
         try run(sql, parameters) { row in result.append(try map(row)) }
         return result
     }
 
     /// Runs a query and maps its first row, nil when there is none.
-    func queryFirst<T>(_ sql: String, _ parameters: [any SQLiteBindable] = [], _ map: (SQLiteRow) throws -> T) throws -> T? {
+    func queryFirst<T>(_ sql: String, _ parameters: [any SQLBindable], _ map: (SQLiteRow) throws -> T) throws -> T? {
         var result: T?
         try run(sql, parameters, maxRows: 1) { row in result = try map(row) }
         return result
@@ -276,7 +231,7 @@ final class SQLiteConnection {
     }
 
     private func run(
-        _ sql: String, _ parameters: [any SQLiteBindable], maxRows: Int = .max, _ onRow: (SQLiteRow) throws -> Void
+        _ sql: String, _ parameters: [any SQLBindable], maxRows: Int = .max, _ onRow: (SQLiteRow) throws -> Void
     ) throws {
         let db = try open()
         let statement = try prepared(sql)
@@ -304,7 +259,7 @@ final class SQLiteConnection {
         }
     }
 
-    private func bind(_ parameters: [any SQLiteBindable], to statement: SQLiteStatement) throws {
+    private func bind(_ parameters: [any SQLBindable], to statement: SQLiteStatement) throws {
         let stmt = statement.handle
         let expected = Int(sqlite3_bind_parameter_count(stmt))
         guard expected == parameters.count else {
@@ -313,7 +268,7 @@ final class SQLiteConnection {
         for (offset, parameter) in parameters.enumerated() {
             let index = Int32(offset + 1)
             let rc: Int32
-            switch parameter.sqliteValue {
+            switch parameter.sqlValue {
             case .null:
                 rc = sqlite3_bind_null(stmt, index)
             case .integer(let value):
@@ -332,7 +287,7 @@ final class SQLiteConnection {
     }
 }
 
-extension SQLiteConnection: DatabaseConnection {
+extension SQLiteConnection: SQLDatabase {
     func beginWrite() throws {
         // IMMEDIATE takes the write lock up front, so a busy database fails here, before any job ran.
         try execute("BEGIN IMMEDIATE")

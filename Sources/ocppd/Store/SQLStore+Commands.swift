@@ -1,9 +1,9 @@
 import Foundation
 import Shared
 
-extension SQLiteStore {
+extension SQLStore {
     // Rows of one key are replaced by DELETE then INSERT in the same transaction rather than by an upsert, whose
-    // syntax differs between SQLite and MariaDB.
+    // syntax differs between SQLite (ON CONFLICT) and MariaDB (ON DUPLICATE KEY UPDATE), so one text serves both.
 
     static func jsonText(_ value: JSONValue) -> String {
         var bytes: [UInt8] = []
@@ -20,20 +20,20 @@ extension SQLiteStore {
         }
     }
 
-    static let commandColumns = "cp_id, action, request, response, error, sent_at"
+    static var commandColumns: String { "cp_id, action, request, response, error, sent_at" }
 
-    static func readCommand(_ row: SQLiteRow) throws -> CommandRecord {
+    static func readCommand(_ row: Connection.Row) throws -> CommandRecord {
         CommandRecord(
             cpId: try row.string(0), action: try row.string(1), request: try jsonValue(try row.string(2)) ?? .null,
             response: try jsonValue(row.optionalString(3)), error: row.optionalString(4), at: try row.date(5))
     }
 
-    static func lastCommand(_ db: SQLiteConnection, _ id: String, action: String) throws -> CommandRecord? {
+    static func lastCommand(_ db: Connection, _ id: String, action: String) throws -> CommandRecord? {
         try db.queryFirst(
             "SELECT \(commandColumns) FROM commands WHERE cp_id = ? AND action = ? ORDER BY id DESC LIMIT 1", [id, action], readCommand)
     }
 
-    public func stationDetail(_ id: String) async throws -> Station? {
+    func stationDetail(_ id: String) async throws -> Station? {
         try await read { db in
             guard var station = try Self.fetchStation(db, id) else { return nil }
             let keys = try db.query(
@@ -63,7 +63,7 @@ extension SQLiteStore {
         }
     }
 
-    public func recordCommand(_ record: CommandRecord) async throws {
+    func recordCommand(_ record: CommandRecord) async throws {
         try await write { db in
             try db.execute(
                 "INSERT INTO commands (cp_id, action, request, response, error, sent_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -71,10 +71,10 @@ extension SQLiteStore {
         }
     }
 
-    public func commands(cpId: String?, _ page: PageRequest) async throws -> Page<CommandRecord> {
+    func commands(cpId: String?, _ page: PageRequest) async throws -> Page<CommandRecord> {
         try await read { db in
             let filter = cpId == nil ? "" : "WHERE cp_id = ?"
-            let parameters: [any SQLiteBindable] = cpId.map { [$0] } ?? []
+            let parameters: [any SQLBindable] = cpId.map { [$0] } ?? []
             let items = try db.query(
                 "SELECT \(Self.commandColumns) FROM commands \(filter) ORDER BY id DESC LIMIT ? OFFSET ?", parameters + .page(page),
                 Self.readCommand)
@@ -83,7 +83,7 @@ extension SQLiteStore {
         }
     }
 
-    public func recordConfiguration(_ id: String, _ entries: [ConfigurationEntry], unknownKeys: [String], complete: Bool, at: Date)
+    func recordConfiguration(_ id: String, _ entries: [ConfigurationEntry], unknownKeys: [String], complete: Bool, at: Date)
         async throws
     {
         try await write { db in
@@ -101,7 +101,7 @@ extension SQLiteStore {
         }
     }
 
-    public func changeConfiguration(_ id: String, key: String, value: String, at: Date) async throws {
+    func changeConfiguration(_ id: String, key: String, value: String, at: Date) async throws {
         try await write { db in
             let changed = try db.execute(
                 "UPDATE station_configuration SET value = ?, known = 1, updated_at = ? WHERE cp_id = ? AND config_key = ?",
@@ -114,9 +114,9 @@ extension SQLiteStore {
         }
     }
 
-    public func recordAvailability(_ id: String, connectorId: Int, _ availability: ConnectorAvailability) async throws {
+    func recordAvailability(_ id: String, connectorId: Int, _ availability: ConnectorAvailability) async throws {
         try await write { db in
-            let values: [any SQLiteBindable] = [availability.requested, availability.status, availability.at]
+            let values: [any SQLBindable] = [availability.requested, availability.status, availability.at]
             if connectorId == 0 {
                 // The whole station changes: every connector it has reported takes the same availability.
                 try db.execute("DELETE FROM connector_availability WHERE cp_id = ?", [id])
@@ -135,7 +135,7 @@ extension SQLiteStore {
         }
     }
 
-    public func recordLocalList(_ id: String, version: Int, _ change: LocalListChange) async throws {
+    func recordLocalList(_ id: String, version: Int, _ change: LocalListChange) async throws {
         try await write { db in
             try db.execute("UPDATE stations SET local_list_version = ? WHERE id = ?", [version, id])
             let entries: [LocalListEntry]
@@ -158,7 +158,7 @@ extension SQLiteStore {
         }
     }
 
-    public func localList(_ id: String) async throws -> [LocalListEntry] {
+    func localList(_ id: String) async throws -> [LocalListEntry] {
         try await read { db in
             try db.query("SELECT id_tag, status, expiry_date, parent_id_tag FROM local_list_entries WHERE cp_id = ? ORDER BY id_tag", [id])
             {
@@ -170,7 +170,7 @@ extension SQLiteStore {
         }
     }
 
-    public func setChargingProfile(_ id: String, _ profile: StoredChargingProfile) async throws {
+    func setChargingProfile(_ id: String, _ profile: StoredChargingProfile) async throws {
         try await write { db in
             try db.execute(
                 """
@@ -190,10 +190,10 @@ extension SQLiteStore {
         }
     }
 
-    public func clearChargingProfiles(_ id: String, _ filter: ChargingProfileFilter) async throws -> Int {
+    func clearChargingProfiles(_ id: String, _ filter: ChargingProfileFilter) async throws -> Int {
         try await write { db in
             var conditions = ["cp_id = ?"]
-            var parameters: [any SQLiteBindable] = [id]
+            var parameters: [any SQLBindable] = [id]
             if let profileId = filter.id {
                 conditions.append("charging_profile_id = ?")
                 parameters.append(profileId)

@@ -1,10 +1,10 @@
 import Foundation
 import Shared
 
-extension SQLiteStore {
-    static let cardColumns = "id_tag, status, expiry_date, parent_id_tag, description, created_at"
+extension SQLStore {
+    static var cardColumns: String { "id_tag, status, expiry_date, parent_id_tag, description, created_at" }
 
-    static func readCard(_ row: SQLiteRow) throws -> RfidCard {
+    static func readCard(_ row: Connection.Row) throws -> RfidCard {
         let status = try row.string(1)
         guard let cardStatus = RfidCard.Status(rawValue: status) else {
             throw StoreError.failed("RFID card \(try row.string(0)) has an unknown status '\(status)'")
@@ -15,15 +15,16 @@ extension SQLiteStore {
         )
     }
 
-    // id_tag is COLLATE NOCASE, so every lookup below ignores case as OCPP's IdToken demands.
+    // id_tag has a case-insensitive collation (see `SQLDialect`), so every lookup below ignores case as OCPP's IdToken
+    // demands.
 
-    public func card(_ idTag: String) async throws -> RfidCard? {
+    func card(_ idTag: String) async throws -> RfidCard? {
         try await read { db in
             try db.queryFirst("SELECT \(Self.cardColumns) FROM rfid_cards WHERE id_tag = ?", [idTag], Self.readCard)
         }
     }
 
-    public func cards(_ page: PageRequest) async throws -> Page<RfidCard> {
+    func cards(_ page: PageRequest) async throws -> Page<RfidCard> {
         try await read { db in
             let items = try db.query(
                 "SELECT \(Self.cardColumns) FROM rfid_cards ORDER BY id_tag LIMIT ? OFFSET ?", .page(page), Self.readCard)
@@ -32,7 +33,7 @@ extension SQLiteStore {
         }
     }
 
-    public func createCard(_ card: RfidCard) async throws {
+    func createCard(_ card: RfidCard) async throws {
         try await write { db in
             if try db.queryFirst("SELECT id_tag FROM rfid_cards WHERE id_tag = ?", [card.idTag], { try $0.string(0) }) != nil {
                 throw StoreError.conflict("RFID card '\(card.idTag)' exists already")
@@ -43,14 +44,14 @@ extension SQLiteStore {
         }
     }
 
-    public func setCardStatus(_ idTag: String, _ status: RfidCard.Status) async throws -> RfidCard? {
+    func setCardStatus(_ idTag: String, _ status: RfidCard.Status) async throws -> RfidCard? {
         try await write { db in
             guard try db.execute("UPDATE rfid_cards SET status = ? WHERE id_tag = ?", [status.rawValue, idTag]) > 0 else { return nil }
             return try db.queryFirst("SELECT \(Self.cardColumns) FROM rfid_cards WHERE id_tag = ?", [idTag], Self.readCard)
         }
     }
 
-    public func deleteCard(_ idTag: String) async throws -> Bool {
+    func deleteCard(_ idTag: String) async throws -> Bool {
         try await write { db in
             try db.execute("DELETE FROM rfid_cards WHERE id_tag = ?", [idTag]) > 0
         }
@@ -58,20 +59,20 @@ extension SQLiteStore {
 
     // MARK: Reservations
 
-    static let reservationColumns = "reservation_id, cp_id, connector_id, id_tag, parent_id_tag, expiry_date, status, created_at"
+    static var reservationColumns: String { "reservation_id, cp_id, connector_id, id_tag, parent_id_tag, expiry_date, status, created_at" }
 
-    static func readReservation(_ row: SQLiteRow) throws -> Reservation {
+    static func readReservation(_ row: Connection.Row) throws -> Reservation {
         Reservation(
             reservationId: try row.int(0), cpId: try row.string(1), connectorId: try row.int(2), idTag: try row.string(3),
             parentIdTag: row.optionalString(4), expiryDate: try row.date(5), status: try row.string(6), createdAt: try row.date(7)
         ).expiring()
     }
 
-    static func fetchReservation(_ db: SQLiteConnection, _ reservationId: Int) throws -> Reservation? {
+    static func fetchReservation(_ db: Connection, _ reservationId: Int) throws -> Reservation? {
         try db.queryFirst("SELECT \(reservationColumns) FROM reservations WHERE reservation_id = ?", [reservationId], readReservation)
     }
 
-    public func reservations(_ page: PageRequest) async throws -> Page<Reservation> {
+    func reservations(_ page: PageRequest) async throws -> Page<Reservation> {
         try await read { db in
             let items = try db.query(
                 "SELECT \(Self.reservationColumns) FROM reservations ORDER BY created_at DESC, reservation_id DESC LIMIT ? OFFSET ?",
@@ -81,11 +82,11 @@ extension SQLiteStore {
         }
     }
 
-    public func reservation(_ reservationId: Int) async throws -> Reservation? {
+    func reservation(_ reservationId: Int) async throws -> Reservation? {
         try await read { db in try Self.fetchReservation(db, reservationId) }
     }
 
-    public func createReservation(_ request: ReservationRequest) async throws -> Reservation {
+    func createReservation(_ request: ReservationRequest) async throws -> Reservation {
         try await write { db in
             let now = Date()
             if let id = request.reservationId, try Self.fetchReservation(db, id) != nil {
@@ -102,14 +103,16 @@ extension SQLiteStore {
                     request.reservationId, request.cpId, request.connectorId, request.idTag, request.parentIdTag, request.expiryDate,
                     now, now,
                 ])
-            guard let reservation = try Self.fetchReservation(db, Int(db.lastInsertRowID)) else {
+            // MariaDB reports no insert id for an explicit one.
+            let reservationId = request.reservationId ?? Int(db.lastInsertRowID)
+            guard let reservation = try Self.fetchReservation(db, reservationId) else {
                 throw StoreError.failed("reservation vanished while it was created")
             }
             return reservation
         }
     }
 
-    public func setReservationStatus(_ reservationId: Int, _ status: String) async throws -> Reservation? {
+    func setReservationStatus(_ reservationId: Int, _ status: String) async throws -> Reservation? {
         try await write { db in
             guard
                 try db.execute(

@@ -1,14 +1,16 @@
 import Foundation
 import Shared
 
-extension SQLiteStore {
-    static let stationColumns = """
+extension SQLStore {
+    static var stationColumns: String {
+        """
         id, registration_status, vendor, model, serial_number, charge_box_serial_number, firmware_version, iccid, imsi, \
         meter_type, meter_serial_number, description, security_profile, auth_key_hash IS NOT NULL, last_heartbeat_at, \
         last_boot_at, firmware_status, diagnostics_status, created_at, local_list_version
         """
+    }
 
-    static func readStation(_ row: SQLiteRow) throws -> Station {
+    static func readStation(_ row: Connection.Row) throws -> Station {
         let status = try row.string(1)
         guard let registrationStatus = RegistrationStatus(rawValue: status) else {
             throw StoreError.failed("station \(try row.string(0)) has an unknown registration status '\(status)'")
@@ -25,10 +27,10 @@ extension SQLiteStore {
         return station
     }
 
-    static let connectorColumns = "connector_id, status, error_code, info, vendor_id, vendor_error_code"
+    static var connectorColumns: String { "connector_id, status, error_code, info, vendor_id, vendor_error_code" }
 
     /// Reads `connectorColumns` followed by the time column.
-    static func readConnector(_ row: SQLiteRow) throws -> Connector {
+    static func readConnector(_ row: Connection.Row) throws -> Connector {
         Connector(
             connectorId: try row.int(0), status: try row.string(1), errorCode: try row.string(2), info: row.optionalString(3),
             vendorId: row.optionalString(4), vendorErrorCode: row.optionalString(5), updatedAt: try row.date(6)
@@ -36,14 +38,17 @@ extension SQLiteStore {
     }
 
     /// Current connectors with their availability: the cp_id, then `connectorColumns`, the time, and the availability.
-    static let currentConnectorColumns = """
+    static var currentConnectorColumns: String {
+        """
         c.cp_id, c.connector_id, c.status, c.error_code, c.info, c.vendor_id, c.vendor_error_code, c.updated_at, \
         a.requested, a.status, a.updated_at
         """
-    static let currentConnectorJoin =
+    }
+    static var currentConnectorJoin: String {
         "LEFT JOIN connector_availability a ON a.cp_id = c.cp_id AND a.connector_id = c.connector_id"
+    }
 
-    static func readCurrentConnector(_ row: SQLiteRow) throws -> (String, Connector) {
+    static func readCurrentConnector(_ row: Connection.Row) throws -> (String, Connector) {
         var connector = Connector(
             connectorId: try row.int(1), status: try row.string(2), errorCode: try row.string(3), info: row.optionalString(4),
             vendorId: row.optionalString(5), vendorErrorCode: row.optionalString(6), updatedAt: try row.date(7))
@@ -53,7 +58,7 @@ extension SQLiteStore {
         return (try row.string(0), connector)
     }
 
-    static func fetchStation(_ db: SQLiteConnection, _ id: String) throws -> Station? {
+    static func fetchStation(_ db: Connection, _ id: String) throws -> Station? {
         guard var station = try db.queryFirst("SELECT \(stationColumns) FROM stations WHERE id = ?", [id], readStation) else {
             return nil
         }
@@ -64,11 +69,11 @@ extension SQLiteStore {
         return station
     }
 
-    public func station(_ id: String) async throws -> Station? {
+    func station(_ id: String) async throws -> Station? {
         try await read { db in try Self.fetchStation(db, id) }
     }
 
-    public func stations(_ page: PageRequest) async throws -> Page<Station> {
+    func stations(_ page: PageRequest) async throws -> Page<Station> {
         try await read { db in
             var stations = try db.query(
                 "SELECT \(Self.stationColumns) FROM stations ORDER BY id LIMIT ? OFFSET ?", .page(page), Self.readStation)
@@ -90,13 +95,13 @@ extension SQLiteStore {
         }
     }
 
-    public func stationKeyHash(_ id: String) async throws -> String? {
+    func stationKeyHash(_ id: String) async throws -> String? {
         try await read { db in
             try db.queryFirst("SELECT auth_key_hash FROM stations WHERE id = ?", [id]) { $0.optionalString(0) } ?? nil
         }
     }
 
-    public func putStation(_ id: String, _ update: StationUpdate) async throws -> (station: Station, created: Bool) {
+    func putStation(_ id: String, _ update: StationUpdate) async throws -> (station: Station, created: Bool) {
         let result = try await write { db -> StationPut in
             let now = Date()
             let exists = try db.queryFirst("SELECT 1 FROM stations WHERE id = ?", [id]) { _ in true } ?? false
@@ -125,7 +130,7 @@ extension SQLiteStore {
         return (result.station, result.created)
     }
 
-    public func deleteStation(_ id: String) async throws -> Bool {
+    func deleteStation(_ id: String) async throws -> Bool {
         try await write { db in
             try db.execute("DELETE FROM connectors WHERE cp_id = ?", [id])
             try db.execute("DELETE FROM connector_status_history WHERE cp_id = ?", [id])
@@ -136,7 +141,7 @@ extension SQLiteStore {
         }
     }
 
-    public func recordBoot(_ id: String, _ info: BootInfo, status: RegistrationStatus, at: Date) async throws {
+    func recordBoot(_ id: String, _ info: BootInfo, status: RegistrationStatus, at: Date) async throws {
         try await write { db in
             let exists = try db.queryFirst("SELECT 1 FROM stations WHERE id = ?", [id]) { _ in true } ?? false
             if !exists {
@@ -160,27 +165,27 @@ extension SQLiteStore {
     // Heartbeats and firmware/diagnostics reports of a station without a row change nothing: only a boot or an
     // operator creates stations, so a removed station is not brought back by its own chatter.
 
-    public func recordHeartbeat(_ id: String, at: Date) async throws {
+    func recordHeartbeat(_ id: String, at: Date) async throws {
         try await write { db in
             try db.execute("UPDATE stations SET last_heartbeat_at = ? WHERE id = ?", [at, id])
         }
     }
 
-    public func recordFirmwareStatus(_ id: String, status: String, at: Date) async throws {
+    func recordFirmwareStatus(_ id: String, status: String, at: Date) async throws {
         try await write { db in
             try db.execute("UPDATE stations SET firmware_status = ?, firmware_status_at = ? WHERE id = ?", [status, at, id])
         }
     }
 
-    public func recordDiagnosticsStatus(_ id: String, status: String, at: Date) async throws {
+    func recordDiagnosticsStatus(_ id: String, status: String, at: Date) async throws {
         try await write { db in
             try db.execute("UPDATE stations SET diagnostics_status = ?, diagnostics_status_at = ? WHERE id = ?", [status, at, id])
         }
     }
 
-    public func recordStatus(_ id: String, _ report: StatusReport) async throws -> Bool {
+    func recordStatus(_ id: String, _ report: StatusReport) async throws -> Bool {
         try await write { db in
-            let fields: [any SQLiteBindable] = [
+            let fields: [any SQLBindable] = [
                 report.status, report.errorCode, report.info, report.vendorId, report.vendorErrorCode, report.timestamp,
             ]
             try db.execute(
@@ -214,10 +219,10 @@ extension SQLiteStore {
         }
     }
 
-    public func statusHistory(_ id: String, connectorId: Int?, _ page: PageRequest) async throws -> Page<Connector> {
+    func statusHistory(_ id: String, connectorId: Int?, _ page: PageRequest) async throws -> Page<Connector> {
         try await read { db in
             let filter = connectorId == nil ? "cp_id = ?" : "cp_id = ? AND connector_id = ?"
-            let parameters: [any SQLiteBindable] = connectorId.map { [id, $0] } ?? [id]
+            let parameters: [any SQLBindable] = connectorId.map { [id, $0] } ?? [id]
             let items = try db.query(
                 """
                 SELECT \(Self.connectorColumns), timestamp FROM connector_status_history WHERE \(filter)
@@ -229,7 +234,7 @@ extension SQLiteStore {
         }
     }
 
-    public func recordDataTransfer(_ id: String, vendorId: String, messageId: String?, data: String?, at: Date) async throws {
+    func recordDataTransfer(_ id: String, vendorId: String, messageId: String?, data: String?, at: Date) async throws {
         try await write { db in
             try db.execute(
                 "INSERT INTO data_transfers (cp_id, vendor_id, message_id, data, received_at) VALUES (?, ?, ?, ?, ?)",

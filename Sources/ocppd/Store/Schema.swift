@@ -4,11 +4,10 @@ struct Migration: Sendable {
     var statements: [String]
 }
 
-/// The SQLite schema. It is written to port to MariaDB nearly as is: times are BIGINT milliseconds (UTC),
-/// booleans INTEGER 0/1, text VARCHAR(n); only `INTEGER PRIMARY KEY AUTOINCREMENT` (MariaDB: BIGINT AUTO_INCREMENT)
-/// and `COLLATE NOCASE` (MariaDB: a `_ci` collation) differ. There are no foreign keys: sessions, meter values and
-/// stops are kept for stations that were removed or never known, and meter values may name unknown transactions.
-enum SQLiteSchema {
+/// The schema of both backends, written in SQLite's spelling and rewritten for MariaDB by `SQLDialect`: times are
+/// BIGINT milliseconds (UTC), booleans INTEGER 0/1, text VARCHAR(n). There are no foreign keys: sessions, meter values
+/// and stops are kept for stations that were removed or never known, and meter values may name unknown transactions.
+enum Schema {
     static let migrations: [Migration] = [
         Migration(
             version: 1,
@@ -232,4 +231,53 @@ enum SQLiteSchema {
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
+}
+
+/// Where the two databases spell the schema differently. Only DDL is rewritten; every query is the same text on both.
+enum SQLDialect: Sendable {
+    case sqlite
+    case mariaDB
+
+    /// Case-insensitive but accent-sensitive, and without PAD SPACE, like SQLite's NOCASE for the ASCII tags OCPP
+    /// uses: 'abc' matches 'ABC' but neither 'abc ' nor 'äbc'. Needs MariaDB 10.10 or later.
+    static let mariaDBNoCaseCollation = "utf8mb4_uca1400_nopad_as_ci"
+    /// Binary like SQLite's default, so station ids compare exactly; NO PAD, so 'CP1 ' is not 'CP1'.
+    static let mariaDBTableOptions = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
+
+    /// The bookkeeping table of `Migration` versions.
+    var schemaVersionTable: String {
+        let table = "schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at BIGINT NOT NULL)"
+        switch self {
+        case .sqlite: return "CREATE TABLE IF NOT EXISTS \(table)"
+        case .mariaDB: return ddl("CREATE TABLE \(table)")
+        }
+    }
+
+    /// `statement` of `Schema` as this database takes it. For MariaDB every statement also becomes idempotent
+    /// (IF NOT EXISTS), because its DDL commits at once: a migration cut off half way is simply run again.
+    func ddl(_ statement: String) -> String {
+        switch self {
+        case .sqlite:
+            return statement
+        case .mariaDB:
+            var text = statement
+            let rewrites = [
+                ("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"),
+                ("COLLATE NOCASE", "COLLATE \(Self.mariaDBNoCaseCollation)"),
+                ("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS "),
+                ("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS "),
+                ("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS "),
+                ("ADD COLUMN ", "ADD COLUMN IF NOT EXISTS "),
+            ]
+            for (sqlite, mariaDB) in rewrites {
+                text = text.replacingOccurrences(of: sqlite, with: mariaDB)
+            }
+            // SQLite's TEXT has no limit; MariaDB's stops at 64 KiB, less than a large configuration or local list.
+            text = text.replacingOccurrences(of: #"\bTEXT\b"#, with: "MEDIUMTEXT", options: .regularExpression)
+            if text.hasPrefix("CREATE TABLE") {
+                text += " \(Self.mariaDBTableOptions)"
+            }
+            return text
+        }
+    }
 }

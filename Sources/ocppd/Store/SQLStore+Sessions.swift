@@ -1,16 +1,18 @@
 import Foundation
 import Shared
 
-extension SQLiteStore {
-    static let sessionColumns = """
+extension SQLStore {
+    static var sessionColumns: String {
+        """
         transaction_id, cp_id, connector_id, id_tag, id_tag_status, stop_id_tag, meter_start, meter_stop, started_at, \
         stopped_at, stop_reason, reservation_id, active
         """
+    }
 
     /// The stop reason of a session closed because a newer StartTransaction arrived on its connector.
-    static let staleStopReason = "StaleSession"
+    static var staleStopReason: String { "StaleSession" }
 
-    static func readSession(_ row: SQLiteRow) throws -> Session {
+    static func readSession(_ row: Connection.Row) throws -> Session {
         let meterStart = try row.int(6)
         let meterStop = row.optionalInt(7)
         return Session(
@@ -22,7 +24,7 @@ extension SQLiteStore {
     }
 
     /// Sessions as read, with the energy of active ones so far taken from their latest energy register value.
-    static func withLiveEnergy(_ db: SQLiteConnection, _ sessions: [Session]) throws -> [Session] {
+    static func withLiveEnergy(_ db: Connection, _ sessions: [Session]) throws -> [Session] {
         try sessions.map { session in
             guard session.active else { return session }
             var session = session
@@ -43,14 +45,14 @@ extension SQLiteStore {
         }
     }
 
-    static func fetchSession(_ db: SQLiteConnection, _ transactionId: Int) throws -> Session? {
+    static func fetchSession(_ db: Connection, _ transactionId: Int) throws -> Session? {
         guard
             let session = try db.queryFirst("SELECT \(sessionColumns) FROM sessions WHERE transaction_id = ?", [transactionId], readSession)
         else { return nil }
         return try withLiveEnergy(db, [session]).first
     }
 
-    static func insertMeterValues(_ db: SQLiteConnection, _ values: [MeterValueRecord]) throws {
+    static func insertMeterValues(_ db: Connection, _ values: [MeterValueRecord]) throws {
         let now = Date()
         for value in values {
             try db.execute(
@@ -66,7 +68,7 @@ extension SQLiteStore {
         }
     }
 
-    public func activeSession(idTag: String) async throws -> Session? {
+    func activeSession(idTag: String) async throws -> Session? {
         try await read { db in
             let session = try db.queryFirst(
                 """
@@ -78,9 +80,9 @@ extension SQLiteStore {
         }
     }
 
-    public func startTransaction(_ start: TransactionStart) async throws -> StartOutcome {
+    func startTransaction(_ start: TransactionStart) async throws -> StartOutcome {
         try await write { db in
-            let connector: [any SQLiteBindable] = [start.cpId, start.connectorId]
+            let connector: [any SQLBindable] = [start.cpId, start.connectorId]
             // Chargers resend a start they got no answer to: the same start gets the same transaction.
             if let existing = try db.queryFirst(
                 """
@@ -121,7 +123,7 @@ extension SQLiteStore {
                 """,
                 connector + [
                     start.idTag, start.idTagStatus.rawValue, start.meterStart, start.timestamp, start.reservationId, newerStart == nil,
-                    newerStart != nil, newerStart.map(SQLiteValue.integer) ?? .null, newerStart == nil ? nil : Self.staleStopReason,
+                    newerStart != nil, newerStart.map(SQLValue.integer) ?? .null, newerStart == nil ? nil : Self.staleStopReason,
                     now,
                 ])
             let transactionId = Int(db.lastInsertRowID)
@@ -134,7 +136,7 @@ extension SQLiteStore {
         }
     }
 
-    public func stopTransaction(_ stop: TransactionStop) async throws -> StopOutcome {
+    func stopTransaction(_ stop: TransactionStop) async throws -> StopOutcome {
         try await write { db in
             let session =
                 stop.transactionId > 0
@@ -179,19 +181,19 @@ extension SQLiteStore {
         }
     }
 
-    public func recordMeterValues(_ values: [MeterValueRecord]) async throws {
+    func recordMeterValues(_ values: [MeterValueRecord]) async throws {
         guard !values.isEmpty else { return }
         try await write { db in try Self.insertMeterValues(db, values) }
     }
 
-    public func session(_ transactionId: Int) async throws -> Session? {
+    func session(_ transactionId: Int) async throws -> Session? {
         try await read { db in try Self.fetchSession(db, transactionId) }
     }
 
-    public func sessions(_ filter: SessionFilter, _ page: PageRequest) async throws -> Page<Session> {
+    func sessions(_ filter: SessionFilter, _ page: PageRequest) async throws -> Page<Session> {
         try await read { db in
             var conditions: [String] = []
-            var parameters: [any SQLiteBindable] = []
+            var parameters: [any SQLBindable] = []
             if let cpId = filter.cpId {
                 conditions.append("cp_id = ?")
                 parameters.append(cpId)
@@ -225,7 +227,7 @@ extension SQLiteStore {
         }
     }
 
-    public func meterValues(transactionId: Int, _ page: PageRequest) async throws -> Page<MeterValueRecord> {
+    func meterValues(transactionId: Int, _ page: PageRequest) async throws -> Page<MeterValueRecord> {
         try await read { db in
             let items = try db.query(
                 """

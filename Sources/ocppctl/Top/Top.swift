@@ -1,0 +1,168 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Shared
+import Synchronization
+
+/// `ocppctl top`: every station and connector, live from the event stream.
+struct Top: APICommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Live view of every station and connector (ncurses), updated from the event stream.",
+        discussion:
+            "Keys: arrows or j/k move, PgUp/PgDn page, / filter, s sort, Enter details, r reset, u unlock, x stop the session, q quit.")
+    @OptionGroup var global: GlobalOptions
+
+    func execute(_ client: APIClient) async throws {
+        guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
+            throw CtlError(.usage, "top needs a terminal; for scripts use 'ocppctl events' or 'ocppctl stations -o json'")
+        }
+        let inbox = Inbox()
+        let feed = Task { await Self.follow(client, inbox: inbox) }
+        defer { feed.cancel() }
+        let server = client.base.replacingOccurrences(of: "http://", with: "").replacingOccurrences(of: "https://", with: "")
+        // Curses wants one thread: the view runs on its own, and async work reaches it through the inbox.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread {
+                TopLoop(inbox: inbox, client: client, server: server).run()
+                done.resume()
+            }
+            thread.start()
+        }
+    }
+
+    /// Loads the stations and active sessions, then follows the event stream; on any loss, reports
+    /// it and starts over after a pause.
+    static func follow(_ client: APIClient, inbox: Inbox) async {
+        var pause = Duration.seconds(1)
+        while !Task.isCancelled {
+            do {
+                let stations = try await client.get("/api/stations", query: [("limit", "1000")]).decode([Station].self)
+                let sessions = try await client.get("/api/sessions", query: [("active", "true"), ("limit", "1000")]).decode([Session].self)
+                let events = client.events(cpId: nil)
+                inbox.post(.loaded(stations, sessions))
+                pause = .seconds(1)
+                for try await event in events {
+                    guard let data = try? JSONParser.parse(Array(event.data.utf8)) else { continue }
+                    inbox.post(.event(event.type, data))
+                }
+                inbox.post(.lost("the server closed the event stream"))
+            } catch let error as CtlError {
+                inbox.post(.lost(error.message))
+            } catch {
+                inbox.post(.lost("\(error)"))
+            }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(5))
+        }
+    }
+}
+
+/// Messages from the async side to the view's thread.
+enum TopMessage: Sendable {
+    case loaded([Station], [Session])
+    case event(String, JSONValue)
+    case lost(String)
+    case result(String)
+}
+
+/// A mailbox the view's thread drains between keys.
+final class Inbox: Sendable {
+    private let messages = Mutex<[TopMessage]>([])
+
+    func post(_ message: TopMessage) {
+        messages.withLock { $0.append(message) }
+    }
+
+    func take() -> [TopMessage] {
+        messages.withLock { messages in
+            defer { messages.removeAll(keepingCapacity: true) }
+            return messages
+        }
+    }
+}
+
+/// The view's loop on its own thread: keys, messages, redraws (batched), and the terminal restored
+/// on every way out (q, Ctrl-C, SIGTERM, SIGINT, SIGHUP).
+struct TopLoop {
+    let inbox: Inbox
+    let client: APIClient
+    let server: String
+
+    static let stopRequested = Atomic<Bool>(false)
+
+    func run() {
+        var signalSources: [any DispatchSourceSignal] = []
+        for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber)
+            source.setEventHandler { TopLoop.stopRequested.store(true, ordering: .relaxed) }
+            source.resume()
+            signalSources.append(source)
+        }
+        let terminal = Terminal()
+        defer {
+            terminal.restore()
+            signalSources.forEach { $0.cancel() }
+        }
+        var screen = TopScreen()
+        screen.server = server
+        var dirty = true
+        var lastDraw = ContinuousClock.now - .seconds(1)
+        while !TopLoop.stopRequested.load(ordering: .relaxed) {
+            for message in inbox.take() {
+                switch message {
+                case .loaded(let stations, let sessions):
+                    screen.model.load(stations: stations, activeSessions: sessions)
+                    screen.model.server = .live
+                case .event(let type, let data):
+                    screen.model.apply(type: type, data: data)
+                case .lost(let reason):
+                    screen.model.server = .lost(reason)
+                case .result(let text):
+                    screen.statusLine = text
+                }
+                dirty = true
+            }
+            let size = terminal.size
+            if let key = terminal.key() {
+                switch screen.handle(key, pageSize: size.rows - 5) {
+                case .quit: return
+                case .run(let action): perform(action)
+                case .redraw: break
+                case .none: continue
+                }
+                dirty = true
+            }
+            // Events can arrive by the thousand: draw at most every 100 ms, and once a second for the ages.
+            let now = ContinuousClock.now
+            if (dirty && now - lastDraw >= .milliseconds(100)) || now - lastDraw >= .seconds(1) {
+                terminal.draw(screen.render(rows: size.rows, columns: size.columns))
+                lastDraw = now
+                dirty = false
+            }
+        }
+    }
+
+    private func perform(_ action: TopAction) {
+        let client = self.client
+        let inbox = self.inbox
+        Task {
+            do {
+                let response: APIResponse
+                switch action {
+                case .reset(let cp): response = try await client.command(cp, "reset", ["type": "Soft"])
+                case .unlock(let cp, let connector):
+                    response = try await client.command(cp, "unlock-connector", ["connectorId": .integer(Int64(connector))])
+                case .stop(let cp, let transaction):
+                    response = try await client.command(cp, "stop-transaction", ["transactionId": .integer(Int64(transaction))])
+                }
+                let status = (try? response.json())?["status"]?.stringValue ?? "done"
+                inbox.post(.result("\(action.description): \(status)"))
+            } catch let error as CtlError {
+                inbox.post(.result("\(action.description): \(error.message)"))
+            } catch {
+                inbox.post(.result("\(action.description): \(error)"))
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// The production store: MariaDB (InnoDB) through libmariadb, with one group-committing writer connection and a pool
+/// of reader connections, each on a worker thread of its own. Connections open at first use and reopen by themselves
+/// after the server went away, so ocppd rides out a database restart.
+final class MariaDBStore: SQLStore {
+    let url: MariaDBURL
+    let workers: DatabaseWorkers<MariaDBConnection>
+    /// Reader connections when neither the configuration nor the URL's `connection_limit` says.
+    static let defaultReaders = 4
+
+    /// `readers` wins over the URL's `connection_limit`, which counts the writer too.
+    init(url: MariaDBURL, readers: Int? = nil) {
+        self.url = url
+        let count = readers ?? url.connectionLimit.map { $0 - 1 } ?? Self.defaultReaders
+        workers = DatabaseWorkers(
+            name: "mariadb", readers: max(1, count),
+            makeWriter: { try MariaDBConnection(url: url) },
+            makeReader: { try MariaDBConnection(url: url) }
+        )
+    }
+
+    static func storeError(_ error: any Error) -> StoreError {
+        switch error {
+        case let error as StoreError:
+            return error
+        case let error as MariaDBError where error.isConstraintViolation:
+            return .conflict(error.message)
+        case let error as MariaDBError where error.isUnavailable:
+            return .unavailable(error.description)
+        case DatabaseWorkerError.closed:
+            return .unavailable("the store is closed")
+        default:
+            return .failed(String(describing: error))
+        }
+    }
+
+    /// MariaDB commits every DDL statement at once, so the migrations cannot share the writer's transactions: they run on
+    /// a connection of their own, outside any transaction, and each statement is idempotent (see `SQLDialect.ddl`).
+    func migrate() async throws {
+        let url = url
+        do {
+            try await Self.onOwnThread(name: "mariadb-migrate") { try Self.migrate(url) }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    private static func migrate(_ url: MariaDBURL) throws {
+        let db = try MariaDBConnection(url: url)
+        defer { db.close() }
+        // Two ocppd starting at once on one database take turns; the server frees the lock with the connection.
+        let lock = String("ocppd-migrate:\(url.database)".prefix(64))
+        let locked = try db.queryFirst("SELECT GET_LOCK(?, ?)", [lock, 60]) { $0.optionalInt(0) } ?? nil
+        guard locked == 1 else {
+            throw StoreError.unavailable("another ocppd has been migrating \(url) for a minute")
+        }
+        try db.exec(SQLDialect.mariaDB.schemaVersionTable)
+        let current = (try db.queryFirst("SELECT MAX(version) FROM schema_version") { $0.optionalInt(0) } ?? nil) ?? 0
+        guard current <= Schema.latestVersion else { throw newerSchemaError(url.description, version: current) }
+        for migration in Schema.migrations where migration.version > current {
+            for statement in migration.statements {
+                try db.exec(SQLDialect.mariaDB.ddl(statement))
+            }
+            try db.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", [migration.version, Date()])
+        }
+    }
+
+    /// Runs blocking `body` on a thread of its own, so it never holds a thread of the cooperative pool.
+    private static func onOwnThread<T: Sendable>(name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let thread = Thread {
+                Thread.current.name = name
+                continuation.resume(with: Result { try body() })
+            }
+            thread.start()
+        }
+    }
+}

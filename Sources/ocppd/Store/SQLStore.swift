@@ -1,0 +1,48 @@
+import Foundation
+
+/// A store whose logic is SQL run on `DatabaseWorkers`: every `Store` operation is implemented once, in the extensions
+/// of this protocol (SQLStore+*.swift), and the backends add only opening, migrating and error mapping.
+protocol SQLStore: Store {
+    associatedtype Connection: SQLDatabase
+    var workers: DatabaseWorkers<Connection> { get }
+    /// The backend's errors as the store reports them: constraint violations are conflicts, outages unavailable.
+    static func storeError(_ error: any Error) -> StoreError
+}
+
+extension SQLStore {
+    /// Group-commit counters: how many write jobs went into how many commits.
+    var writeStatistics: WriteStatistics { workers.writeStatistics }
+
+    @discardableResult
+    func write<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        do {
+            return try await workers.write(job)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    @discardableResult
+    func read<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        do {
+            return try await workers.read(job)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    func ping() async -> Bool {
+        (try? await read { db in try db.queryFirst("SELECT 1") { try $0.int(0) } }) == 1
+    }
+
+    func close() async {
+        await workers.close()
+    }
+
+    /// The refusal to touch a database that a newer ocppd migrated, whose schema this one cannot know.
+    static func newerSchemaError(_ database: String, version: Int) -> StoreError {
+        .failed(
+            "the database \(database) has schema version \(version), newer than this ocppd knows (\(Schema.latestVersion)): "
+                + "run a newer ocppd or use another database")
+    }
+}

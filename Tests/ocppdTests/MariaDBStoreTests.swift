@@ -1,0 +1,67 @@
+import Foundation
+import Shared
+import Testing
+
+@testable import ocppd
+
+// The contract suite (SQLiteStoreTests.swift) runs on MariaDB too; these are what only MariaDB has.
+
+@Suite(
+    "MariaDB store",
+    .enabled(if: MariaDBTestServer.isConfigured, "OCPPD_TEST_MARIADB_URL is not set; scripts/test starts a private MariaDB and sets it"))
+struct MariaDBStoreTests {
+    @Test func twoOcppdMigratingOneFreshDatabaseAtOnceBothSucceed() async throws {
+        let fixture = try MariaDBFixture()
+        defer { Task { await fixture.remove() } }
+        let first = MariaDBStore(url: fixture.url, readers: 1)
+        let second = MariaDBStore(url: fixture.url, readers: 1)
+        async let a: Void = first.migrate()
+        async let b: Void = second.migrate()
+        _ = try await (a, b)
+        try await first.createCard(RfidCard(idTag: "ONE", status: .accepted, createdAt: time(0)))
+        #expect(try await second.card("one")?.idTag == "ONE")
+        let versions = try await first.read { db in try db.query("SELECT version FROM schema_version ORDER BY version") { try $0.int(0) } }
+        #expect(versions == Schema.migrations.map(\.version))
+        await first.close()
+        await second.close()
+    }
+
+    @Test func tablesAreInnoDBWithBinaryTextAndCaseInsensitiveTags() async throws {
+        try await withStore(.mariaDB) { store, _ in
+            let store = try #require(store as? MariaDBStore)
+            let database = store.url.database
+            let engines = try await store.read { db in
+                try db.query("SELECT DISTINCT engine, table_collation FROM information_schema.tables WHERE table_schema = ?", [database]) {
+                    "\(try $0.string(0)) \(try $0.string(1))"
+                }
+            }
+            #expect(engines == ["InnoDB utf8mb4_nopad_bin"])
+            let tagCollation = try await store.read { db in
+                try db.queryFirst(
+                    "SELECT collation_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND column_name = ?",
+                    [database, "rfid_cards", "id_tag"]
+                ) { try $0.string(0) }
+            }
+            #expect(tagCollation == SQLDialect.mariaDBNoCaseCollation)
+            // NO PAD: a station id with a trailing space is another station, as in SQLite.
+            _ = try await store.putStation("CP1", StationUpdate())
+            #expect(try await store.station("CP1 ") == nil)
+        }
+    }
+
+    @Test func anUnreachableServerIsUnavailableAndPingFails() async throws {
+        var url = try MariaDBTestServer.url()
+        url.endpoint = .tcp(host: "127.0.0.1", port: 1)
+        url.connectTimeout = 2
+        let store = MariaDBStore(url: url, readers: 1)
+        #expect(await store.ping() == false)
+        let error = await #expect(throws: StoreError.self) {
+            try await store.createCard(RfidCard(idTag: "X", status: .accepted, createdAt: time(0)))
+        }
+        guard case .unavailable = error else {
+            Issue.record("expected .unavailable, got \(String(describing: error))")
+            return
+        }
+        await store.close()
+    }
+}
