@@ -1573,7 +1573,7 @@ _ocppctl_charging-profile_composite() {
 
 _ocppctl_events() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--heartbeats --version -h --help)
     repeating_options=()
     non_repeating_options=(--server --token --output -o --timeout --station --count)
     __ocppctl_offer_flags_options 0

@@ -119,7 +119,7 @@ function __ocppctl_parse_tokens -S
                 __ocppctl_parse_subcommand 1 'server=' 'token=' 'o/output=' 'timeout=' 'connector=' 'duration=' 'unit=' 'version' 'h/help'
             end
         case 'events'
-            __ocppctl_parse_subcommand 0 'server=' 'token=' 'o/output=' 'timeout=' 'station=' 'count=' 'version' 'h/help'
+            __ocppctl_parse_subcommand 0 'server=' 'token=' 'o/output=' 'timeout=' 'station=' 'count=' 'heartbeats' 'version' 'h/help'
         case 'top'
             __ocppctl_parse_subcommand 0 'server=' 'token=' 'o/output=' 'timeout=' 'version' 'h/help'
         case 'shell'
@@ -537,6 +537,7 @@ complete -c 'ocppctl' -n '__ocppctl_should_offer_completions_for_flags_or_option
 complete -c 'ocppctl' -n '__ocppctl_should_offer_completions_for_flags_or_options "ocppctl events" timeout' -l 'timeout' -d 'Seconds to wait for the server (commands wait for the charge point too).' -rfka ''
 complete -c 'ocppctl' -n '__ocppctl_should_offer_completions_for_flags_or_options "ocppctl events" station' -l 'station' -d 'Only this station\'s events.' -rfka '(__ocppctl_custom_completion ---completion events -- --station (count (__ocppctl_tokens -pc)) (__ocppctl_tokens -tC))'
 complete -c 'ocppctl' -n '__ocppctl_should_offer_completions_for_flags_or_options "ocppctl events" count' -l 'count' -d 'Stop after this many events.' -rfka ''
+complete -c 'ocppctl' -n '__ocppctl_should_offer_completions_for_flags_or_options "ocppctl events" heartbeats' -l 'heartbeats' -d 'Include station.heartbeat events.'
 complete -c 'ocppctl' -n '__ocppctl_should_offer_completions_for_flags_or_options "ocppctl events" version' -l 'version' -d 'Show the version.'
 complete -c 'ocppctl' -n '__ocppctl_should_offer_completions_for_flags_or_options "ocppctl events" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'ocppctl' -n '__ocppctl_should_offer_completions_for_flags_or_options "ocppctl top" server' -l 'server' -d 'ocppd\'s URL (env OCPPCTL_SERVER, config file; default http://127.0.0.1:3000).' -rfka ''

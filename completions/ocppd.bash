@@ -165,7 +165,7 @@ _ocppd() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--host --port --ocpp-path --data-dir --database --db-pool-size --api-token --call-timeout --max-queued-commands --heartbeat-interval --unknown-stations --ping-interval --max-frame-size --log-level --config)
+    local -a non_repeating_options=(--host --port --ocpp-path --data-dir --database --db-pool-size --api-token --call-timeout --store-retry-window --max-queued-commands --heartbeat-interval --unknown-stations --ping-interval --max-frame-size --log-level --config)
     __ocppd_offer_flags_options 0
 
     # Offer option value completions
@@ -192,6 +192,9 @@ _ocppd() {
         return
         ;;
     '--call-timeout')
+        return
+        ;;
+    '--store-retry-window')
         return
         ;;
     '--max-queued-commands')

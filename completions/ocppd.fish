@@ -20,7 +20,7 @@ function __ocppd_parse_tokens -S
     set -l unparsed_tokens (__ocppd_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ocppd'
-        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'db-pool-size=' 'api-token=' 'call-timeout=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'config=' 'version' 'h/help'
+        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'db-pool-size=' 'api-token=' 'call-timeout=' 'store-retry-window=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'config=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ocppd_parse_subcommand -r 1 'version'
@@ -85,6 +85,7 @@ complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "o
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" db-pool-size' -l 'db-pool-size' -d 'Connections to MariaDB, the writer\'s included; at least 2 (env OCPPD_DB_POOL_SIZE, default 5).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" api-token' -l 'api-token' -d 'Bearer token of the REST API (env OCPPD_API_TOKEN; generated into DATA_DIR/api-token when unset).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" call-timeout' -l 'call-timeout' -d 'Seconds to wait for a charge point\'s answer to a command (env OCPPD_CALL_TIMEOUT, default 30).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" store-retry-window' -l 'store-retry-window' -d 'Seconds a charge point\'s message retries an unavailable database (a restart) before CALLERROR InternalError (env OCPPD_STORE_RETRY_WINDOW, default 15).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" max-queued-commands' -l 'max-queued-commands' -d 'Commands that may wait for one station while another is outstanding (env OCPPD_MAX_QUEUED_COMMANDS, default 16).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" heartbeat-interval' -l 'heartbeat-interval' -d 'Heartbeat interval given to charge points at boot, in seconds (env HEARTBEAT_INTERVAL, default 60).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" unknown-stations' -l 'unknown-stations' -d 'Unknown stations: accept, pending or reject (env OCPPD_UNKNOWN_STATIONS or BOOT_NOTIFICATION_STATUS, default accept).' -rfka ''

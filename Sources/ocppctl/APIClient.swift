@@ -142,8 +142,8 @@ struct APIClient: Sendable {
     }
 
     /// Live events as (type, data) until the stream ends or the task is cancelled.
-    func events(cpId: String?) -> AsyncThrowingStream<(type: String, data: String), any Error> {
-        let request = makeRequest(.GET, url("/api/events", query: [("cpId", cpId)]), body: nil)
+    func events(cpId: String?, heartbeats: Bool = false) -> AsyncThrowingStream<(type: String, data: String), any Error> {
+        let request = makeRequest(.GET, url("/api/events", query: [("cpId", cpId), ("heartbeats", heartbeats ? "true" : nil)]), body: nil)
         let base = self.base
         return AsyncThrowingStream { continuation in
             let task = Task {

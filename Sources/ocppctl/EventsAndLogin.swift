@@ -9,10 +9,11 @@ struct Events: APICommand {
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("station"), help: "Only this station's events.", completion: Completion.stations) var station: String?
     @Option(help: "Stop after this many events.") var count: Int?
+    @Flag(help: "Include station.heartbeat events.") var heartbeats = false
 
     func execute(_ client: APIClient) async throws {
         var seen = 0
-        for try await event in client.events(cpId: station) {
+        for try await event in client.events(cpId: station, heartbeats: heartbeats) {
             // Written straight to the file descriptor: a script reading the pipe sees each event at once.
             FileHandle.standardOutput.write(Data((event.data + "\n").utf8))
             seen += 1

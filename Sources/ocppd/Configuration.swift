@@ -36,6 +36,8 @@ struct Configuration: Sendable {
     var databasePoolSize: Int?
     var apiToken: String?
     var callTimeout: Duration = .seconds(30)
+    /// How long a charge point's message waits for an unavailable store before it is answered InternalError.
+    var storeRetryWindow = StoreRetry.defaultWindow
     /// Commands that may wait for a station behind its outstanding one; more are refused with 503.
     var maxQueuedCommands = 16
     /// Interval of the keep-alive comments of GET /api/events.

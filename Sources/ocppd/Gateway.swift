@@ -31,7 +31,7 @@ struct Gateway {
         await events.startKeepAlive(every: configuration.sseKeepAlive)
         let centralSystem = CentralSystem(
             store: store, registry: registry, events: events, policy: configuration.unknownStations,
-            heartbeatInterval: configuration.heartbeatInterval)
+            heartbeatInterval: configuration.heartbeatInterval, storeRetry: StoreRetry(window: configuration.storeRetryWindow))
         let commands = Commands(store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger)
         let endpoint = OCPPEndpoint(
             pathPrefix: configuration.ocppPath, policy: configuration.unknownStations, pingInterval: configuration.pingInterval,

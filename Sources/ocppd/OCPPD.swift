@@ -45,6 +45,13 @@ struct OCPPD: AsyncParsableCommand {
     @Option(help: "Seconds to wait for a charge point's answer to a command (env OCPPD_CALL_TIMEOUT, default 30).")
     var callTimeout: Double?
 
+    @Option(
+        help: """
+            Seconds a charge point's message retries an unavailable database (a restart) before CALLERROR InternalError \
+            (env OCPPD_STORE_RETRY_WINDOW, default 15).
+            """)
+    var storeRetryWindow: Double?
+
     @Option(help: "Commands that may wait for one station while another is outstanding (env OCPPD_MAX_QUEUED_COMMANDS, default 16).")
     var maxQueuedCommands: Int?
 
@@ -132,6 +139,10 @@ struct OCPPD: AsyncParsableCommand {
         if let seconds: Double = try number(callTimeout, "--call-timeout", "OCPPD_CALL_TIMEOUT") {
             guard seconds > 0 else { throw ConfigurationError(description: "call timeout must be positive") }
             c.callTimeout = .milliseconds(Int64(seconds * 1000))
+        }
+        if let seconds: Double = try number(storeRetryWindow, "--store-retry-window", "OCPPD_STORE_RETRY_WINDOW") {
+            guard seconds >= 0 else { throw ConfigurationError(description: "store retry window must not be negative") }
+            c.storeRetryWindow = .milliseconds(Int64(seconds * 1000))
         }
         c.maxQueuedCommands = try number(maxQueuedCommands, "--max-queued-commands", "OCPPD_MAX_QUEUED_COMMANDS") ?? c.maxQueuedCommands
         guard c.maxQueuedCommands >= 0 else { throw ConfigurationError(description: "max queued commands must not be negative") }

@@ -10,7 +10,7 @@ import time
 
 from ocpp.exceptions import NotSupportedError
 from ocpp.routing import on
-from ocpp.v16 import call_result
+from ocpp.v16 import call, call_result
 
 from harness import (
     Peer,
@@ -190,3 +190,23 @@ def test_a_stalled_subscriber_is_dropped_with_lagged_and_nobody_else_waits(ocppd
     data = json.loads(lagged.split(b"data: ", 1)[1].split(b"\n", 1)[0])
     assert data["type"] == "lagged"
     assert tail.endswith(b"<EOF>") or b"0\r\n\r\n" in lagged, "the lagged subscriber's stream did not end"
+
+
+def test_heartbeat_events_only_for_subscribers_that_ask(ocppd):
+    async def scenario():
+        plain = await SseStream.open(ocppd, "/api/events?cpId=HB-CP")
+        with_heartbeats = await SseStream.open(ocppd, "/api/events?cpId=HB-CP&heartbeats=true")
+        try:
+            async with connect_peer(ocppd, "HB-CP") as cp:
+                await cp.send(call.Heartbeat())
+                await cp.status(1, "Available")
+                plain_types = [(await plain.next_event())[0] for _ in range(2)]
+                heartbeat_types = [(await with_heartbeats.next_event())[0] for _ in range(3)]
+            return plain_types, heartbeat_types
+        finally:
+            await plain.close()
+            await with_heartbeats.close()
+
+    plain_types, heartbeat_types = run(scenario())
+    assert plain_types == ["station.connected", "connector.status"]
+    assert heartbeat_types == ["station.connected", "station.heartbeat", "connector.status"]

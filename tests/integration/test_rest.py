@@ -72,6 +72,11 @@ def test_health_readiness_and_metrics_need_no_token(ocppd):
         float(m.group("value"))  # NaN, +Inf and -Inf parse too
         samples += 1
     assert samples > 0, "no metric samples in /metrics"
+    # The group-commit counters of the store (the boot was written): jobs / commits is the mean batch size.
+    commits = re.search(r"^ocppd_store_commits_total (\d+)$", resp.text, re.M)
+    jobs = re.search(r"^ocppd_store_jobs_total (\d+)$", resp.text, re.M)
+    assert commits and jobs, "no ocppd_store_commits_total / ocppd_store_jobs_total in /metrics"
+    assert int(jobs.group(1)) >= int(commits.group(1)) >= 1
 
 
 def test_generated_token_is_written_mode_0600_and_works(ocppd_factory):

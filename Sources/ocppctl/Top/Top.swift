@@ -38,7 +38,8 @@ struct Top: APICommand {
             do {
                 let stations = try await client.get("/api/stations", query: [("limit", "1000")]).decode([Station].self)
                 let sessions = try await client.get("/api/sessions", query: [("active", "true"), ("limit", "1000")]).decode([Session].self)
-                let events = client.events(cpId: nil)
+                // Heartbeats keep the "last heard" column true for stations that only heartbeat.
+                let events = client.events(cpId: nil, heartbeats: true)
                 inbox.post(.loaded(stations, sessions))
                 pause = .seconds(1)
                 for try await event in events {

@@ -127,8 +127,13 @@ struct TopModel {
         default:
             break
         }
-        let summary = [type, connectorId.map { "connector \($0)" }, data["status"]?.stringValue].compactMap { $0 }.joined(separator: " ")
-        state.recentEvents.append("\(Self.clock(at)) \(summary)")
+        if type == "station.heartbeat" {
+            state.station.lastHeartbeatAt = at
+        } else {
+            let summary = [type, connectorId.map { "connector \($0)" }, data["status"]?.stringValue].compactMap { $0 }.joined(
+                separator: " ")
+            state.recentEvents.append("\(Self.clock(at)) \(summary)")
+        }
         if state.recentEvents.count > 20 { state.recentEvents.removeFirst(state.recentEvents.count - 20) }
         stations[cpId] = state
         return true

@@ -47,9 +47,26 @@ struct APIRoutes: Sendable {
         router.get("metrics") { _, _ in
             var buffer: [UInt8] = []
             metrics.emit(into: &buffer)
+            if let sqlStore = store as? any SQLStore {
+                buffer += Self.storeMetrics(sqlStore.writeStatistics).utf8
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
+    }
+
+    /// The group-commit counters live in the store's worker threads, which should not touch the metrics system on every
+    /// commit: they are read when scraped. jobs_total / commits_total is the mean group-commit batch size.
+    static func storeMetrics(_ statistics: WriteStatistics) -> String {
+        """
+        # HELP ocppd_store_commits_total Write transactions committed by the store.
+        # TYPE ocppd_store_commits_total counter
+        ocppd_store_commits_total \(statistics.commits)
+        # HELP ocppd_store_jobs_total Write jobs committed by the store (several per commit under load: group commit).
+        # TYPE ocppd_store_jobs_total counter
+        ocppd_store_jobs_total \(statistics.jobs)
+
+        """
     }
 }

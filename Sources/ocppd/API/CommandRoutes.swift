@@ -28,10 +28,12 @@ extension APIRoutes {
     }
 
     func addEventRoutes(to api: RouterGroup<BasicRequestContext>) {
-        /// Live events as Server-Sent Events; `?cpId=` narrows them to one station.
+        /// Live events as Server-Sent Events; `?cpId=` narrows them to one station, `?heartbeats=true`
+        /// adds station.heartbeat events.
         api.get("events") { request, _ in
             let cpId = request.uri.queryParameters["cpId"].map(String.init)
-            let subscription = await events.subscribe(cpId: cpId)
+            let heartbeats = try API.boolQuery(request, "heartbeats") ?? false
+            let subscription = await events.subscribe(cpId: cpId, heartbeats: heartbeats)
             let events = self.events
             return Response(
                 status: .ok,

@@ -290,7 +290,7 @@ enum OpenAPIDocument {
             "get": operation(
                 "Live events as Server-Sent Events (station.connected, station.disconnected, station.booted, connector.status, "
                     + "transaction.started, transaction.stopped, meter.values, command.result; lagged when dropped)",
-                parameters: [query("cpId", string())],
+                parameters: [query("cpId", string()), query("heartbeats", boolean)],
                 responses: ["200": ["description": "An event stream", "content": ["text/event-stream": ["schema": ["type": "string"]]]]])
         ],
     ]

@@ -43,6 +43,7 @@ actor EventBus {
 
     private struct Subscriber {
         let cpId: String?
+        let heartbeats: Bool
         let continuation: AsyncStream<Item>.Continuation
         let subscription: Subscription
     }
@@ -58,8 +59,12 @@ actor EventBus {
 
     var subscriberCount: Int { subscribers.count }
 
-    /// Subscribes to every event, or to one station's.
-    func subscribe(cpId: String?) -> Subscription {
+    /// Events only subscribers that ask for them get: heartbeats are many and most consumers
+    /// (and the documented stream) do without them.
+    static let optInTypes: Set<String> = ["station.heartbeat"]
+
+    /// Subscribes to every event, or to one station's; `heartbeats` adds `station.heartbeat` events.
+    func subscribe(cpId: String?, heartbeats: Bool = false) -> Subscription {
         nextId += 1
         let (stream, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(bufferSize))
         let subscription = Subscription(id: nextId, items: stream)
@@ -67,7 +72,7 @@ actor EventBus {
         continuation.onTermination = { [weak self] _ in
             Task { await self?.remove(id) }
         }
-        subscribers[id] = Subscriber(cpId: cpId, continuation: continuation, subscription: subscription)
+        subscribers[id] = Subscriber(cpId: cpId, heartbeats: heartbeats, continuation: continuation, subscription: subscription)
         return subscription
     }
 
@@ -81,7 +86,9 @@ actor EventBus {
     }
 
     func publish(_ event: GatewayEvent) {
-        for (id, subscriber) in subscribers where subscriber.cpId == nil || subscriber.cpId == event.cpId {
+        let optIn = Self.optInTypes.contains(event.type)
+        for (id, subscriber) in subscribers
+        where (subscriber.cpId == nil || subscriber.cpId == event.cpId) && (!optIn || subscriber.heartbeats) {
             if case .dropped = subscriber.continuation.yield(.event(event)) {
                 subscriber.subscription.markLagged()
                 subscriber.continuation.finish()

@@ -5,17 +5,17 @@ extension CentralSystem {
     /// The handlers of all ten charge-point-initiated actions.
     static func registerHandlers(
         _ router: inout OCPPRouter, store: any Store, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int,
-        unknownTags: SightingList
+        unknownTags: SightingList, storeRetry: StoreRetry
     ) {
         @Sendable func publish(_ type: String, _ station: StationContext, _ fields: JSONObject) async {
             await events.publish(GatewayEvent(type: type, cpId: station.id, at: Date(), fields: fields))
         }
-        let authorizer = Authorizer(store: store, unknownTags: unknownTags)
+        let authorizer = Authorizer(store: store, unknownTags: unknownTags, storeRetry: storeRetry)
 
         router.on(BootNotification.self) { request, station in
             let now = Date()
             let status: RegistrationStatus
-            if let known = try await withStoreRetry({ try await store.station(station.id) }) {
+            if let known = try await storeRetry({ try await store.station(station.id) }) {
                 status = known.registrationStatus
             } else {
                 status = policy == .pending ? .pending : .accepted
@@ -25,7 +25,7 @@ extension CentralSystem {
                 serialNumber: request.chargePointSerialNumber?.value, chargeBoxSerialNumber: request.chargeBoxSerialNumber?.value,
                 firmwareVersion: request.firmwareVersion?.value, iccid: request.iccid?.value, imsi: request.imsi?.value,
                 meterType: request.meterType?.value, meterSerialNumber: request.meterSerialNumber?.value)
-            try await withStoreRetry { try await store.recordBoot(station.id, info, status: status, at: now) }
+            try await storeRetry { try await store.recordBoot(station.id, info, status: status, at: now) }
             station.logger.info("boot", metadata: ["status": "\(status.rawValue)", "vendor": "\(info.vendor)", "model": "\(info.model)"])
             await publish(
                 "station.booted", station,
@@ -38,7 +38,8 @@ extension CentralSystem {
 
         router.on(Heartbeat.self) { _, station in
             let now = Date()
-            try await withStoreRetry { try await store.recordHeartbeat(station.id, at: now) }
+            try await storeRetry { try await store.recordHeartbeat(station.id, at: now) }
+            await publish("station.heartbeat", station, [:])
             return .init(currentTime: now)
         }
 
@@ -51,7 +52,7 @@ extension CentralSystem {
             let start = TransactionStart(
                 cpId: station.id, connectorId: request.connectorId, idTag: request.idTag.value, idTagStatus: info.status,
                 meterStart: request.meterStart, timestamp: request.timestamp, reservationId: request.reservationId)
-            let outcome = try await withStoreRetry { try await store.startTransaction(start) }
+            let outcome = try await storeRetry { try await store.startTransaction(start) }
             if !outcome.closedStale.isEmpty {
                 station.logger.notice("closed stale sessions on the connector", metadata: ["transactionIds": "\(outcome.closedStale)"])
             }
@@ -77,7 +78,7 @@ extension CentralSystem {
             let stop = TransactionStop(
                 cpId: station.id, transactionId: request.transactionId, idTag: request.idTag?.value, meterStop: request.meterStop,
                 timestamp: request.timestamp, reason: request.reason?.rawValue, meterValues: values)
-            let outcome = try await withStoreRetry { try await store.stopTransaction(stop) }
+            let outcome = try await storeRetry { try await store.stopTransaction(stop) }
             switch outcome {
             case .stopped(let session):
                 station.logger.info("transaction stopped", metadata: ["transactionId": "\(session.transactionId)"])
@@ -104,7 +105,7 @@ extension CentralSystem {
             let values = request.meterValue.flatMap {
                 $0.records(cpId: station.id, transactionId: request.transactionId, connectorId: request.connectorId)
             }
-            try await withStoreRetry { try await store.recordMeterValues(values) }
+            try await storeRetry { try await store.recordMeterValues(values) }
             await publish(
                 "meter.values", station,
                 [
@@ -120,7 +121,7 @@ extension CentralSystem {
                 connectorId: request.connectorId, status: request.status.rawValue, errorCode: request.errorCode.rawValue,
                 info: request.info?.value, vendorId: request.vendorId?.value, vendorErrorCode: request.vendorErrorCode?.value,
                 timestamp: request.timestamp ?? Date())
-            let current = try await withStoreRetry { try await store.recordStatus(station.id, report) }
+            let current = try await storeRetry { try await store.recordStatus(station.id, report) }
             if current {
                 await publish(
                     "connector.status", station,
@@ -135,7 +136,7 @@ extension CentralSystem {
         }
 
         router.on(DataTransfer.self) { request, station in
-            try await withStoreRetry {
+            try await storeRetry {
                 try await store.recordDataTransfer(
                     station.id, vendorId: request.vendorId.value, messageId: request.messageId?.value, data: request.data, at: Date())
             }
@@ -143,12 +144,12 @@ extension CentralSystem {
         }
 
         router.on(FirmwareStatusNotification.self) { request, station in
-            try await withStoreRetry { try await store.recordFirmwareStatus(station.id, status: request.status.rawValue, at: Date()) }
+            try await storeRetry { try await store.recordFirmwareStatus(station.id, status: request.status.rawValue, at: Date()) }
             return .init()
         }
 
         router.on(DiagnosticsStatusNotification.self) { request, station in
-            try await withStoreRetry { try await store.recordDiagnosticsStatus(station.id, status: request.status.rawValue, at: Date()) }
+            try await storeRetry { try await store.recordDiagnosticsStatus(station.id, status: request.status.rawValue, at: Date()) }
             return .init()
         }
     }
@@ -158,11 +159,12 @@ extension CentralSystem {
 struct Authorizer: Sendable {
     let store: any Store
     let unknownTags: SightingList
+    let storeRetry: StoreRetry
 
     /// `connectorId` is the connector a transaction starts on: a session still open there is stale,
     /// not a concurrent one (the store closes it).
     func info(for idTag: String, station: String, connectorId: Int?, checkConcurrent: Bool = true) async throws -> IdTagInfo {
-        guard let card = try await withStoreRetry({ try await store.card(idTag) }) else {
+        guard let card = try await storeRetry({ try await store.card(idTag) }) else {
             await unknownTags.saw(idTag, at: station)
             return IdTagInfo(status: .invalid)
         }
@@ -172,7 +174,7 @@ struct Authorizer: Sendable {
         }
         if card.status == .blocked { return info(.blocked) }
         if let expiry = card.expiryDate, expiry < Date() { return info(.expired) }
-        if checkConcurrent, let active = try await withStoreRetry({ try await store.activeSession(idTag: card.idTag) }) {
+        if checkConcurrent, let active = try await storeRetry({ try await store.activeSession(idTag: card.idTag) }) {
             let sameConnector = connectorId != nil && active.cpId == station && active.connectorId == connectorId
             if !sameConnector { return info(.concurrentTx) }
         }
@@ -193,20 +195,31 @@ extension MeterValue {
     }
 }
 
-/// Runs a store operation, retrying transient failures (a lost connection, a deadlock) with backoff
-/// so that a charge point sees an error only when the store stays down.
-func withStoreRetry<T: Sendable>(
-    attempts: Int = 5, _ operation: @Sendable () async throws -> T
-) async throws -> T {
-    var delay = Duration.milliseconds(50)
-    for attempt in 1... {
-        do {
-            return try await operation()
-        } catch StoreError.unavailable(let reason) where attempt < attempts {
-            _ = reason
-            try await Task.sleep(for: delay)
-            delay *= 2
+/// Retries a store operation while the store reports itself unavailable (a lost connection, a deadlock, a database
+/// restarting), with backoff, so that a charge point sees CALLERROR InternalError only when the store stays down for
+/// longer than `window`. Each station's messages retry in that station's own task: no lock is held while waiting.
+struct StoreRetry: Sendable {
+    /// Long enough to ride out a database restart of a few seconds, short enough that a charger (whose own
+    /// response timeout is typically 30 s or more) hears the error and keeps the message to resend.
+    static let defaultWindow: Duration = .seconds(15)
+
+    var window: Duration = Self.defaultWindow
+    var firstDelay: Duration = .milliseconds(50)
+    /// Caps the backoff so that the store is tried again soon after it comes back.
+    var maxDelay: Duration = .seconds(1)
+
+    func callAsFunction<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
+        let clock = ContinuousClock()
+        let deadline = clock.now + window
+        var delay = firstDelay
+        while true {
+            do {
+                return try await operation()
+            } catch StoreError.unavailable where clock.now < deadline {
+                // The last attempt is made at the deadline, so the whole window is given to the store.
+                try await Task.sleep(for: min(delay, deadline - clock.now))
+                delay = min(delay * 2, maxDelay)
+            }
         }
     }
-    fatalError("unreachable")
 }

@@ -18,7 +18,10 @@ final class CentralSystem: Sendable {
     private let messagesIn = Counter(label: "ocppd_ocpp_messages_received_total")
     private let callErrors = Counter(label: "ocppd_ocpp_callerrors_sent_total")
 
-    init(store: any Store, registry: ConnectionRegistry, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int) {
+    init(
+        store: any Store, registry: ConnectionRegistry, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int,
+        storeRetry: StoreRetry = StoreRetry()
+    ) {
         self.store = store
         self.events = events
         self.registry = registry
@@ -26,7 +29,8 @@ final class CentralSystem: Sendable {
         self.heartbeatInterval = heartbeatInterval
         var router = OCPPRouter()
         Self.registerHandlers(
-            &router, store: store, events: events, policy: policy, heartbeatInterval: heartbeatInterval, unknownTags: unknownTags)
+            &router, store: store, events: events, policy: policy, heartbeatInterval: heartbeatInterval, unknownTags: unknownTags,
+            storeRetry: storeRetry)
         self.router = router
     }
 

@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+
+@testable import ocppd
+
+@Suite struct EventBusTests {
+    private func next(_ subscription: EventBus.Subscription) async -> String? {
+        var iterator = subscription.items.makeAsyncIterator()
+        guard case .event(let event) = await iterator.next() else { return nil }
+        return event.type
+    }
+
+    @Test func heartbeatsGoOnlyToSubscribersThatAskForThem() async {
+        let bus = EventBus(bufferSize: 8)
+        let plain = await bus.subscribe(cpId: nil)
+        let withHeartbeats = await bus.subscribe(cpId: nil, heartbeats: true)
+        await bus.publish(GatewayEvent(type: "station.heartbeat", cpId: "CP1", at: Date(), fields: [:]))
+        await bus.publish(GatewayEvent(type: "connector.status", cpId: "CP1", at: Date(), fields: [:]))
+        #expect(await next(plain) == "connector.status")
+        #expect(await next(withHeartbeats) == "station.heartbeat")
+    }
+
+    @Test func aSubscriberThatFallsBehindIsDroppedAndMarkedLagged() async {
+        let bus = EventBus(bufferSize: 2)
+        let slow = await bus.subscribe(cpId: nil)
+        for i in 0..<5 { await bus.publish(GatewayEvent(type: "e\(i)", cpId: "CP1", at: Date(), fields: [:])) }
+        #expect(slow.lagged)
+        #expect(await bus.subscriberCount == 0)
+        var received: [String] = []
+        for await item in slow.items { if case .event(let event) = item { received.append(event.type) } }
+        #expect(received == ["e0", "e1"])
+    }
+}
