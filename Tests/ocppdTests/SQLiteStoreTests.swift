@@ -294,13 +294,13 @@ struct StoreContractTests {
             _ = try await store.putStation("CP1", StationUpdate())
             #expect(
                 try await store.recordStatus(
-                    "CP1", StatusReport(connectorId: 1, status: "Charging", errorCode: "NoError", timestamp: time(20))))
+                    "CP1", Connector(connectorId: 1, status: "Charging", errorCode: "NoError", updatedAt: time(20))))
             #expect(
                 try await !store.recordStatus(
-                    "CP1", StatusReport(connectorId: 1, status: "Preparing", errorCode: "NoError", timestamp: time(10))))
+                    "CP1", Connector(connectorId: 1, status: "Preparing", errorCode: "NoError", updatedAt: time(10))))
             #expect(
                 try await store.recordStatus(
-                    "CP1", StatusReport(connectorId: 0, status: "Available", errorCode: "NoError", timestamp: time(5))))
+                    "CP1", Connector(connectorId: 0, status: "Available", errorCode: "NoError", updatedAt: time(5))))
             let connectors = try #require(try await store.station("CP1")).connectors
             #expect(connectors.map(\.connectorId) == [0, 1])
             #expect(connectors[1].status == "Charging" && connectors[1].updatedAt == time(20))
@@ -311,7 +311,7 @@ struct StoreContractTests {
             // Same timestamp: the later report wins.
             #expect(
                 try await store.recordStatus(
-                    "CP1", StatusReport(connectorId: 1, status: "Finishing", errorCode: "NoError", timestamp: time(20))))
+                    "CP1", Connector(connectorId: 1, status: "Finishing", errorCode: "NoError", updatedAt: time(20))))
             #expect(try await store.station("CP1")?.connectors[1].status == "Finishing")
         }
     }
@@ -409,7 +409,7 @@ struct StoreContractTests {
             try await store.recordDiagnosticsStatus("CP-C", status: "Uploaded", at: time(8))
             try await store.recordDataTransfer("CP-C", vendorId: "acme", messageId: "m", data: "{}", at: time(9))
             _ = try await store.recordStatus(
-                "CP-C", StatusReport(connectorId: 1, status: "Available", errorCode: "NoError", timestamp: time(5)))
+                "CP-C", Connector(connectorId: 1, status: "Available", errorCode: "NoError", updatedAt: time(5)))
             let booted = try #require(try await store.station("CP-C"))
             #expect(booted.vendor == "ACME" && booted.model == "Volt" && booted.serialNumber == "S1" && booted.firmwareVersion == "1.2")
             #expect(booted.registrationStatus == .pending && booted.lastBootAt == time(5) && booted.lastHeartbeatAt == time(6))
@@ -537,7 +537,7 @@ struct StoreContractTests {
             _ = try await store.putStation("CP1", StationUpdate())
             for connector in [0, 1, 2] {
                 _ = try await store.recordStatus(
-                    "CP1", StatusReport(connectorId: connector, status: "Available", errorCode: "NoError", timestamp: time(1)))
+                    "CP1", Connector(connectorId: connector, status: "Available", errorCode: "NoError", updatedAt: time(1)))
             }
             let inoperative = ConnectorAvailability(requested: "Inoperative", status: "Accepted", at: time(2))
             try await store.recordAvailability("CP1", connectorId: 0, inoperative)

@@ -117,17 +117,17 @@ extension CentralSystem {
         }
 
         router.on(StatusNotification.self) { request, station in
-            let report = StatusReport(
+            let report = Connector(
                 connectorId: request.connectorId, status: request.status.rawValue, errorCode: request.errorCode.rawValue,
                 info: request.info?.value, vendorId: request.vendorId?.value, vendorErrorCode: request.vendorErrorCode?.value,
-                timestamp: request.timestamp ?? Date())
+                updatedAt: request.timestamp ?? Date())
             let current = try await storeRetry { try await store.recordStatus(station.id, report) }
             if current {
                 await publish(
                     "connector.status", station,
                     [
                         "connectorId": .integer(Int64(request.connectorId)), "status": .string(report.status),
-                        "errorCode": .string(report.errorCode), "timestamp": .string(OCPPDate.format(report.timestamp)),
+                        "errorCode": .string(report.errorCode), "timestamp": .string(OCPPDate.format(report.updatedAt)),
                     ])
             } else {
                 station.logger.info("older StatusNotification kept in history only", metadata: ["connectorId": "\(request.connectorId)"])

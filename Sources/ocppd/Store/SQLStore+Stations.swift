@@ -183,10 +183,10 @@ extension SQLStore {
         }
     }
 
-    func recordStatus(_ id: String, _ report: StatusReport) async throws -> Bool {
+    func recordStatus(_ id: String, _ report: Connector) async throws -> Bool {
         try await write { db in
             let fields: [any SQLBindable] = [
-                report.status, report.errorCode, report.info, report.vendorId, report.vendorErrorCode, report.timestamp,
+                report.status, report.errorCode, report.info, report.vendorId, report.vendorErrorCode, report.updatedAt,
             ]
             try db.execute(
                 """
@@ -208,7 +208,7 @@ extension SQLStore {
                 return true
             }
             // Replayed notifications arrive late: only one at least as new as the current status replaces it.
-            guard StoredTime.milliseconds(report.timestamp) >= current else { return false }
+            guard StoredTime.milliseconds(report.updatedAt) >= current else { return false }
             try db.execute(
                 """
                 UPDATE connectors SET status = ?, error_code = ?, info = ?, vendor_id = ?, vendor_error_code = ?, updated_at = ?

@@ -101,31 +101,6 @@ public struct BootInfo: Sendable, Equatable {
     }
 }
 
-/// A StatusNotification as stored.
-public struct StatusReport: Sendable, Equatable {
-    public var connectorId: Int
-    public var status: String
-    public var errorCode: String
-    public var info: String?
-    public var vendorId: String?
-    public var vendorErrorCode: String?
-    /// The station's timestamp, or the receive time when it sent none.
-    public var timestamp: Date
-
-    public init(
-        connectorId: Int, status: String, errorCode: String, info: String? = nil, vendorId: String? = nil,
-        vendorErrorCode: String? = nil, timestamp: Date
-    ) {
-        self.connectorId = connectorId
-        self.status = status
-        self.errorCode = errorCode
-        self.info = info
-        self.vendorId = vendorId
-        self.vendorErrorCode = vendorErrorCode
-        self.timestamp = timestamp
-    }
-}
-
 /// A StartTransaction as stored.
 public struct TransactionStart: Sendable, Equatable {
     public var cpId: String
@@ -228,7 +203,7 @@ public protocol Store: Sendable {
     func recordHeartbeat(_ id: String, at: Date) async throws
     /// Stores the report in the history; it becomes the connector's current status only when it is not
     /// older than the current one. Returns whether it became current.
-    func recordStatus(_ id: String, _ report: StatusReport) async throws -> Bool
+    func recordStatus(_ id: String, _ report: Connector) async throws -> Bool
     func statusHistory(_ id: String, connectorId: Int?, _ page: PageRequest) async throws -> Page<Connector>
     func recordFirmwareStatus(_ id: String, status: String, at: Date) async throws
     func recordDiagnosticsStatus(_ id: String, status: String, at: Date) async throws
