@@ -68,20 +68,9 @@ enum API {
 
     /// Reads and strictly decodes a JSON body; errors are 400s naming the field.
     static func body<T: Decodable>(_ type: T.Type, from request: Request, maxSize: Int) async throws -> T {
-        var request = request
-        let buffer: ByteBuffer
+        guard let json = try await jsonObject(request, maxSize: maxSize) else { throw Problem.badRequest("a JSON body is required") }
         do {
-            buffer = try await request.collectBody(upTo: maxSize)
-        } catch {
-            throw Problem(status: .contentTooLarge, detail: "request body larger than \(maxSize) bytes")
-        }
-        guard buffer.readableBytes > 0 else { throw Problem.badRequest("a JSON body is required") }
-        do {
-            let json = try JSONParser.parse(buffer.readableBytesView)
-            guard case .object = json else { throw Problem.badRequest("the body must be a JSON object") }
             return try JSONValueDecoder.decode(type, from: json)
-        } catch let problem as Problem {
-            throw problem
         } catch {
             throw Problem.invalidBody(error)
         }
@@ -98,6 +87,11 @@ enum API {
 
     /// A command body: a JSON object, or nothing (taken as `{}`).
     static func jsonObjectBody(_ request: Request, maxSize: Int) async throws -> JSONValue {
+        try await jsonObject(request, maxSize: maxSize) ?? .object([:])
+    }
+
+    /// The body as a JSON object, nil when empty; too large, not JSON or not an object are problems.
+    private static func jsonObject(_ request: Request, maxSize: Int) async throws -> JSONValue? {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -105,14 +99,14 @@ enum API {
         } catch {
             throw Problem(status: .contentTooLarge, detail: "request body larger than \(maxSize) bytes")
         }
-        guard buffer.readableBytes > 0 else { return .object([:]) }
+        guard buffer.readableBytes > 0 else { return nil }
         let json: JSONValue
         do {
             json = try JSONParser.parse(buffer.readableBytesView)
         } catch {
             throw Problem.invalidBody(error)
         }
-        guard case .object = json else { throw Problem.badRequest("the body must be a JSON object: the OCPP request payload") }
+        guard case .object = json else { throw Problem.badRequest("the body must be a JSON object") }
         return json
     }
 
