@@ -78,6 +78,19 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
+        // The load generator and the ceiling responder of Benchmarks/ (see docs/PERFORMANCE.md).
+        .executableTarget(
+            name: "ocpp-bench",
+            dependencies: [
+                "Shared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ocpp-bench"
+        ),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
         .testTarget(name: "ocppdTests", dependencies: ["ocppd", "Shared"]),
         .testTarget(name: "ocppctlTests", dependencies: ["ocppctl", "Shared"]),
