@@ -20,7 +20,11 @@ struct Gateway {
         return registry
     }()
 
+    /// How often the Heartbeats of connected stations are saved (in one write); REST shows them at once anyway.
+    static let heartbeatSaveInterval = Duration.seconds(5)
+
     func run() async throws {
+        Self.raiseFileLimit(logger: logger)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let token = try APIToken.resolve(configuration: configuration, logger: logger)
         let store = try makeStore()
@@ -31,7 +35,14 @@ struct Gateway {
         await events.startKeepAlive(every: configuration.sseKeepAlive)
         let centralSystem = CentralSystem(
             store: store, registry: registry, events: events, policy: configuration.unknownStations,
-            heartbeatInterval: configuration.heartbeatInterval, storeRetry: StoreRetry(window: configuration.storeRetryWindow))
+            heartbeatInterval: configuration.heartbeatInterval, storeRetry: StoreRetry(window: configuration.storeRetryWindow),
+            logger: logger)
+        let heartbeatSaver = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.heartbeatSaveInterval)
+                await centralSystem.saveHeartbeats()
+            }
+        }
         let commands = Commands(store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger)
         let endpoint = OCPPEndpoint(
             pathPrefix: configuration.ocppPath, policy: configuration.unknownStations, pingInterval: configuration.pingInterval,
@@ -63,13 +74,31 @@ struct Gateway {
         do {
             try await group.run()
         } catch {
+            heartbeatSaver.cancel()
             await events.stop()
             await store.close()
             throw error
         }
+        heartbeatSaver.cancel()
+        await centralSystem.saveHeartbeats()
         await events.stop()
         await store.close()
         logger.info("ocppd stopped")
+    }
+
+    /// Every station is a socket: the usual soft limit of 1,024 descriptors would refuse the 1,000th station,
+    /// so the soft limit is raised to the hard one (what the operator allows), as servers commonly do.
+    static func raiseFileLimit(logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) != 0 {
+                logger.warning("could not raise the file descriptor limit", metadata: ["hard": "\(limit.rlim_max)"])
+                return
+            }
+        }
+        logger.info("file descriptor limit", metadata: ["stations at most": "about \(limit.rlim_cur)"])
     }
 
     private func makeStore() throws -> any Store {

@@ -207,8 +207,8 @@ struct StoreContractTests {
             #expect(!closed.active)
             #expect(closed.stopReason == "StaleSession")
             #expect(closed.stoppedAt == time(100))
-            #expect(try await store.activeSession(idTag: "OLD") == nil)
-            #expect(try await store.activeSession(idTag: "NEW")?.transactionId == fresh.transactionId)
+            #expect(try await store.tagState("OLD").active == nil)
+            #expect(try await store.tagState("NEW").active?.transactionId == fresh.transactionId)
             #expect(try await store.session(elsewhere.transactionId)?.active == true)
 
             // The stop the charger never delivered in time still records the real end.
@@ -232,7 +232,7 @@ struct StoreContractTests {
             #expect(try await store.session(newer.transactionId)?.active == true)
             let replayed = try #require(try await store.session(older.transactionId))
             #expect(!replayed.active && replayed.stopReason == "StaleSession")
-            #expect(try await store.activeSession(idTag: "OLD") == nil)
+            #expect(try await store.tagState("OLD").active == nil)
         }
     }
 
@@ -377,13 +377,16 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a tag's active session is found whatever its case", arguments: StoreBackend.all)
+    @Test("a tag's card and active session are found whatever its case", arguments: StoreBackend.all)
     func activeSessionIgnoresCase(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
+            #expect(try await store.tagState("TAG-MIXED").card == nil)
+            try await store.createCard(RfidCard(idTag: "Tag-Mixed", status: .accepted, createdAt: Date()))
+            #expect(try await store.tagState("TAG-MIXED").card?.idTag == "Tag-Mixed")
             let started = try await store.startTransaction(start(tag: "Tag-Mixed", at: 0))
-            #expect(try await store.activeSession(idTag: "TAG-MIXED")?.transactionId == started.transactionId)
+            #expect(try await store.tagState("TAG-MIXED").active?.transactionId == started.transactionId)
             _ = try await store.stopTransaction(stop(transactionId: started.transactionId, at: 10))
-            #expect(try await store.activeSession(idTag: "tag-mixed") == nil)
+            #expect(try await store.tagState("tag-mixed").active == nil)
         }
     }
 
@@ -404,7 +407,7 @@ struct StoreContractTests {
 
             let info = BootInfo(vendor: "ACME", model: "Volt", serialNumber: "S1", firmwareVersion: "1.2")
             try await store.recordBoot("CP-C", info, status: .pending, at: time(5))
-            try await store.recordHeartbeat("CP-C", at: time(6))
+            try await store.recordHeartbeats([("CP-C", time(6)), ("CP-A", time(4))])
             try await store.recordFirmwareStatus("CP-C", status: "Installed", at: time(7))
             try await store.recordDiagnosticsStatus("CP-C", status: "Uploaded", at: time(8))
             try await store.recordDataTransfer("CP-C", vendorId: "acme", messageId: "m", data: "{}", at: time(9))
@@ -414,6 +417,7 @@ struct StoreContractTests {
             #expect(booted.vendor == "ACME" && booted.model == "Volt" && booted.serialNumber == "S1" && booted.firmwareVersion == "1.2")
             #expect(booted.registrationStatus == .pending && booted.lastBootAt == time(5) && booted.lastHeartbeatAt == time(6))
             #expect(booted.firmwareStatus == "Installed" && booted.diagnosticsStatus == "Uploaded" && booted.connectors.count == 1)
+            #expect(try await store.station("CP-A")?.lastHeartbeatAt == time(4))
             try await store.recordBoot("CP-C", BootInfo(vendor: "ACME", model: "Volt 2"), status: .accepted, at: time(10))
             #expect(try await store.station("CP-C")?.model == "Volt 2")
 
@@ -425,7 +429,7 @@ struct StoreContractTests {
             #expect(try await !store.deleteStation("CP-C"))
             #expect(try await store.station("CP-C") == nil)
             // A heartbeat of a removed station does not bring it back.
-            try await store.recordHeartbeat("CP-C", at: time(11))
+            try await store.recordHeartbeats([("CP-C", time(11))])
             #expect(try await store.station("CP-C") == nil)
         }
     }

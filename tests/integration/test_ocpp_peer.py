@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 
 import pytest
 from ocpp.exceptions import NotSupportedError
@@ -95,6 +96,47 @@ def test_heartbeat_answers_current_time_and_updates_last_heartbeat(ocppd):
             assert assert_utc(station["lastHeartbeatAt"]) >= before
 
     run(scenario())
+
+
+def test_last_heartbeat_is_saved_when_the_station_disconnects(ocppd):
+    """Heartbeats reach the store in batches: a station's last one is saved at the latest when it disconnects."""
+    cp_id = "CP-HB-SAVE"
+
+    async def scenario():
+        async with connect_peer(ocppd, cp_id) as cp:
+            await cp.boot()
+            result = await cp.send(call.Heartbeat())
+            return parse_time(result.current_time)
+
+    answered = run(scenario())
+    wait_until(lambda: ocppd.station(cp_id)["connected"] is False, what="disconnected")
+    time.sleep(1)  # the save follows the disconnect; well before the next periodic save (5 s)
+    ocppd.kill()  # no shutdown path; and the REST view overlays live heartbeats: after a restart only the store speaks
+    ocppd.start()
+    saved = assert_utc(ocppd.station(cp_id)["lastHeartbeatAt"])
+    assert abs((saved - answered).total_seconds()) < 1
+
+
+def test_last_heartbeat_of_a_connected_station_is_saved_within_seconds(ocppd):
+    cp_id = "CP-HB-PERIODIC"
+
+    async def scenario():
+        answered = None
+        try:
+            async with connect_peer(ocppd, cp_id) as cp:
+                await cp.boot()
+                answered = parse_time((await cp.send(call.Heartbeat())).current_time)
+                await asyncio.sleep(6)  # one save interval (5 s) and a margin, still connected
+                ocppd.kill()  # no disconnect, no shutdown path: what is in the store was saved while connected
+        except Exception:
+            if answered is None:
+                raise
+        return answered
+
+    answered = run(scenario())
+    ocppd.start()
+    saved = assert_utc(ocppd.station(cp_id)["lastHeartbeatAt"])
+    assert abs((saved - answered).total_seconds()) < 1
 
 
 def test_status_notifications_set_connector_status_and_older_ones_do_not_overwrite(ocppd):

@@ -33,7 +33,7 @@ extension APIRoutes {
         api.get("stations") { request, _ in
             let page = try API.pageRequest(request)
             let connectedFilter = try API.boolQuery(request, "connected")
-            let connected = await registry.connectedIds
+            let connected = await registry.byId
             if let connectedFilter {
                 let all = try await store.stations(PageRequest(limit: Int.max, offset: 0)).items
                 let matching = all.map { withConnection($0, connected) }.filter { $0.connected == connectedFilter }
@@ -47,7 +47,7 @@ extension APIRoutes {
         /// Stations connected now.
         api.get("stations/connected/list") { request, _ in
             let page = try API.pageRequest(request)
-            let connected = await registry.connectedIds
+            let connected = await registry.byId
             let all = try await store.stations(PageRequest(limit: Int.max, offset: 0)).items
             return try API.list(API.page(all.map { withConnection($0, connected) }.filter(\.connected), page))
         }
@@ -61,7 +61,7 @@ extension APIRoutes {
         api.get("stations/:cpId") { _, context in
             let id = try API.pathParameter(context, "cpId")
             let station = try await store.stationDetail(id).orNotFound("unknown station '\(id)'")
-            return try API.json(withConnection(station, await registry.connectedIds))
+            return try API.json(withConnection(station, await registry.byId))
         }
 
         /// Pre-registers a station, accepts a pending one, sets its authorization key or security profile.
@@ -91,7 +91,7 @@ extension APIRoutes {
             if let description = body.description { update.description = .some(description) }
             let (station, created) = try await store.putStation(id, update)
             await centralSystem.unknownStations.forget(id)
-            return try API.json(withConnection(station, await registry.connectedIds), status: created ? .created : .ok)
+            return try API.json(withConnection(station, await registry.byId), status: created ? .created : .ok)
         }
 
         /// Removes a station; its sessions and meter values are kept. A connected station is disconnected.
@@ -105,9 +105,14 @@ extension APIRoutes {
         }
     }
 
-    func withConnection(_ station: Station, _ connected: Set<String>) -> Station {
+    /// The station as it is now: connected or not, and its last Heartbeat even if not saved yet.
+    func withConnection(_ station: Station, _ connected: [String: StationConnection]) -> Station {
         var station = station
-        station.connected = connected.contains(station.id)
+        let connection = connected[station.id]
+        station.connected = connection != nil
+        if let live = connection?.lastHeartbeat, live > station.lastHeartbeatAt ?? .distantPast {
+            station.lastHeartbeatAt = live
+        }
         return station
     }
 }

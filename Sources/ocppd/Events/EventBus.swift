@@ -49,7 +49,15 @@ actor EventBus {
     }
 
     let bufferSize: Int
-    private var subscribers: [Int: Subscriber] = [:]
+    private var subscribers: [Int: Subscriber] = [:] {
+        didSet {
+            listening.store(subscribers.count, ordering: .relaxed)
+            listeningToHeartbeats.store(subscribers.values.count(where: \.heartbeats), ordering: .relaxed)
+        }
+    }
+    // Read without a hop to the actor by every handler, to build no event nobody listens to.
+    private let listening = Atomic<Int>(0)
+    private let listeningToHeartbeats = Atomic<Int>(0)
     private var nextId = 0
     private var keepAliveTask: Task<Void, Never>?
 
@@ -58,6 +66,11 @@ actor EventBus {
     }
 
     var subscriberCount: Int { subscribers.count }
+
+    /// Whether any subscriber would get an event of `type`.
+    nonisolated func wants(_ type: String) -> Bool {
+        Self.optInTypes.contains(type) ? listeningToHeartbeats.load(ordering: .relaxed) > 0 : listening.load(ordering: .relaxed) > 0
+    }
 
     /// Events only subscribers that ask for them get: heartbeats are many and most consumers
     /// (and the documented stream) do without them.

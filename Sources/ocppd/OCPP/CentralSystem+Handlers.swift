@@ -7,8 +7,10 @@ extension CentralSystem {
         _ router: inout OCPPRouter, store: any Store, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int,
         unknownTags: SightingList, storeRetry: StoreRetry
     ) {
-        @Sendable func publish(_ type: String, _ station: StationContext, _ fields: JSONObject) async {
-            await events.publish(GatewayEvent(type: type, cpId: station.id, at: Date(), fields: fields))
+        /// Events are built only when someone listens: most of the time nobody does.
+        @Sendable func publish(_ type: String, _ station: StationContext, _ fields: @autoclosure () -> JSONObject) async {
+            guard events.wants(type) else { return }
+            await events.publish(GatewayEvent(type: type, cpId: station.id, at: Date(), fields: fields()))
         }
         let authorizer = Authorizer(store: store, unknownTags: unknownTags, storeRetry: storeRetry)
 
@@ -37,8 +39,9 @@ extension CentralSystem {
         }
 
         router.on(Heartbeat.self) { _, station in
+            // Not a write per Heartbeat: the connection keeps it and CentralSystem saves them in batches.
             let now = Date()
-            try await storeRetry { try await store.recordHeartbeat(station.id, at: now) }
+            station.connection.heartbeat(at: now)
             await publish("station.heartbeat", station, [:])
             return .init(currentTime: now)
         }
@@ -164,7 +167,8 @@ struct Authorizer: Sendable {
     /// `connectorId` is the connector a transaction starts on: a session still open there is stale,
     /// not a concurrent one (the store closes it).
     func info(for idTag: String, station: String, connectorId: Int?, checkConcurrent: Bool = true) async throws -> IdTagInfo {
-        guard let card = try await storeRetry({ try await store.card(idTag) }) else {
+        let state = try await storeRetry { try await store.tagState(idTag) }
+        guard let card = state.card else {
             await unknownTags.saw(idTag, at: station)
             return IdTagInfo(status: .invalid)
         }
@@ -174,7 +178,7 @@ struct Authorizer: Sendable {
         }
         if card.status == .blocked { return info(.blocked) }
         if let expiry = card.expiryDate, expiry < Date() { return info(.expired) }
-        if checkConcurrent, let active = try await storeRetry({ try await store.activeSession(idTag: card.idTag) }) {
+        if checkConcurrent, let active = state.active {
             let sameConnector = connectorId != nil && active.cpId == station && active.connectorId == connectorId
             if !sameConnector { return info(.concurrentTx) }
         }

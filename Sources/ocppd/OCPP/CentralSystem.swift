@@ -14,15 +14,17 @@ final class CentralSystem: Sendable {
     let policy: UnknownStationPolicy
     let heartbeatInterval: Int
     let events: EventBus
+    let logger: Logger
     private let router: OCPPRouter
     private let messagesIn = Counter(label: "ocppd_ocpp_messages_received_total")
     private let callErrors = Counter(label: "ocppd_ocpp_callerrors_sent_total")
 
     init(
         store: any Store, registry: ConnectionRegistry, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int,
-        storeRetry: StoreRetry = StoreRetry()
+        storeRetry: StoreRetry = StoreRetry(), logger: Logger = Logger(label: "ocppd")
     ) {
         self.store = store
+        self.logger = logger
         self.events = events
         self.registry = registry
         self.policy = policy
@@ -39,13 +41,40 @@ final class CentralSystem: Sendable {
     }
 
     func connected(_ connection: StationConnection) async {
+        guard events.wants("station.connected") else { return }
         await events.publish(
             GatewayEvent(
                 type: "station.connected", cpId: connection.id, at: Date(), fields: ["remoteAddress": .string(connection.remoteAddress)]))
     }
 
     func disconnected(_ connection: StationConnection) async {
+        if let heartbeat = connection.takeUnsavedHeartbeat() {
+            await saveHeartbeats([(connection, heartbeat)])
+        }
+        guard events.wants("station.disconnected") else { return }
         await events.publish(GatewayEvent(type: "station.disconnected", cpId: connection.id, at: Date(), fields: [:]))
+    }
+
+    /// Saves the Heartbeats the store does not have yet, of every connected station, in one write.
+    /// Runs every few seconds (`Gateway`), and for one station when it disconnects.
+    func saveHeartbeats() async {
+        var unsaved: [(StationConnection, Date)] = []
+        for connection in await registry.all {
+            if let heartbeat = connection.takeUnsavedHeartbeat() { unsaved.append((connection, heartbeat)) }
+        }
+        await saveHeartbeats(unsaved)
+    }
+
+    private func saveHeartbeats(_ unsaved: [(StationConnection, Date)]) async {
+        guard !unsaved.isEmpty else { return }
+        do {
+            try await store.recordHeartbeats(unsaved.map { (id: $0.0.id, at: $0.1) })
+        } catch {
+            // Kept for the next round: a last-heartbeat time is worth a retry, not an error to a station.
+            for (connection, _) in unsaved { connection.keepUnsavedHeartbeat() }
+            logger.warning(
+                "could not save heartbeats; retrying with the next batch", metadata: ["stations": "\(unsaved.count)", "error": "\(error)"])
+        }
     }
 
     /// Handles one WebSocket message of a station: a CALL is answered, a CALLRESULT or CALLERROR

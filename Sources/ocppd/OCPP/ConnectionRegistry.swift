@@ -32,8 +32,12 @@ actor ConnectionRegistry {
         connections[id] != nil
     }
 
-    var connectedIds: Set<String> {
-        Set(connections.keys)
+    var all: [StationConnection] {
+        Array(connections.values)
+    }
+
+    var byId: [String: StationConnection] {
+        connections
     }
 
     var count: Int { connections.count }

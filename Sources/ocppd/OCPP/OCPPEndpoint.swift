@@ -163,7 +163,7 @@ struct OCPPEndpoint: StationEndpoint {
         var inMessage = false
         do {
             for try await frame in inbound {
-                await connection.markAlive()
+                connection.markAlive()
                 switch frame.opcode {
                 case .text, .binary, .continuation:
                     if frame.opcode == .continuation {
@@ -184,7 +184,12 @@ struct OCPPEndpoint: StationEndpoint {
                     message.append(contentsOf: data.readBytes(length: data.readableBytes) ?? [])
                     inMessage = !frame.fin
                     if frame.fin {
-                        await centralSystem.handleMessage(message, from: connection, logger: logger)
+                        // In a task of its own, awaited: messages are still handled one at a time and in order, but
+                        // the deep async frames of handling one do not stay allocated in the long-lived task of every
+                        // connection (a task keeps the largest stack it ever needed; with thousands of stations that
+                        // is most of the memory).
+                        let handled = Task { [message] in await centralSystem.handleMessage(message, from: connection, logger: logger) }
+                        await handled.value
                     }
                 case .ping:
                     await connection.pong(frame.unmaskedData)

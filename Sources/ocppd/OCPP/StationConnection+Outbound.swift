@@ -77,7 +77,7 @@ extension StationConnection {
 
     /// The WebSocket is gone: no CALL can be answered any more.
     func connectionEnded() {
-        closing = true
+        markClosing()
         failCalls()
     }
 

@@ -1,7 +1,9 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOWebSocket
 import Shared
+import Synchronization
 
 /// One station's live WebSocket: writes frames, tracks liveness, and (for commands) the one
 /// outstanding CALL the central system may have with it.
@@ -11,9 +13,13 @@ actor StationConnection {
     nonisolated let connectedAt: ContinuousClock.Instant
     private let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
     private let channel: any Channel
-    var closing = false
+    // Atomics, not actor state: they are touched for every message, and an actor hop each time costs more than the work.
+    private let closingFlag = Atomic<Bool>(false)
     /// Set when a ping went out; cleared by any frame from the station.
-    private var awaitingPong = false
+    private let awaitingPong = Atomic<Bool>(false)
+    /// The last Heartbeat (milliseconds since 1970, 0 for none), and whether the store has it yet.
+    private let lastHeartbeatMillis = Atomic<Int64>(0)
+    private let heartbeatUnsaved = Atomic<Bool>(false)
 
     // Outbound CALLs (see StationConnection+Outbound.swift): at most one outstanding, the rest wait in order.
     let maxQueuedCalls: Int
@@ -34,42 +40,66 @@ actor StationConnection {
         self.connectedAt = .now
     }
 
+    nonisolated var closing: Bool { closingFlag.load(ordering: .relaxed) }
+
+    func markClosing() {
+        closingFlag.store(true, ordering: .relaxed)
+    }
+
     /// Sends one OCPP frame as a text message.
-    func send(_ bytes: [UInt8]) async throws {
+    nonisolated func send(_ bytes: [UInt8]) async throws {
         guard !closing else { return }
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        try await outbound.write(WebSocketFrame(fin: true, opcode: .text, data: buffer))
+        try await write(WebSocketFrame(fin: true, opcode: .text, data: buffer))
     }
 
-    func send(_ frame: OCPPFrame) async throws {
+    /// Straight into the channel while the socket takes data; through the async writer, which waits, when it does
+    /// not (a station that sends but does not read is slowed down, not buffered for). The direct write keeps the
+    /// per-message path short and the station's task small: the writer's deep async frames would stay allocated
+    /// in every connection's task.
+    private nonisolated func write(_ frame: WebSocketFrame) async throws {
+        if channel.isWritable {
+            channel.writeAndFlush(frame, promise: nil)
+        } else {
+            try await writeWhenWritable(frame)
+        }
+    }
+
+    /// Not inlined: the async writer's large frame would otherwise be part of every caller's frame, and every
+    /// connection's task keeps the largest frame it ever needed.
+    @inline(never)
+    private nonisolated func writeWhenWritable(_ frame: WebSocketFrame) async throws {
+        try await outbound.write(frame)
+    }
+
+    nonisolated func send(_ frame: OCPPFrame) async throws {
         try await send(frame.bytes)
     }
 
     /// Any frame from the station proves it is alive.
-    func markAlive() {
-        awaitingPong = false
+    nonisolated func markAlive() {
+        awaitingPong.store(false, ordering: .relaxed)
     }
 
     /// Sends a ping; returns false when the previous one got no answer (the connection is half-open).
-    func ping() async -> Bool {
+    nonisolated func ping() async -> Bool {
         guard !closing else { return false }
-        if awaitingPong { return false }
-        awaitingPong = true
+        if awaitingPong.exchange(true, ordering: .relaxed) { return false }
         var data = channel.allocator.buffer(capacity: 8)
         data.writeString("ocppd")
-        try? await outbound.write(WebSocketFrame(fin: true, opcode: .ping, data: data))
+        try? await write(WebSocketFrame(fin: true, opcode: .ping, data: data))
         return true
     }
 
-    func pong(_ data: ByteBuffer) async {
-        try? await outbound.write(WebSocketFrame(fin: true, opcode: .pong, data: data))
+    nonisolated func pong(_ data: ByteBuffer) async {
+        try? await write(WebSocketFrame(fin: true, opcode: .pong, data: data))
     }
 
     /// Starts the closing handshake; the channel is closed for good shortly after even if the station never answers.
     func close(code: WebSocketErrorCode, reason: String = "") async {
         guard !closing else { return }
-        closing = true
+        markClosing()
         failCalls()
         var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: code)
@@ -77,6 +107,28 @@ actor StationConnection {
         try? await outbound.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))
         let channel = self.channel
         channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+    }
+
+    /// Notes a Heartbeat. Heartbeats reach the store in batches (`takeUnsavedHeartbeat`), not one write each.
+    nonisolated func heartbeat(at date: Date) {
+        lastHeartbeatMillis.store(Int64((date.timeIntervalSince1970 * 1000).rounded()), ordering: .relaxed)
+        heartbeatUnsaved.store(true, ordering: .releasing)
+    }
+
+    /// The last Heartbeat on this connection, saved or not.
+    nonisolated var lastHeartbeat: Date? {
+        let millis = lastHeartbeatMillis.load(ordering: .relaxed)
+        return millis == 0 ? nil : Date(timeIntervalSince1970: Double(millis) / 1000)
+    }
+
+    /// The last Heartbeat if the store does not have it yet; it counts as saved from now on.
+    nonisolated func takeUnsavedHeartbeat() -> Date? {
+        heartbeatUnsaved.exchange(false, ordering: .acquiring) ? lastHeartbeat : nil
+    }
+
+    /// Marks a taken Heartbeat unsaved again (its write failed), unless a newer one came meanwhile.
+    nonisolated func keepUnsavedHeartbeat() {
+        heartbeatUnsaved.store(true, ordering: .releasing)
     }
 
     /// Ends the connection at once, without a closing handshake (a peer that broke the protocol).

@@ -68,15 +68,17 @@ extension SQLStore {
         }
     }
 
-    func activeSession(idTag: String) async throws -> Session? {
+    func tagState(_ idTag: String) async throws -> TagState {
         try await read { db in
-            let session = try db.queryFirst(
+            let card = try db.queryFirst("SELECT \(Self.cardColumns) FROM rfid_cards WHERE id_tag = ?", [idTag], Self.readCard)
+            let active = try db.queryFirst(
                 """
-                SELECT \(Self.sessionColumns) FROM sessions WHERE id_tag = ? AND active = 1
+                SELECT transaction_id, cp_id, connector_id FROM sessions WHERE id_tag = ? AND active = 1
                 ORDER BY started_at DESC, transaction_id DESC LIMIT 1
                 """,
-                [idTag], Self.readSession)
-            return try session.flatMap { try Self.withLiveEnergy(db, [$0]).first }
+                [card?.idTag ?? idTag]
+            ) { row in ActiveCharge(transactionId: try row.int(0), cpId: try row.string(1), connectorId: try row.int(2)) }
+            return TagState(card: card, active: active)
         }
     }
 

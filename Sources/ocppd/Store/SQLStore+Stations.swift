@@ -165,9 +165,13 @@ extension SQLStore {
     // Heartbeats and firmware/diagnostics reports of a station without a row change nothing: only a boot or an
     // operator creates stations, so a removed station is not brought back by its own chatter.
 
-    func recordHeartbeat(_ id: String, at: Date) async throws {
+    func recordHeartbeats(_ heartbeats: [(id: String, at: Date)]) async throws {
+        guard !heartbeats.isEmpty else { return }
+        let rows = heartbeats.map { (id: $0.id, at: $0.at) }
         try await write { db in
-            try db.execute("UPDATE stations SET last_heartbeat_at = ? WHERE id = ?", [at, id])
+            for row in rows {
+                try db.execute("UPDATE stations SET last_heartbeat_at = ? WHERE id = ?", [row.at, row.id])
+            }
         }
     }
 

@@ -127,6 +127,19 @@ public struct TransactionStart: Sendable, Equatable {
 }
 
 /// The outcome of storing a StartTransaction.
+/// What authorizing a tag needs: its card (nil when unknown) and where it charges now.
+public struct TagState: Sendable, Equatable {
+    public var card: RfidCard?
+    public var active: ActiveCharge?
+}
+
+/// The active session of a tag: which transaction, on which station's connector.
+public struct ActiveCharge: Sendable, Equatable {
+    public var transactionId: Int
+    public var cpId: String
+    public var connectorId: Int
+}
+
 public struct StartOutcome: Sendable, Equatable {
     public var transactionId: Int
     /// True when this was a resend of a start already stored: the same id is returned.
@@ -200,7 +213,8 @@ public protocol Store: Sendable {
     func deleteStation(_ id: String) async throws -> Bool
     /// Records a boot and the registration status it was answered with.
     func recordBoot(_ id: String, _ info: BootInfo, status: RegistrationStatus, at: Date) async throws
-    func recordHeartbeat(_ id: String, at: Date) async throws
+    /// Stores the last Heartbeat of each station, in one transaction (ocppd saves them in batches).
+    func recordHeartbeats(_ heartbeats: [(id: String, at: Date)]) async throws
     /// Stores the report in the history; it becomes the connector's current status only when it is not
     /// older than the current one. Returns whether it became current.
     func recordStatus(_ id: String, _ report: Connector) async throws -> Bool
@@ -221,8 +235,9 @@ public protocol Store: Sendable {
 
     // MARK: Sessions
 
-    /// The active session of the tag on any station, if any (for ConcurrentTx).
-    func activeSession(idTag: String) async throws -> Session?
+    /// The tag's card and its active session on any station (for ConcurrentTx), in one read: every
+    /// Authorize, StartTransaction and StopTransaction asks.
+    func tagState(_ idTag: String) async throws -> TagState
     func startTransaction(_ start: TransactionStart) async throws -> StartOutcome
     func stopTransaction(_ stop: TransactionStop) async throws -> StopOutcome
     /// Stores sampled values; `transactionId` may name no known session.
