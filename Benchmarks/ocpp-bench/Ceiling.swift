@@ -22,11 +22,7 @@ struct Ceiling: AsyncParsableCommand {
     var threads = System.coreCount
 
     func run() async throws {
-        var limit = rlimit()
-        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
-            limit.rlim_cur = limit.rlim_max
-            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        }
+        FileDescriptorLimit.raiseToHard()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 import NIOPosix
+import Shared
 
 extension Mix: ExpressibleByArgument {}
 
@@ -59,7 +60,7 @@ struct Load: AsyncParsableCommand {
     }
 
     func run() async throws {
-        raiseFileLimit()
+        FileDescriptorLimit.raiseToHard()
         let endpoint = try Endpoint(url)
         let sources = try sourceAddresses.split(separator: ",").map { try SocketAddress(ipAddress: String($0), port: 0) }
         let generator = try await LoadGenerator(options: self, endpoint: endpoint, sources: sources)
@@ -75,13 +76,6 @@ struct Load: AsyncParsableCommand {
         if !report.succeeded { throw ExitCode(1) }
     }
 
-    /// Thousands of sockets need more than the usual 1,024 descriptors.
-    private func raiseFileLimit() {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
-        limit.rlim_cur = limit.rlim_max
-        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
 }
 
 /// `ws://host:port/path`.
@@ -182,7 +176,7 @@ final class LoadGenerator: Sendable {
             window = await runLoad()
         }
         await onEveryLoop { state in state.stopping = true }
-        await onEveryStation { $0.stop() }
+        await onEveryStation { $0.drop() }  // a reset: no socket of the run lingers in TIME_WAIT
         _ = await wait(timeout: 10) { $0.connected == 0 }
         for sweep in sweeps { sweep.cancel() }
 
@@ -319,11 +313,14 @@ final class LoadGenerator: Sendable {
         }
     }
 
-    private func totals() async -> LoopSnapshot {
+    /// The counters of every loop added up; the latencies (long to join) only when asked for.
+    private func totals(withLatencies: Bool = true) async -> LoopSnapshot {
         var total = LoopSnapshot()
         for entry in loops {
             let state = entry.state
-            guard let snapshot = try? await entry.loop.submit({ state.value.snapshot }).get() else { continue }
+            guard let snapshot = try? await entry.loop.submit({ state.value.snapshot(withLatencies: withLatencies) }).get() else {
+                continue
+            }
             total.completed += snapshot.completed
             total.latencies += snapshot.latencies
             total.errors.merge(snapshot.errors, uniquingKeysWith: +)
@@ -337,33 +334,15 @@ final class LoadGenerator: Sendable {
         return total
     }
 
-    /// Polls the loops' counters until `condition` holds; false on timeout or when no station can progress.
+    /// Polls the loops' counters until `condition` holds; false on timeout.
     private func wait(timeout: Double, until condition: @escaping @Sendable (LoopSnapshot) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
         while ContinuousClock.now < deadline {
-            let counts = await counters()
+            let counts = await totals(withLatencies: false)
             if condition(counts) { return true }
             try? await Task.sleep(for: .milliseconds(5))
         }
         return false
-    }
-
-    /// The counters without the latencies (cheap enough to poll).
-    private func counters() async -> LoopSnapshot {
-        var total = LoopSnapshot()
-        for entry in loops {
-            let state = entry.state
-            guard
-                let counts = try? await entry.loop.submit({
-                    (state.value.connected, state.value.booted, state.value.scriptsDone, state.value.failed)
-                }).get()
-            else { continue }
-            total.connected += counts.0
-            total.booted += counts.1
-            total.scriptsDone += counts.2
-            total.failed += counts.3
-        }
-        return total
     }
 }
 

@@ -35,9 +35,10 @@ final class LoopState {
         errors[error, default: 0] += 1
     }
 
-    var snapshot: LoopSnapshot {
+    func snapshot(withLatencies: Bool) -> LoopSnapshot {
         LoopSnapshot(
-            completed: completed, latencies: latencies, errors: errors, connected: connected, booted: booted, lastBoot: lastBoot,
+            completed: completed, latencies: withLatencies ? latencies : [], errors: errors, connected: connected, booted: booted,
+            lastBoot: lastBoot,
             scriptsDone: scriptsDone, centralSystemCalls: centralSystemCalls, failed: failed)
     }
 }
@@ -77,8 +78,6 @@ final class SimulatedStation {
         self.state = state
         self.facts = ChargePointFacts(id: id, idTag: idTag, meterWh: 0, transactionId: nil)
     }
-
-    var isConnected: Bool { context != nil }
 
     // MARK: connection
 
@@ -265,11 +264,6 @@ final class SimulatedStation {
         failed = true
         timer?.cancel()
         timer = nil
-    }
-
-    /// Ends the run: a reset rather than a closing handshake, so that no socket lingers in TIME_WAIT.
-    func stop() {
-        drop()
     }
 }
 

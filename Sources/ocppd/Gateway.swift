@@ -24,7 +24,9 @@ struct Gateway {
     static let heartbeatSaveInterval = Duration.seconds(5)
 
     func run() async throws {
-        Self.raiseFileLimit(logger: logger)
+        if let limit = FileDescriptorLimit.raiseToHard() {
+            logger.info("file descriptor limit raised to the hard limit", metadata: ["limit": "\(limit)"])
+        }
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let token = try APIToken.resolve(configuration: configuration, logger: logger)
         let store = try makeStore()
@@ -71,34 +73,14 @@ struct Gateway {
         )
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            heartbeatSaver.cancel()
-            await events.stop()
-            await store.close()
-            throw error
-        }
+        var failure: (any Error)?
+        do { try await group.run() } catch { failure = error }
         heartbeatSaver.cancel()
         await centralSystem.saveHeartbeats()
         await events.stop()
         await store.close()
+        if let failure { throw failure }
         logger.info("ocppd stopped")
-    }
-
-    /// Every station is a socket: the usual soft limit of 1,024 descriptors would refuse the 1,000th station,
-    /// so the soft limit is raised to the hard one (what the operator allows), as servers commonly do.
-    static func raiseFileLimit(logger: Logger) {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
-        if limit.rlim_cur < limit.rlim_max {
-            limit.rlim_cur = limit.rlim_max
-            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) != 0 {
-                logger.warning("could not raise the file descriptor limit", metadata: ["hard": "\(limit.rlim_max)"])
-                return
-            }
-        }
-        logger.info("file descriptor limit", metadata: ["stations at most": "about \(limit.rlim_cur)"])
     }
 
     private func makeStore() throws -> any Store {

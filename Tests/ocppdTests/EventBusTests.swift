@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 import Testing
 
 @testable import ocppd
@@ -18,6 +19,30 @@ import Testing
         await bus.publish(GatewayEvent(type: "connector.status", cpId: "CP1", at: Date(), fields: [:]))
         #expect(await next(plain) == "connector.status")
         #expect(await next(withHeartbeats) == "station.heartbeat")
+    }
+
+    @Test func eventsAreBuiltOnlyWhenSomeoneWouldGetThem() async {
+        let bus = EventBus(bufferSize: 8)
+        var built = 0
+        func fields() -> JSONObject {
+            built += 1
+            return ["connectorId": 1]
+        }
+        await bus.publish("connector.status", cpId: "CP1", fields())
+        #expect(built == 0 && !bus.wants("connector.status") && !bus.wants("station.heartbeat"))
+
+        let plain = await bus.subscribe(cpId: nil)
+        #expect(bus.wants("connector.status") && !bus.wants("station.heartbeat"))
+        await bus.publish("station.heartbeat", cpId: "CP1", fields())
+        await bus.publish("connector.status", cpId: "CP1", fields())
+        #expect(built == 1)
+        #expect(await next(plain) == "connector.status")
+
+        let withHeartbeats = await bus.subscribe(cpId: nil, heartbeats: true)
+        #expect(bus.wants("station.heartbeat"))
+        await bus.unsubscribe(withHeartbeats)
+        await bus.unsubscribe(plain)
+        #expect(!bus.wants("connector.status") && !bus.wants("station.heartbeat"))
     }
 
     @Test func aSubscriberThatFallsBehindIsDroppedAndMarkedLagged() async {

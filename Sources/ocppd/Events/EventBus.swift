@@ -72,6 +72,13 @@ actor EventBus {
         Self.optInTypes.contains(type) ? listeningToHeartbeats.load(ordering: .relaxed) > 0 : listening.load(ordering: .relaxed) > 0
     }
 
+    /// Publishes an event of `type` about station `cpId`, now, if any subscriber would get it: the fields are built
+    /// and the hop to the bus is made only then. Most of the time nobody listens.
+    nonisolated func publish(_ type: String, cpId: String, _ fields: @autoclosure () -> JSONObject = [:]) async {
+        guard wants(type) else { return }
+        await publish(GatewayEvent(type: type, cpId: cpId, at: Date(), fields: fields()))
+    }
+
     /// Events only subscribers that ask for them get: heartbeats are many and most consumers
     /// (and the documented stream) do without them.
     static let optInTypes: Set<String> = ["station.heartbeat"]

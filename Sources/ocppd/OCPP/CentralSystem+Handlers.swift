@@ -7,11 +7,6 @@ extension CentralSystem {
         _ router: inout OCPPRouter, store: any Store, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int,
         unknownTags: SightingList, storeRetry: StoreRetry
     ) {
-        /// Events are built only when someone listens: most of the time nobody does.
-        @Sendable func publish(_ type: String, _ station: StationContext, _ fields: @autoclosure () -> JSONObject) async {
-            guard events.wants(type) else { return }
-            await events.publish(GatewayEvent(type: type, cpId: station.id, at: Date(), fields: fields()))
-        }
         let authorizer = Authorizer(store: store, unknownTags: unknownTags, storeRetry: storeRetry)
 
         router.on(BootNotification.self) { request, station in
@@ -29,8 +24,8 @@ extension CentralSystem {
                 meterType: request.meterType?.value, meterSerialNumber: request.meterSerialNumber?.value)
             try await storeRetry { try await store.recordBoot(station.id, info, status: status, at: now) }
             station.logger.info("boot", metadata: ["status": "\(status.rawValue)", "vendor": "\(info.vendor)", "model": "\(info.model)"])
-            await publish(
-                "station.booted", station,
+            await events.publish(
+                "station.booted", cpId: station.id,
                 [
                     "registrationStatus": .string(status.rawValue), "vendor": .string(info.vendor), "model": .string(info.model),
                     "firmwareVersion": info.firmwareVersion.map { .string($0) } ?? .null,
@@ -42,7 +37,7 @@ extension CentralSystem {
             // Not a write per Heartbeat: the connection keeps it and CentralSystem saves them in batches.
             let now = Date()
             station.connection.heartbeat(at: now)
-            await publish("station.heartbeat", station, [:])
+            await events.publish("station.heartbeat", cpId: station.id)
             return .init(currentTime: now)
         }
 
@@ -63,8 +58,8 @@ extension CentralSystem {
                 outcome.duplicate ? "repeated StartTransaction: same transaction" : "transaction started",
                 metadata: ["transactionId": "\(outcome.transactionId)", "connectorId": "\(request.connectorId)"])
             if !outcome.duplicate {
-                await publish(
-                    "transaction.started", station,
+                await events.publish(
+                    "transaction.started", cpId: station.id,
                     [
                         "transactionId": .integer(Int64(outcome.transactionId)), "connectorId": .integer(Int64(request.connectorId)),
                         "idTag": .string(request.idTag.value), "idTagStatus": .string(info.status.rawValue),
@@ -85,8 +80,8 @@ extension CentralSystem {
             switch outcome {
             case .stopped(let session):
                 station.logger.info("transaction stopped", metadata: ["transactionId": "\(session.transactionId)"])
-                await publish(
-                    "transaction.stopped", station,
+                await events.publish(
+                    "transaction.stopped", cpId: station.id,
                     [
                         "transactionId": .integer(Int64(session.transactionId)), "connectorId": .integer(Int64(session.connectorId)),
                         "meterStop": .integer(Int64(request.meterStop)), "energyWh": session.energyWh.map { .integer(Int64($0)) } ?? .null,
@@ -109,8 +104,8 @@ extension CentralSystem {
                 $0.records(cpId: station.id, transactionId: request.transactionId, connectorId: request.connectorId)
             }
             try await storeRetry { try await store.recordMeterValues(values) }
-            await publish(
-                "meter.values", station,
+            await events.publish(
+                "meter.values", cpId: station.id,
                 [
                     "connectorId": .integer(Int64(request.connectorId)),
                     "transactionId": request.transactionId.map { .integer(Int64($0)) } ?? .null,
@@ -126,8 +121,8 @@ extension CentralSystem {
                 updatedAt: request.timestamp ?? Date())
             let current = try await storeRetry { try await store.recordStatus(station.id, report) }
             if current {
-                await publish(
-                    "connector.status", station,
+                await events.publish(
+                    "connector.status", cpId: station.id,
                     [
                         "connectorId": .integer(Int64(request.connectorId)), "status": .string(report.status),
                         "errorCode": .string(report.errorCode), "timestamp": .string(OCPPDate.format(report.updatedAt)),

@@ -41,31 +41,23 @@ final class CentralSystem: Sendable {
     }
 
     func connected(_ connection: StationConnection) async {
-        guard events.wants("station.connected") else { return }
-        await events.publish(
-            GatewayEvent(
-                type: "station.connected", cpId: connection.id, at: Date(), fields: ["remoteAddress": .string(connection.remoteAddress)]))
+        await events.publish("station.connected", cpId: connection.id, ["remoteAddress": .string(connection.remoteAddress)])
     }
 
     func disconnected(_ connection: StationConnection) async {
-        if let heartbeat = connection.takeUnsavedHeartbeat() {
-            await saveHeartbeats([(connection, heartbeat)])
-        }
-        guard events.wants("station.disconnected") else { return }
-        await events.publish(GatewayEvent(type: "station.disconnected", cpId: connection.id, at: Date(), fields: [:]))
+        await events.publish("station.disconnected", cpId: connection.id)
     }
 
     /// Saves the Heartbeats the store does not have yet, of every connected station, in one write.
-    /// Runs every few seconds (`Gateway`), and for one station when it disconnects.
+    /// Runs every few seconds (`Gateway`) and at shutdown.
     func saveHeartbeats() async {
-        var unsaved: [(StationConnection, Date)] = []
-        for connection in await registry.all {
-            if let heartbeat = connection.takeUnsavedHeartbeat() { unsaved.append((connection, heartbeat)) }
-        }
-        await saveHeartbeats(unsaved)
+        await saveHeartbeats(of: Array(await registry.byId.values))
     }
 
-    private func saveHeartbeats(_ unsaved: [(StationConnection, Date)]) async {
+    /// Saves the unsaved Heartbeats of `connections` in one write; a connection that ends calls this for itself
+    /// before it leaves the registry, so that the store is never behind what REST showed.
+    func saveHeartbeats(of connections: [StationConnection]) async {
+        let unsaved = connections.compactMap { connection in connection.takeUnsavedHeartbeat().map { (connection, $0) } }
         guard !unsaved.isEmpty else { return }
         do {
             try await store.recordHeartbeats(unsaved.map { (id: $0.0.id, at: $0.1) })

@@ -99,9 +99,7 @@ struct Commands: Sendable {
     }
 
     private func publishResult(_ id: String, action: String, payload: JSONValue, outcome: JSONValue) async {
-        await events.publish(
-            GatewayEvent(
-                type: "command.result", cpId: id, at: Date(), fields: ["action": .string(action), "request": payload, "response": outcome]))
+        await events.publish("command.result", cpId: id, ["action": .string(action), "request": payload, "response": outcome])
     }
 
     static func validate<A: OCPPAction>(_ action: A.Type, request: JSONValue) throws {

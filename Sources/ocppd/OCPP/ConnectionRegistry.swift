@@ -32,10 +32,6 @@ actor ConnectionRegistry {
         connections[id] != nil
     }
 
-    var all: [StationConnection] {
-        Array(connections.values)
-    }
-
     var byId: [String: StationConnection] {
         connections
     }

@@ -134,6 +134,7 @@ struct OCPPEndpoint: StationEndpoint {
                     Task { await connection.close(code: .goingAway, reason: "central system shutting down") }
                 }
                 await connection.connectionEnded()
+                await centralSystem.saveHeartbeats(of: [connection])  // replaced connections too: nothing saves them later
                 if await registry.unregister(connection) {
                     await centralSystem.disconnected(connection)
                 }

@@ -54,23 +54,15 @@ actor StationConnection {
         try await write(WebSocketFrame(fin: true, opcode: .text, data: buffer))
     }
 
-    /// Straight into the channel while the socket takes data; through the async writer, which waits, when it does
-    /// not (a station that sends but does not read is slowed down, not buffered for). The direct write keeps the
-    /// per-message path short and the station's task small: the writer's deep async frames would stay allocated
-    /// in every connection's task.
+    /// Straight into the channel while the socket takes data (no hop through the async writer per message); through
+    /// the async writer, which waits, when it does not: a station that sends but does not read is slowed down, not
+    /// buffered for.
     private nonisolated func write(_ frame: WebSocketFrame) async throws {
         if channel.isWritable {
             channel.writeAndFlush(frame, promise: nil)
         } else {
-            try await writeWhenWritable(frame)
+            try await outbound.write(frame)
         }
-    }
-
-    /// Not inlined: the async writer's large frame would otherwise be part of every caller's frame, and every
-    /// connection's task keeps the largest frame it ever needed.
-    @inline(never)
-    private nonisolated func writeWhenWritable(_ frame: WebSocketFrame) async throws {
-        try await outbound.write(frame)
     }
 
     nonisolated func send(_ frame: OCPPFrame) async throws {

@@ -167,9 +167,8 @@ extension SQLStore {
 
     func recordHeartbeats(_ heartbeats: [(id: String, at: Date)]) async throws {
         guard !heartbeats.isEmpty else { return }
-        let rows = heartbeats.map { (id: $0.id, at: $0.at) }
         try await write { db in
-            for row in rows {
+            for row in heartbeats {
                 try db.execute("UPDATE stations SET last_heartbeat_at = ? WHERE id = ?", [row.at, row.id])
             }
         }

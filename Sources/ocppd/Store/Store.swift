@@ -126,7 +126,6 @@ public struct TransactionStart: Sendable, Equatable {
     }
 }
 
-/// The outcome of storing a StartTransaction.
 /// What authorizing a tag needs: its card (nil when unknown) and where it charges now.
 public struct TagState: Sendable, Equatable {
     public var card: RfidCard?
@@ -140,6 +139,7 @@ public struct ActiveCharge: Sendable, Equatable {
     public var connectorId: Int
 }
 
+/// The outcome of storing a StartTransaction.
 public struct StartOutcome: Sendable, Equatable {
     public var transactionId: Int
     /// True when this was a resend of a start already stored: the same id is returned.
