@@ -39,22 +39,20 @@ struct Gateway {
             store: store, registry: registry, events: events, policy: configuration.unknownStations,
             heartbeatInterval: configuration.heartbeatInterval, storeRetry: StoreRetry(window: configuration.storeRetryWindow),
             logger: logger)
-        let heartbeatSaver = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: Self.heartbeatSaveInterval)
-                await centralSystem.saveHeartbeats()
-            }
-        }
+        let logger = self.logger
+        let periodic = [
+            Self.every(Self.heartbeatSaveInterval) { await centralSystem.saveHeartbeats() },
+            Self.every(configuration.pingInterval) { await registry.pingAll(logger: logger) },
+        ]
         let commands = Commands(store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger)
         let endpoint = OCPPEndpoint(
-            pathPrefix: configuration.ocppPath, policy: configuration.unknownStations, pingInterval: configuration.pingInterval,
-            maxMessageSize: configuration.maxFrameSize, maxQueuedCalls: configuration.maxQueuedCommands, store: store, registry: registry,
+            pathPrefix: configuration.ocppPath, policy: configuration.unknownStations, maxMessageSize: configuration.maxFrameSize,
+            maxQueuedCalls: configuration.maxQueuedCommands, store: store, registry: registry,
             centralSystem: centralSystem, logger: logger)
         let routes = APIRoutes(
             store: store, registry: registry, centralSystem: centralSystem, commands: commands, events: events,
             configuration: configuration, metrics: Self.metrics, apiToken: token)
         let maxFrameSize = configuration.maxFrameSize
-        let logger = self.logger
         let app = Application(
             router: routes.buildRouter(),
             server: HTTPServerBuilder { responder in
@@ -75,12 +73,22 @@ struct Gateway {
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }
-        heartbeatSaver.cancel()
+        for task in periodic { task.cancel() }
         await centralSystem.saveHeartbeats()
         await events.stop()
         await store.close()
         if let failure { throw failure }
         logger.info("ocppd stopped")
+    }
+
+    /// Runs `body` every `interval` until cancelled.
+    private static func every(_ interval: Duration, _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: interval) } catch { return }
+                await body()
+            }
+        }
     }
 
     private func makeStore() throws -> any Store {

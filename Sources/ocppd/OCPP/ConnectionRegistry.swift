@@ -1,3 +1,4 @@
+import Logging
 import Metrics
 import NIOWebSocket
 
@@ -37,6 +38,16 @@ actor ConnectionRegistry {
     }
 
     var count: Int { connections.count }
+
+    /// Pings every connection; one that did not answer the previous ping is half-open and is closed. Run every ping
+    /// interval, this finds a silent station within two intervals, with one timer for all stations rather than a
+    /// sleeping task in each.
+    func pingAll(logger: Logger) async {
+        for connection in connections.values where await !connection.ping() {
+            logger.notice("station did not answer ping: closing the half-open connection", metadata: ["station": "\(connection.id)"])
+            connection.abort()
+        }
+    }
 
     func closeAll(code: WebSocketErrorCode, reason: String) async {
         for connection in connections.values {

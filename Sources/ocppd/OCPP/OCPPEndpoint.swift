@@ -15,7 +15,6 @@ struct OCPPEndpoint: StationEndpoint {
 
     let pathPrefix: String
     let policy: UnknownStationPolicy
-    let pingInterval: Duration
     let maxMessageSize: Int
     let maxQueuedCalls: Int
     let store: any Store
@@ -125,11 +124,7 @@ struct OCPPEndpoint: StationEndpoint {
                 logger.info("station connected", metadata: ["remote": "\(remoteAddress)"])
                 defer { logger.info("station disconnected") }
                 await withGracefulShutdownHandler {
-                    await withTaskGroup(of: Void.self) { group in
-                        group.addTask { await keepAlive(connection, logger: logger) }
-                        await readMessages(inbound, connection: connection, logger: logger)
-                        group.cancelAll()
-                    }
+                    await readMessages(inbound, connection: connection, logger: logger)
                 } onGracefulShutdown: {
                     Task { await connection.close(code: .goingAway, reason: "central system shutting down") }
                 }
@@ -141,18 +136,6 @@ struct OCPPEndpoint: StationEndpoint {
             }
         } catch {
             logger.debug("websocket ended with an error", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Pings every interval; a station that did not answer the previous ping is half-open: close it.
-    private func keepAlive(_ connection: StationConnection, logger: Logger) async {
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: pingInterval) } catch { return }
-            if await !connection.ping() {
-                logger.notice("station did not answer ping: closing the half-open connection")
-                connection.abort()
-                return
-            }
         }
     }
 
@@ -174,7 +157,7 @@ struct OCPPEndpoint: StationEndpoint {
                             return
                         }
                     } else {
-                        message.removeAll(keepingCapacity: true)
+                        message = []
                     }
                     var data = frame.unmaskedData
                     guard message.count + data.readableBytes <= maxMessageSize else {
@@ -189,7 +172,10 @@ struct OCPPEndpoint: StationEndpoint {
                         // the deep async frames of handling one do not stay allocated in the long-lived task of every
                         // connection (a task keeps the largest stack it ever needed; with thousands of stations that
                         // is most of the memory).
-                        let handled = Task { [message] in await centralSystem.handleMessage(message, from: connection, logger: logger) }
+                        // The buffer goes with the message, not kept for the next one: an idle station holds no copy.
+                        let complete = message
+                        message = []
+                        let handled = Task { await centralSystem.handleMessage(complete, from: connection, logger: logger) }
                         await handled.value
                     }
                 case .ping:
