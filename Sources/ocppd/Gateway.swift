@@ -32,7 +32,7 @@ struct Gateway {
         let store = try makeStore()
         try await store.migrate()
 
-        let registry = ConnectionRegistry()
+        let registry = ConnectionRegistry(pingInterval: configuration.pingInterval)
         let events = EventBus()
         await events.startKeepAlive(every: configuration.sseKeepAlive)
         let centralSystem = CentralSystem(
@@ -42,7 +42,7 @@ struct Gateway {
         let logger = self.logger
         let periodic = [
             Self.every(Self.heartbeatSaveInterval) { await centralSystem.saveHeartbeats() },
-            Self.every(configuration.pingInterval) { await registry.pingAll(logger: logger) },
+            Task { await registry.keepAlive(logger: logger) },
         ]
         let commands = Commands(store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger)
         let endpoint = OCPPEndpoint(

@@ -8,10 +8,16 @@ actor ConnectionRegistry {
         didSet { connectedGauge.record(connections.count) }
     }
     private let connectedGauge = Gauge(label: "ocppd_connected_stations")
+    private var pings: PingSchedule<StationConnection>
+
+    init(pingInterval: Duration = .seconds(60)) {
+        pings = PingSchedule(interval: pingInterval)
+    }
 
     /// Registers `connection` and closes the one it replaces, if any.
     func register(_ connection: StationConnection) async {
         let previous = connections.updateValue(connection, forKey: connection.id)
+        pings.add(connection, now: .now)
         if let previous, previous !== connection {
             await previous.close(code: .normalClosure, reason: "replaced by a new connection")
         }
@@ -39,13 +45,18 @@ actor ConnectionRegistry {
 
     var count: Int { connections.count }
 
-    /// Pings every connection; one that did not answer the previous ping is half-open and is closed. Run every ping
-    /// interval, this finds a silent station within two intervals, with one timer for all stations rather than a
-    /// sleeping task in each.
-    func pingAll(logger: Logger) async {
-        for connection in connections.values where await !connection.ping() {
-            logger.notice("station did not answer ping: closing the half-open connection", metadata: ["station": "\(connection.id)"])
-            connection.abort()
+    /// Pings each connection every ping interval, counted from when it connected; one that did not answer its previous
+    /// ping is half-open and is closed, so a silent station is found within two intervals. One loop for all stations
+    /// (a sleeping task per station costs memory), waking when the next ping is due. Runs until cancelled.
+    func keepAlive(logger: Logger) async {
+        while true {
+            let wake = pings.nextDeadline.map { min($0, .now + .seconds(1)) } ?? .now + .seconds(1)
+            do { try await Task.sleep(until: wake) } catch { return }
+            let due = pings.takeDue(now: .now) { [connections] in connections[$0.id] === $0 }
+            for connection in due where !connection.ping() {
+                logger.notice("station did not answer ping: closing the half-open connection", metadata: ["station": "\(connection.id)"])
+                connection.abort()
+            }
         }
     }
 

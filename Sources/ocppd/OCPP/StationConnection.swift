@@ -74,13 +74,17 @@ actor StationConnection {
         awaitingPong.store(false, ordering: .relaxed)
     }
 
-    /// Sends a ping; returns false when the previous one got no answer (the connection is half-open).
-    nonisolated func ping() async -> Bool {
+    /// Sends a ping; returns false when the previous one got no answer (the connection is half-open). Never waits:
+    /// a station whose socket takes no more data gets no new ping queued, and is closed at the next one unless a frame
+    /// from it arrives meanwhile.
+    nonisolated func ping() -> Bool {
         guard !closing else { return false }
         if awaitingPong.exchange(true, ordering: .relaxed) { return false }
-        var data = channel.allocator.buffer(capacity: 8)
-        data.writeString("ocppd")
-        try? await write(WebSocketFrame(fin: true, opcode: .ping, data: data))
+        if channel.isWritable {
+            var data = channel.allocator.buffer(capacity: 8)
+            data.writeString("ocppd")
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .ping, data: data), promise: nil)
+        }
         return true
     }
 
