@@ -127,6 +127,24 @@ import Testing
         #expect(model.rows(filter: "nomatch", sort: .station).isEmpty)
     }
 
+    @Test func absurdMeterValuesDoNotCrashTheView() {
+        var model = TopModel()
+        model.apply(
+            type: "connector.status",
+            data: event("connector.status", ["connectorId": 1, "status": "Charging", "errorCode": "NoError"]).1)
+        model.apply(
+            type: "transaction.started",
+            data: event("transaction.started", ["connectorId": 1, "transactionId": 7, "idTag": "TAG", "meterStart": 1000]).1)
+        for value in ["1e300", "-1e300", "nan", "inf"] {
+            let values: JSONValue = [["measurand": "Energy.Active.Import.Register", "value": .string(value), "unit": "kWh"]]
+            model.apply(type: "meter.values", data: event("meter.values", ["connectorId": 1, "values": values]).1)
+            #expect(model.rows(filter: "", sort: .station)[0].energyWh == 0, "\(value)")
+        }
+        let values: JSONValue = [["measurand": "Energy.Active.Import.Register", "value": "3.5", "unit": "kWh"]]
+        model.apply(type: "meter.values", data: event("meter.values", ["connectorId": 1, "values": values]).1)
+        #expect(model.rows(filter: "", sort: .station)[0].energyWh == 2500)
+    }
+
     @Test func eightyColumnsHoldEveryColumnAndActionsAreConfirmed() {
         var screen = TopScreen()
         screen.model.apply(

@@ -356,6 +356,7 @@ struct MariaDBConnectionTests {
         let statistics = workers.writeStatistics
         #expect(statistics.jobs == 201)
         #expect(statistics.commits < statistics.jobs)
+        #expect(statistics.isolatedReruns == 1)
         await workers.close()
     }
 

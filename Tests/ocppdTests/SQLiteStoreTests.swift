@@ -288,6 +288,33 @@ struct StoreContractTests {
         }
     }
 
+    @Test("meter readings no Int can subtract give no energy instead of a crash", arguments: StoreBackend.all)
+    func absurdMeterReadings(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let started = try await store.startTransaction(start(meter: Int.min, at: 0))
+            try await store.recordMeterValues([energyValue(transactionId: started.transactionId, value: "1e300", at: 10)])
+            #expect(try await store.session(started.transactionId)?.energyWh == nil)
+            let outcome = try await store.stopTransaction(stop(transactionId: started.transactionId, meter: Int.max, at: 20))
+            guard case .stopped(let session) = outcome else {
+                Issue.record("expected .stopped, got \(outcome)")
+                return
+            }
+            #expect(session.energyWh == nil && session.meterStop == Int.max)
+            #expect(try await store.session(started.transactionId) == session)
+        }
+    }
+
+    @Test("a message with more meter values than one INSERT takes stores them all, in order", arguments: StoreBackend.all)
+    func manyMeterValuesInOneMessage(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let count = 3 * SQLiteStore.meterValueRowsPerInsert + 1
+            try await store.recordMeterValues(
+                (0..<count).map { energyValue(transactionId: 5, value: "\($0)", at: $0) })
+            let stored = try await store.meterValues(transactionId: 5, PageRequest(limit: 1000))
+            #expect(stored.items.map(\.value) == (0..<count).map { "\($0)" })
+        }
+    }
+
     @Test("an older StatusNotification never overwrites a newer one", arguments: StoreBackend.all)
     func olderStatusKeepsNewer(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
@@ -658,6 +685,7 @@ struct StoreContractTests {
             if let before, let after = fixture.writeStatistics(store) {
                 #expect(after.jobs - before.jobs == 200)
                 #expect(after.commits - before.commits < 200)
+                #expect(after.isolatedReruns == before.isolatedReruns)
             }
         }
     }
@@ -712,6 +740,8 @@ struct SQLiteStoreTests {
             #expect(try await store.card("HALF") == nil)
             let after = store.writeStatistics
             #expect(after.jobs - before.jobs == 4 && after.commits - before.commits == 2)
+            // The batch ran without savepoints first, and once more job by job when one of its jobs failed.
+            #expect(after.isolatedReruns - before.isolatedReruns == 1)
         }
     }
 

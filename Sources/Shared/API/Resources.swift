@@ -208,6 +208,20 @@ public struct Session: Codable, Sendable, Equatable {
     }
 }
 
+extension Session {
+    /// Energy between two meter readings in Wh; nil when a station's numbers cannot be subtracted (it would overflow).
+    public static func energyWh(meterStart: Int, meterStop: Int) -> Int? {
+        let (energy, overflow) = meterStop.subtractingReportingOverflow(meterStart)
+        return overflow ? nil : energy
+    }
+
+    /// Energy from `meterStart` to an energy register reading in Wh, rounded; nil when negative or not a number an Int holds.
+    public static func energyWh(meterStart: Int, register: Double) -> Int? {
+        let energy = (register - Double(meterStart)).rounded()
+        return energy >= 0 && energy < Double(Int.max) ? Int(energy) : nil
+    }
+}
+
 /// One sampled value of a MeterValues or a StopTransaction's transactionData.
 public struct MeterValueRecord: Codable, Sendable, Equatable {
     public var timestamp: Date

@@ -116,7 +116,7 @@ struct TopModel {
                     let kilo = value["unit"]?.stringValue?.hasPrefix("k") == true ? 1000.0 : 1.0
                     switch value["measurand"]?.stringValue {
                     case "Energy.Active.Import.Register":
-                        session.energyWh = max(0, Int(number * kilo) - session.meterStart)
+                        session.energyWh = Session.energyWh(meterStart: session.meterStart, register: number * kilo) ?? 0
                     case "Power.Active.Import":
                         session.powerW = number * kilo
                     default: continue

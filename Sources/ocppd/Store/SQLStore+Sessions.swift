@@ -18,7 +18,7 @@ extension SQLStore {
         return Session(
             transactionId: try row.int(0), cpId: try row.string(1), connectorId: try row.int(2), idTag: try row.string(3),
             idTagStatus: try row.string(4), stopIdTag: row.optionalString(5), meterStart: meterStart, meterStop: meterStop,
-            energyWh: meterStop.map { $0 - meterStart }, startedAt: try row.date(8), stoppedAt: row.optionalDate(9),
+            energyWh: meterStop.flatMap { Session.energyWh(meterStart: meterStart, meterStop: $0) }, startedAt: try row.date(8), stoppedAt: row.optionalDate(9),
             stopReason: row.optionalString(10), reservationId: row.optionalInt(11), active: try row.bool(12)
         )
     }
@@ -37,9 +37,7 @@ extension SQLStore {
                 [session.transactionId, session.cpId]
             ) { row in (try row.string(0), row.optionalString(1)) }
             if let (text, unit) = latest, let value = Double(text) {
-                let wattHours = unit == "kWh" ? value * 1000 : value
-                let energy = (wattHours - Double(session.meterStart)).rounded()
-                session.energyWh = energy >= 0 && energy < Double(Int.max) ? Int(energy) : nil
+                session.energyWh = Session.energyWh(meterStart: session.meterStart, register: unit == "kWh" ? value * 1000 : value)
             }
             return session
         }
@@ -52,19 +50,31 @@ extension SQLStore {
         return try withLiveEnergy(db, [session]).first
     }
 
+    /// Rows per INSERT statement: one statement (one round trip to MariaDB) for a message's values, and few distinct
+    /// statements in the connection's cache.
+    static var meterValueRowsPerInsert: Int { 8 }
+
     static func insertMeterValues(_ db: Connection, _ values: [MeterValueRecord]) throws {
         let now = Date()
-        for value in values {
+        var start = values.startIndex
+        while start < values.endIndex {
+            let chunk = values[start..<min(start + meterValueRowsPerInsert, values.endIndex)]
+            start = chunk.endIndex
+            var parameters: [any SQLBindable] = []
+            parameters.reserveCapacity(chunk.count * 12)
+            for value in chunk {
+                parameters += [
+                    value.cpId, value.transactionId, value.connectorId, value.timestamp, value.measurand, value.value, value.unit,
+                    value.context, value.phase, value.location, value.format, now,
+                ] as [any SQLBindable]
+            }
             try db.execute(
                 """
                 INSERT INTO meter_values (cp_id, transaction_id, connector_id, timestamp, measurand, value, unit, context, phase,
                     location, format, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES \(repeatElement("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
                 """,
-                [
-                    value.cpId, value.transactionId, value.connectorId, value.timestamp, value.measurand, value.value, value.unit,
-                    value.context, value.phase, value.location, value.format, now,
-                ])
+                parameters)
         }
     }
 
@@ -85,31 +95,30 @@ extension SQLStore {
     func startTransaction(_ start: TransactionStart) async throws -> StartOutcome {
         try await write { db in
             let connector: [any SQLBindable] = [start.cpId, start.connectorId]
-            // Chargers resend a start they got no answer to: the same start gets the same transaction.
-            if let existing = try db.queryFirst(
+            // One query for what the start must know of its connector: an identical earlier start, and the active sessions.
+            let rows = try db.query(
                 """
-                SELECT transaction_id FROM sessions
+                SELECT transaction_id, started_at, active, 1 FROM sessions
                 WHERE cp_id = ? AND connector_id = ? AND started_at = ? AND id_tag = ? AND meter_start = ?
-                ORDER BY transaction_id LIMIT 1
+                UNION ALL
+                SELECT transaction_id, started_at, active, 0 FROM sessions WHERE cp_id = ? AND connector_id = ? AND active = 1
                 """,
-                connector + [start.timestamp, start.idTag, start.meterStart], { try $0.int(0) })
-            {
+                connector + [start.timestamp, start.idTag, start.meterStart] + connector
+            ) { row in (id: try row.int(0), startedAt: try row.int64(1), active: try row.bool(2), identical: try row.bool(3)) }
+            // Chargers resend a start they got no answer to: the same start gets the same transaction.
+            if let existing = rows.filter(\.identical).map(\.id).min() {
                 return StartOutcome(transactionId: existing, duplicate: true, closedStale: [])
             }
             let now = Date()
             // A connector has at most one active session, the newest started. A start older than the active one (a
             // late replay) is stored already closed; a newer one closes whatever the charger never stopped.
-            let newerStart =
-                try db.queryFirst(
-                    "SELECT MAX(started_at) FROM sessions WHERE cp_id = ? AND connector_id = ? AND active = 1 AND started_at > ?",
-                    connector + [start.timestamp]
-                ) { $0.optionalInt64(0) } ?? nil
+            let startedAt = StoredTime.milliseconds(start.timestamp)
+            let newerStart = rows.filter { $0.active && $0.startedAt > startedAt }.map(\.startedAt).max()
             var closedStale: [Int] = []
             if newerStart == nil {
-                closedStale = try db.query(
-                    "SELECT transaction_id FROM sessions WHERE cp_id = ? AND connector_id = ? AND active = 1 ORDER BY transaction_id",
-                    connector
-                ) { try $0.int(0) }
+                closedStale = rows.filter(\.active).map(\.id).sorted()
+            }
+            if !closedStale.isEmpty {
                 try db.execute(
                     """
                     UPDATE sessions SET active = 0, stale = 1, stopped_at = ?, stop_reason = ?
@@ -176,9 +185,14 @@ extension SQLStore {
                 WHERE transaction_id = ?
                 """,
                 [stop.meterStop, stop.timestamp, stop.reason, stop.idTag, stop.transactionId])
-            guard let stopped = try Self.fetchSession(db, stop.transactionId) else {
-                throw StoreError.failed("session \(stop.transactionId) vanished while it was stopped")
-            }
+            // The session as it now reads, without reading it again.
+            var stopped = current
+            stopped.active = false
+            stopped.meterStop = stop.meterStop
+            stopped.energyWh = Session.energyWh(meterStart: current.meterStart, meterStop: stop.meterStop)
+            stopped.stoppedAt = StoredTime.date(StoredTime.milliseconds(stop.timestamp))
+            stopped.stopReason = stop.reason
+            stopped.stopIdTag = stop.idTag
             return .stopped(stopped)
         }
     }
