@@ -284,7 +284,8 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                 guard isolated else {
                     do {
                         completions.append(try job.run(db))
-                    } catch where db.isInTransaction && !Connection.isTransient(error) {
+                    } catch {
+                        guard db.isInTransaction, !Connection.isTransient(error) else { throw error }
                         db.rollback()
                         return .jobFailed
                     }

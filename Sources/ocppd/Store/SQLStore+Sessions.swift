@@ -18,7 +18,8 @@ extension SQLStore {
         return Session(
             transactionId: try row.int(0), cpId: try row.string(1), connectorId: try row.int(2), idTag: try row.string(3),
             idTagStatus: try row.string(4), stopIdTag: row.optionalString(5), meterStart: meterStart, meterStop: meterStop,
-            energyWh: meterStop.flatMap { Session.energyWh(meterStart: meterStart, meterStop: $0) }, startedAt: try row.date(8), stoppedAt: row.optionalDate(9),
+            energyWh: meterStop.flatMap { Session.energyWh(meterStart: meterStart, meterStop: $0) }, startedAt: try row.date(8),
+            stoppedAt: row.optionalDate(9),
             stopReason: row.optionalString(10), reservationId: row.optionalInt(11), active: try row.bool(12)
         )
     }
@@ -63,10 +64,11 @@ extension SQLStore {
             var parameters: [any SQLBindable] = []
             parameters.reserveCapacity(chunk.count * 12)
             for value in chunk {
-                parameters += [
+                let row: [any SQLBindable] = [
                     value.cpId, value.transactionId, value.connectorId, value.timestamp, value.measurand, value.value, value.unit,
                     value.context, value.phase, value.location, value.format, now,
-                ] as [any SQLBindable]
+                ]
+                parameters += row
             }
             try db.execute(
                 """
