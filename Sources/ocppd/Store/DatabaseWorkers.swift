@@ -174,16 +174,21 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     /// failure the whole batch runs again in a new transaction, so a job must touch nothing but the connection.
     func write<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            writeQueue.enqueue(
-                DatabaseJob(
-                    run: { connection in
-                        let value = try job(connection)
-                        return { continuation.resume(returning: value) }
-                    },
-                    fail: { continuation.resume(throwing: $0) }
-                )
-            )
+            submitWrite(
+                run: { connection in
+                    let value = try job(connection)
+                    return { continuation.resume(returning: value) }
+                },
+                fail: { continuation.resume(throwing: $0) })
         }
+    }
+
+    /// Queues a write job that hears of its own outcome: `run` returns what to do once its transaction committed (it may
+    /// run more than once, see `write`), and `fail` is called instead when the job's work was not committed.
+    func submitWrite(
+        run: @escaping @Sendable (Connection) throws -> @Sendable () -> Void, fail: @escaping @Sendable (any Error) -> Void
+    ) {
+        writeQueue.enqueue(DatabaseJob(run: run, fail: fail))
     }
 
     /// Runs `job` on a reader connection, in a read transaction so its queries see one snapshot.

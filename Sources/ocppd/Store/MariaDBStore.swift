@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 /// The production store: MariaDB (InnoDB) through libmariadb, with one group-committing writer connection and a pool
 /// of reader connections, each on a worker thread of its own. Connections open at first use and reopen by themselves
@@ -6,6 +7,7 @@ import Foundation
 final class MariaDBStore: SQLStore {
     let url: MariaDBURL
     let workers: DatabaseWorkers<MariaDBConnection>
+    let meterValueWriter: WriteCombiner<MeterValueRecord, MariaDBConnection>
     /// Reader connections when neither the configuration nor the URL's `connection_limit` says.
     static let defaultReaders = 4
 
@@ -18,6 +20,7 @@ final class MariaDBStore: SQLStore {
             makeWriter: { try MariaDBConnection(url: url) },
             makeReader: { try MariaDBConnection(url: url) }
         )
+        meterValueWriter = WriteCombiner(workers: workers, insert: Self.insertMeterValues)
     }
 
     static func storeError(_ error: any Error) -> StoreError {

@@ -51,15 +51,17 @@ extension SQLStore {
         return try withLiveEnergy(db, [session]).first
     }
 
-    /// Rows per INSERT statement: one statement (one round trip to MariaDB) for a message's values, and few distinct
-    /// statements in the connection's cache.
-    static var meterValueRowsPerInsert: Int { 8 }
+    /// Rows per INSERT statement, largest first: few statements for many rows (one round trip each to MariaDB), and
+    /// few distinct statements in the connection's cache (these two, and one for each remainder below the smaller).
+    static var meterValueRowsPerInsert: [Int] { [64, 8] }
 
     static func insertMeterValues(_ db: Connection, _ values: [MeterValueRecord]) throws {
         let now = Date()
         var start = values.startIndex
         while start < values.endIndex {
-            let chunk = values[start..<min(start + meterValueRowsPerInsert, values.endIndex)]
+            let remaining = values.endIndex - start
+            let rows = meterValueRowsPerInsert.first { $0 <= remaining } ?? remaining
+            let chunk = values[start..<start + rows]
             start = chunk.endIndex
             var parameters: [any SQLBindable] = []
             parameters.reserveCapacity(chunk.count * 12)
@@ -80,17 +82,36 @@ extension SQLStore {
         }
     }
 
+    /// A tag's active sessions (by sessions_by_tag).
+    static var activeSessionsOfTagQuery: String {
+        "SELECT transaction_id, cp_id, connector_id, started_at FROM sessions WHERE id_tag = ? AND active = 1"
+    }
+
+    /// What a StartTransaction must know of its connector: identical earlier starts (sessions_by_connector), then the
+    /// active sessions (sessions_active_by_connector).
+    static var startOnConnectorQuery: String {
+        """
+        SELECT transaction_id, started_at, active, 1 FROM sessions
+        WHERE cp_id = ? AND connector_id = ? AND started_at = ? AND id_tag = ? AND meter_start = ?
+        UNION ALL
+        SELECT transaction_id, started_at, active, 0 FROM sessions WHERE cp_id = ? AND connector_id = ? AND active = 1
+        """
+    }
+
     func tagState(_ idTag: String) async throws -> TagState {
         try await read { db in
             let card = try db.queryFirst("SELECT \(Self.cardColumns) FROM rfid_cards WHERE id_tag = ?", [idTag], Self.readCard)
-            let active = try db.queryFirst(
-                """
-                SELECT transaction_id, cp_id, connector_id FROM sessions WHERE id_tag = ? AND active = 1
-                ORDER BY started_at DESC, transaction_id DESC LIMIT 1
-                """,
-                [card?.idTag ?? idTag]
-            ) { row in ActiveCharge(transactionId: try row.int(0), cpId: try row.string(1), connectorId: try row.int(2)) }
-            return TagState(card: card, active: active)
+            // The newest is picked here: an ORDER BY in the query made SQLite walk every active session in start order
+            // (sessions_active) instead of looking up the tag's few (sessions_by_tag).
+            let active = try db.query(
+                Self.activeSessionsOfTagQuery, [card?.idTag ?? idTag]
+            ) { row in
+                (
+                    charge: ActiveCharge(transactionId: try row.int(0), cpId: try row.string(1), connectorId: try row.int(2)),
+                    startedAt: try row.int64(3)
+                )
+            }.max { ($0.startedAt, $0.charge.transactionId) < ($1.startedAt, $1.charge.transactionId) }
+            return TagState(card: card, active: active?.charge)
         }
     }
 
@@ -99,13 +120,7 @@ extension SQLStore {
             let connector: [any SQLBindable] = [start.cpId, start.connectorId]
             // One query for what the start must know of its connector: an identical earlier start, and the active sessions.
             let rows = try db.query(
-                """
-                SELECT transaction_id, started_at, active, 1 FROM sessions
-                WHERE cp_id = ? AND connector_id = ? AND started_at = ? AND id_tag = ? AND meter_start = ?
-                UNION ALL
-                SELECT transaction_id, started_at, active, 0 FROM sessions WHERE cp_id = ? AND connector_id = ? AND active = 1
-                """,
-                connector + [start.timestamp, start.idTag, start.meterStart] + connector
+                Self.startOnConnectorQuery, connector + [start.timestamp, start.idTag, start.meterStart] + connector
             ) { row in (id: try row.int(0), startedAt: try row.int64(1), active: try row.bool(2), identical: try row.bool(3)) }
             // Chargers resend a start they got no answer to: the same start gets the same transaction.
             if let existing = rows.filter(\.identical).map(\.id).min() {
@@ -201,7 +216,11 @@ extension SQLStore {
 
     func recordMeterValues(_ values: [MeterValueRecord]) async throws {
         guard !values.isEmpty else { return }
-        try await write { db in try Self.insertMeterValues(db, values) }
+        do {
+            try await meterValueWriter.write(values)
+        } catch {
+            throw Self.storeError(error)
+        }
     }
 
     func session(_ transactionId: Int) async throws -> Session? {

@@ -1,10 +1,13 @@
 import Foundation
+import Shared
 
 /// A store whose logic is SQL run on `DatabaseWorkers`: every `Store` operation is implemented once, in the extensions
 /// of this protocol (SQLStore+*.swift), and the backends add only opening, migrating and error mapping.
 protocol SQLStore: Store {
     associatedtype Connection: SQLDatabase
     var workers: DatabaseWorkers<Connection> { get }
+    /// MeterValues of many stations written together (see `WriteCombiner`).
+    var meterValueWriter: WriteCombiner<MeterValueRecord, Connection> { get }
     /// The backend's errors as the store reports them: constraint violations are conflicts, outages unavailable.
     static func storeError(_ error: any Error) -> StoreError
 }

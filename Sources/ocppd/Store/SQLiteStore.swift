@@ -5,6 +5,7 @@ import Shared
 final class SQLiteStore: SQLStore {
     let path: String
     let workers: DatabaseWorkers<SQLiteConnection>
+    let meterValueWriter: WriteCombiner<MeterValueRecord, SQLiteConnection>
 
     /// Opens nothing yet: the worker threads open their connections at first use, so `migrate()` reports a bad path.
     init(path: String) {
@@ -14,6 +15,7 @@ final class SQLiteStore: SQLStore {
             makeWriter: { try SQLiteStore.openConnection(path, reader: false) },
             makeReader: { try SQLiteStore.openConnection(path, reader: true) }
         )
+        meterValueWriter = WriteCombiner(workers: workers, insert: Self.insertMeterValues)
     }
 
     /// The most of the database file a reader maps (its pages count as resident memory only once read, and can be dropped by the kernel).

@@ -228,6 +228,12 @@ enum Schema {
                 "CREATE INDEX commands_by_station ON commands (cp_id, action, id)",
             ]
         ),
+        // Every StartTransaction looks up the connector's active sessions: without this index SQLite walked all active
+        // sessions (sessions_active) to find them.
+        Migration(
+            version: 3,
+            statements: ["CREATE INDEX sessions_active_by_connector ON sessions (cp_id, connector_id, active)"]
+        ),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

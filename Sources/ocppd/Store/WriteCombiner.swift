@@ -1,0 +1,105 @@
+import Synchronization
+
+/// Rows that many callers write at about the same time, written by one job: every caller that arrives before the job
+/// runs joins it, so a group commit holds one multi-row INSERT instead of one per caller. To MariaDB that is one round
+/// trip instead of dozens. Each caller still returns only after the commit, with its own outcome: when the rows fail
+/// together, each caller's rows are tried alone, so one station's bad row fails only that station's write.
+final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Sendable {
+    private struct Entry: Sendable {
+        let items: [Item]
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var entries: [Entry] = []
+        /// A job is in the write queue and has not yet taken the entries.
+        var queued = false
+    }
+
+    private let state = Mutex(State())
+    private let workers: DatabaseWorkers<Connection>
+    private let insert: @Sendable (Connection, [Item]) throws -> Void
+
+    /// `insert` writes rows and, when it throws, must have written none of them or be run in a savepoint (it is).
+    init(workers: DatabaseWorkers<Connection>, insert: @escaping @Sendable (Connection, [Item]) throws -> Void) {
+        self.workers = workers
+        self.insert = insert
+    }
+
+    /// Returns once `items` are committed, together with whatever other callers wrote meanwhile.
+    func write(_ items: [Item]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let submit = state.withLock { state in
+                state.entries.append(Entry(items: items, continuation: continuation))
+                defer { state.queued = true }
+                return !state.queued
+            }
+            if submit {
+                submitJob()
+            }
+        }
+    }
+
+    private func submitJob() {
+        // The job takes the entries when it first runs and keeps them: a batch that is run again (a transient failure,
+        // or another job's) must write the same rows.
+        let taken = TakenEntries()
+        workers.submitWrite(
+            run: { [self] db in
+                let entries = taken.entries ?? takeEntries(into: taken)
+                return try write(entries, db)
+            },
+            fail: { [self] error in
+                for entry in taken.entries ?? takeEntries(into: taken) {
+                    entry.continuation.resume(throwing: error)
+                }
+            })
+    }
+
+    private func takeEntries(into taken: TakenEntries) -> [Entry] {
+        let entries = state.withLock { state in
+            defer {
+                state.entries = []
+                state.queued = false
+            }
+            return state.entries
+        }
+        taken.entries = entries
+        return entries
+    }
+
+    private func write(_ entries: [Entry], _ db: Connection) throws -> @Sendable () -> Void {
+        try db.savepoint("combined")
+        do {
+            try insert(db, entries.flatMap(\.items))
+            try db.releaseSavepoint("combined")
+            return { entries.forEach { $0.continuation.resume() } }
+        } catch {
+            guard db.isInTransaction, !Connection.isTransient(error) else { throw error }
+            try db.rollbackToSavepoint("combined")
+            try db.releaseSavepoint("combined")
+        }
+        var outcomes: [Result<Void, any Error>] = []
+        for entry in entries {
+            try db.savepoint("alone")
+            do {
+                try insert(db, entry.items)
+                try db.releaseSavepoint("alone")
+                outcomes.append(.success(()))
+            } catch {
+                guard db.isInTransaction, !Connection.isTransient(error) else { throw error }
+                try db.rollbackToSavepoint("alone")
+                try db.releaseSavepoint("alone")
+                outcomes.append(.failure(error))
+            }
+        }
+        let results = outcomes
+        return { zip(entries, results).forEach { $0.continuation.resume(with: $1) } }
+    }
+
+    /// The entries one job took. Only the writer thread touches it once the job is queued (`fail` without a run happens
+    /// only when the queue refused the job, before any thread saw it).
+    private final class TakenEntries: @unchecked Sendable {
+        var entries: [Entry]?
+    }
+}
