@@ -789,6 +789,13 @@ struct SQLiteStoreTests {
             #expect(plans[0].contains("USING INDEX sessions_by_tag (id_tag=? AND active=?)"), "\(plans[0])")
             #expect(plans[1].contains("USING INDEX sessions_active_by_connector (cp_id=? AND connector_id=? AND active=?)"), "\(plans[1])")
             #expect(!plans.joined().contains("sessions_active "), "\(plans)")
+            // Every index of meter_values costs each MeterValues commit a page per station: only the one queries use.
+            let indexes = try await store.read { db in
+                try db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'meter_values' ORDER BY name") {
+                    try $0.string(0)
+                }
+            }
+            #expect(indexes == ["meter_values_by_transaction"])
         }
     }
 
@@ -810,10 +817,12 @@ struct SQLiteStoreTests {
             let settings = try await store.write { db in
                 (
                     try db.queryFirst("PRAGMA journal_mode") { try $0.string(0) },
-                    try db.queryFirst("PRAGMA synchronous") { try $0.int(0) }
+                    try db.queryFirst("PRAGMA synchronous") { try $0.int(0) },
+                    try db.queryFirst("PRAGMA wal_autocheckpoint") { try $0.int(0) }
                 )
             }
             #expect(settings.0 == "wal" && settings.1 == 2)
+            #expect(settings.2 == SQLiteStore.walCheckpointPages)
         }
     }
 

@@ -229,10 +229,14 @@ enum Schema {
             ]
         ),
         // Every StartTransaction looks up the connector's active sessions: without this index SQLite walked all active
-        // sessions (sessions_active) to find them.
+        // sessions (sessions_active) to find them. No query reads meter values by connector, and that index cost every
+        // commit of MeterValues a page per station written.
         Migration(
             version: 3,
-            statements: ["CREATE INDEX sessions_active_by_connector ON sessions (cp_id, connector_id, active)"]
+            statements: [
+                "CREATE INDEX sessions_active_by_connector ON sessions (cp_id, connector_id, active)",
+                "DROP INDEX meter_values_by_connector ON meter_values",
+            ]
         ),
     ]
 
@@ -264,7 +268,8 @@ enum SQLDialect: Sendable {
     func ddl(_ statement: String) -> String {
         switch self {
         case .sqlite:
-            return statement
+            // Written as MariaDB wants it; SQLite's index names are per database, not per table.
+            return statement.replacingOccurrences(of: #"^DROP INDEX (\w+) ON \w+$"#, with: "DROP INDEX $1", options: .regularExpression)
         case .mariaDB:
             var text = statement
             let rewrites = [
@@ -274,6 +279,7 @@ enum SQLDialect: Sendable {
                 ("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS "),
                 ("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX IF NOT EXISTS "),
                 ("ADD COLUMN ", "ADD COLUMN IF NOT EXISTS "),
+                ("DROP INDEX ", "DROP INDEX IF EXISTS "),
             ]
             for (sqlite, mariaDB) in rewrites {
                 text = text.replacingOccurrences(of: sqlite, with: mariaDB)
