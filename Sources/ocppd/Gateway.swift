@@ -45,10 +45,11 @@ struct Gateway {
             Task { await registry.keepAlive(logger: logger) },
         ]
         let commands = Commands(store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger)
+        let openStations = OpenStations()
         let endpoint = OCPPEndpoint(
             pathPrefix: configuration.ocppPath, policy: configuration.unknownStations, maxMessageSize: configuration.maxFrameSize,
             maxQueuedCalls: configuration.maxQueuedCommands, store: store, registry: registry,
-            centralSystem: centralSystem, logger: logger)
+            centralSystem: centralSystem, openStations: openStations, logger: logger)
         let routes = APIRoutes(
             store: store, registry: registry, centralSystem: centralSystem, commands: commands, events: events,
             configuration: configuration, metrics: Self.metrics, apiToken: token)
@@ -73,6 +74,8 @@ struct Gateway {
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }
+        // The server closed every station's WebSocket; each finishes the message in hand before the store closes.
+        await openStations.drained()
         for task in periodic { task.cancel() }
         await centralSystem.saveHeartbeats()
         await events.stop()

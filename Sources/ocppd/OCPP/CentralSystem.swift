@@ -82,7 +82,7 @@ final class CentralSystem: Sendable {
         } catch {
             logger.notice("malformed frame", metadata: ["error": "\(error.error.description)"])
             if error.wasCall {
-                await reply(.callError(id: error.messageId ?? "-1", error.error), to: connection, logger: logger)
+                reply(.callError(id: error.messageId ?? "-1", error.error), to: connection, logger: logger)
             }
             return
         }
@@ -96,11 +96,11 @@ final class CentralSystem: Sendable {
                 out.append(UInt8(ascii: ","))
                 out.append(contentsOf: payloadBytes)
                 out.append(UInt8(ascii: "]"))
-                await reply(out, to: connection, logger: logger)
+                reply(out, to: connection, logger: logger)
             case .failure(let error):
                 logger.notice(
                     "CALL refused", metadata: ["action": "\(action)", "code": "\(error.code.rawValue)", "reason": "\(error.description)"])
-                await reply(.callError(id: id, error), to: connection, logger: logger)
+                reply(.callError(id: id, error), to: connection, logger: logger)
             }
         case .callResult(let id, let payload):
             if await !connection.resolve(messageId: id, with: .success(payload)) {
@@ -114,20 +114,16 @@ final class CentralSystem: Sendable {
         }
     }
 
-    private func reply(_ frame: OCPPFrame, to connection: StationConnection, logger: Logger) async {
+    private func reply(_ frame: OCPPFrame, to connection: StationConnection, logger: Logger) {
         if case .callError = frame { callErrors.increment() }
-        await reply(frame.bytes, to: connection, logger: logger)
+        reply(frame.bytes, to: connection, logger: logger)
     }
 
-    private func reply(_ bytes: [UInt8], to connection: StationConnection, logger: Logger) async {
+    private func reply(_ bytes: [UInt8], to connection: StationConnection, logger: Logger) {
         if logger.logLevel <= .debug {
             logger.debug("ocpp out", metadata: ["frame": "\(String(decoding: bytes, as: UTF8.self))"])
         }
-        do {
-            try await connection.send(bytes)
-        } catch {
-            logger.info("could not send the answer: connection gone", metadata: ["error": "\(error)"])
-        }
+        connection.send(bytes)
     }
 }
 

@@ -4,7 +4,6 @@ import HTTPTypes
 import Logging
 import NIOCore
 import NIOWebSocket
-import ServiceLifecycle
 import Shared
 
 /// The OCPP side of ocppd: handshake rules (path, identity, subprotocol, station authentication,
@@ -20,6 +19,7 @@ struct OCPPEndpoint: StationEndpoint {
     let store: any Store
     let registry: ConnectionRegistry
     let centralSystem: CentralSystem
+    let openStations: OpenStations
     let logger: Logger
 
     func handshake(_ request: HTTPRequest, remoteAddress: String) async -> HandshakeDecision {
@@ -112,86 +112,12 @@ struct OCPPEndpoint: StationEndpoint {
         return String(text[text.index(after: colon)...])
     }
 
-    func run(identity: String, remoteAddress: String, channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>) async {
-        let logger = self.logger.with("station", identity)
-        do {
-            try await channel.executeThenClose { inbound, outbound in
-                let connection = StationConnection(
-                    id: identity, remoteAddress: remoteAddress, channel: channel.channel, outbound: outbound, maxQueuedCalls: maxQueuedCalls
-                )
-                await registry.register(connection)
-                await centralSystem.connected(connection)
-                logger.info("station connected", metadata: ["remote": "\(remoteAddress)"])
-                defer { logger.info("station disconnected") }
-                await withGracefulShutdownHandler {
-                    await readMessages(inbound, connection: connection, logger: logger)
-                } onGracefulShutdown: {
-                    Task { await connection.close(code: .goingAway, reason: "central system shutting down") }
-                }
-                await connection.connectionEnded()
-                await centralSystem.saveHeartbeats(of: [connection])  // replaced connections too: nothing saves them later
-                if await registry.unregister(connection) {
-                    await centralSystem.disconnected(connection)
-                }
-            }
-        } catch {
-            logger.debug("websocket ended with an error", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Reads WebSocket frames, joins fragmented messages, answers pings and hands each message on.
-    private func readMessages(
-        _ inbound: NIOAsyncChannelInboundStream<WebSocketFrame>, connection: StationConnection, logger: Logger
-    ) async {
-        var message: [UInt8] = []
-        var inMessage = false
-        do {
-            for try await frame in inbound {
-                connection.markAlive()
-                switch frame.opcode {
-                case .text, .binary, .continuation:
-                    if frame.opcode == .continuation {
-                        guard inMessage else {
-                            logger.notice("continuation frame without a message: closing")
-                            await connection.close(code: .protocolError, reason: "unexpected continuation frame")
-                            return
-                        }
-                    } else {
-                        message = []
-                    }
-                    var data = frame.unmaskedData
-                    guard message.count + data.readableBytes <= maxMessageSize else {
-                        logger.notice("message over the size limit: closing", metadata: ["limit": "\(maxMessageSize)"])
-                        await connection.close(code: .messageTooLarge, reason: "message larger than \(maxMessageSize) bytes")
-                        return
-                    }
-                    message.append(contentsOf: data.readBytes(length: data.readableBytes) ?? [])
-                    inMessage = !frame.fin
-                    if frame.fin {
-                        // In a task of its own, awaited: messages are still handled one at a time and in order, but
-                        // the deep async frames of handling one do not stay allocated in the long-lived task of every
-                        // connection (a task keeps the largest stack it ever needed; with thousands of stations that
-                        // is most of the memory).
-                        // The buffer goes with the message, not kept for the next one: an idle station holds no copy.
-                        let complete = message
-                        message = []
-                        let handled = Task { await centralSystem.handleMessage(complete, from: connection, logger: logger) }
-                        await handled.value
-                    }
-                case .ping:
-                    await connection.pong(frame.unmaskedData)
-                case .pong:
-                    break
-                case .connectionClose:
-                    await connection.close(code: .normalClosure)
-                    return
-                default:
-                    break
-                }
-            }
-        } catch {
-            logger.debug("read ended", metadata: ["error": "\(error)"])
-        }
+    func stationHandler(identity: String, remoteAddress: String, channel: any Channel) -> any ChannelHandler {
+        StationChannelHandler(
+            identity: identity, remoteAddress: remoteAddress, channel: channel,
+            services: StationServices(
+                registry: registry, centralSystem: centralSystem, maxMessageSize: maxMessageSize, maxQueuedCalls: maxQueuedCalls,
+                open: openStations, logger: logger))
     }
 }
 

@@ -35,7 +35,7 @@ extension StationConnection {
         guard !closing else { throw CallFailure.connectionClosed }
         nextMessageNumber += 1
         let messageId = "cs-\(nextMessageNumber)"
-        try await send(.call(id: messageId, action: action, payload: payload))
+        send(.call(id: messageId, action: action, payload: payload))
         return try await withCheckedThrowingContinuation { continuation in
             let timer = Task { [weak self] in
                 try? await Task.sleep(for: timeout)

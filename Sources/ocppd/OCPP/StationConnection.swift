@@ -11,7 +11,6 @@ actor StationConnection {
     nonisolated let id: String
     nonisolated let remoteAddress: String
     nonisolated let connectedAt: ContinuousClock.Instant
-    private let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
     private let channel: any Channel
     // Atomics, not actor state: they are touched for every message, and an actor hop each time costs more than the work.
     private let closingFlag = Atomic<Bool>(false)
@@ -28,15 +27,11 @@ actor StationConnection {
     var waitingCalls: [CheckedContinuation<Void, Never>] = []
     var nextMessageNumber = 0
 
-    init(
-        id: String, remoteAddress: String, channel: any Channel, outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>,
-        maxQueuedCalls: Int = 16
-    ) {
+    init(id: String, remoteAddress: String, channel: any Channel, maxQueuedCalls: Int = 16) {
         self.id = id
         self.maxQueuedCalls = maxQueuedCalls
         self.remoteAddress = remoteAddress
         self.channel = channel
-        self.outbound = outbound
         self.connectedAt = .now
     }
 
@@ -46,27 +41,18 @@ actor StationConnection {
         closingFlag.store(true, ordering: .relaxed)
     }
 
-    /// Sends one OCPP frame as a text message.
-    nonisolated func send(_ bytes: [UInt8]) async throws {
+    /// Sends one OCPP frame as a text message, straight into the channel. What a station is sent is bounded: one
+    /// answer per message it sent (and `StationChannelHandler` handles no next message while the socket takes no more
+    /// data), one CALL of the central system at a time, and pings only while the socket takes data.
+    nonisolated func send(_ bytes: [UInt8]) {
         guard !closing else { return }
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
-        try await write(WebSocketFrame(fin: true, opcode: .text, data: buffer))
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: buffer), promise: nil)
     }
 
-    /// Straight into the channel while the socket takes data (no hop through the async writer per message); through
-    /// the async writer, which waits, when it does not: a station that sends but does not read is slowed down, not
-    /// buffered for.
-    private nonisolated func write(_ frame: WebSocketFrame) async throws {
-        if channel.isWritable {
-            channel.writeAndFlush(frame, promise: nil)
-        } else {
-            try await outbound.write(frame)
-        }
-    }
-
-    nonisolated func send(_ frame: OCPPFrame) async throws {
-        try await send(frame.bytes)
+    nonisolated func send(_ frame: OCPPFrame) {
+        send(frame.bytes)
     }
 
     /// Any frame from the station proves it is alive.
@@ -88,8 +74,8 @@ actor StationConnection {
         return true
     }
 
-    nonisolated func pong(_ data: ByteBuffer) async {
-        try? await write(WebSocketFrame(fin: true, opcode: .pong, data: data))
+    nonisolated func pong(_ data: ByteBuffer) {
+        channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .pong, data: data), promise: nil)
     }
 
     /// Starts the closing handshake; the channel is closed for good shortly after even if the station never answers.
@@ -100,7 +86,7 @@ actor StationConnection {
         var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: code)
         data.writeString(reason)
-        try? await outbound.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))
+        try? await channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)).get()
         let channel = self.channel
         channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
     }

@@ -20,8 +20,8 @@ enum HandshakeDecision: Sendable {
 protocol StationEndpoint: Sendable {
     /// Decides whether `request` may open an OCPP WebSocket.
     func handshake(_ request: HTTPRequest, remoteAddress: String) async -> HandshakeDecision
-    /// Runs an accepted station's WebSocket until it closes.
-    func run(identity: String, remoteAddress: String, channel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>) async
+    /// The handler that runs an accepted station's WebSocket in its channel's pipeline, until it closes.
+    func stationHandler(identity: String, remoteAddress: String, channel: any Channel) -> any ChannelHandler
 }
 
 /// HTTP/1.1 child channel that serves the REST API through Hummingbird's responder and upgrades
@@ -31,7 +31,8 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
     enum Negotiated: Sendable {
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HTTPResponse.Status, HTTPFields, String)
-        case station(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, identity: String, remoteAddress: String)
+        /// A station's WebSocket, run by the handler in its pipeline: no task of its own waits on it.
+        case station
     }
 
     struct Value: ServerChildChannelValue {
@@ -78,8 +79,9 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
                         guard case .accept(let identity, _) = decision.withLockedValue({ $0 }) else {
                             preconditionFailure("upgraded without an accepted handshake")
                         }
-                        let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
-                        return Negotiated.station(asyncChannel, identity: identity, remoteAddress: remoteAddress)
+                        try channel.pipeline.syncOperations.addHandler(
+                            endpoint.stationHandler(identity: identity, remoteAddress: remoteAddress, channel: channel))
+                        return Negotiated.station
                     }
                 }
             )
@@ -116,8 +118,8 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
                 await handleHTTP(asyncChannel: http, logger: logger)
             case .refused(let http, let status, let headers, let reason):
                 await refuse(http, status: status, headers: headers, reason: reason, logger: logger)
-            case .station(let webSocket, let identity, let remoteAddress):
-                await endpoint.run(identity: identity, remoteAddress: remoteAddress, channel: webSocket)
+            case .station:
+                break
             }
         } catch {
             logger.debug("connection ended before its first request", metadata: ["error": "\(error)"])

@@ -1,0 +1,222 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// What a station's WebSocket needs of the rest of ocppd once its handshake was accepted.
+struct StationServices: Sendable {
+    let registry: ConnectionRegistry
+    let centralSystem: CentralSystem
+    let maxMessageSize: Int
+    let maxQueuedCalls: Int
+    let open: OpenStations
+    let logger: Logger
+}
+
+/// Station connections whose handler has not finished yet (the message in hand, leaving the registry): shutdown waits
+/// for them before it closes the store, so that nothing a station was answered is left unwritten.
+final class OpenStations: Sendable {
+    private struct State {
+        var count = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func opened() {
+        state.withLock { $0.count += 1 }
+    }
+
+    func finished() {
+        let waiters = state.withLock { state in
+            state.count -= 1
+            defer { if state.count == 0 { state.waiters = [] } }
+            return state.count == 0 ? state.waiters : []
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Returns once no station connection is open.
+    func drained() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state in
+                if state.count > 0 { state.waiters.append(continuation) }
+                return state.count == 0
+            }
+            if now { continuation.resume() }
+        }
+    }
+}
+
+/// A station's WebSocket after the upgrade, in the channel pipeline: joins fragmented messages, answers pings, and
+/// hands each message to the central system, one at a time and in order, each in a short-lived task. No task lives
+/// as long as the connection: with thousands of idle stations, a task per station (and the async stacks it keeps)
+/// was most of ocppd's memory.
+///
+/// Backpressure both ways: while a message is being handled the next ones wait here, and past a few of them the
+/// handler stops reading the socket; while the socket takes no more data (a station that sends but does not read its
+/// answers) no next message is handled.
+final class StationChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    /// Complete messages waiting beyond which the socket is no longer read.
+    static let maxWaitingMessages = 4
+
+    private let services: StationServices
+    private let connection: StationConnection
+    private let logger: Logger
+    private var fragments: [UInt8] = []
+    private var inMessage = false
+    private var waiting = CircularBuffer<[UInt8]>(initialCapacity: 1)
+    /// Registration first, then each message: what runs for this connection now; the next waits for it.
+    private var running: Task<Void, Never>?
+    private var readingPaused = false
+    /// The station broke the protocol or the channel closed: no frame is read any more.
+    private var done = false
+
+    init(identity: String, remoteAddress: String, channel: any Channel, services: StationServices) {
+        self.services = services
+        self.logger = services.logger.with("station", identity)
+        connection = StationConnection(
+            id: identity, remoteAddress: remoteAddress, channel: channel, maxQueuedCalls: services.maxQueuedCalls)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        services.open.opened()
+        let connection = connection
+        let services = services
+        let logger = logger
+        run(context) {
+            await services.registry.register(connection)
+            await services.centralSystem.connected(connection)
+            logger.info("station connected", metadata: ["remote": "\(connection.remoteAddress)"])
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !done else { return }
+        let frame = unwrapInboundIn(data)
+        connection.markAlive()
+        switch frame.opcode {
+        case .text, .binary, .continuation:
+            if frame.opcode == .continuation {
+                guard inMessage else { return protocolViolation(.protocolError, "unexpected continuation frame") }
+            } else {
+                fragments = []
+            }
+            let data = frame.unmaskedData
+            guard fragments.count + data.readableBytes <= services.maxMessageSize else {
+                logger.notice("message over the size limit: closing", metadata: ["limit": "\(services.maxMessageSize)"])
+                return protocolViolation(.messageTooLarge, "message larger than \(services.maxMessageSize) bytes")
+            }
+            fragments.append(contentsOf: data.readableBytesView)
+            inMessage = !frame.fin
+            if frame.fin {
+                // The buffer goes with the message: an idle station holds no copy.
+                waiting.append(fragments)
+                fragments = []
+                handleNext(context)
+                pauseReading(context, waiting.count >= Self.maxWaitingMessages)
+            }
+        case .ping:
+            connection.pong(frame.unmaskedData)
+        case .connectionClose:
+            // The station's answer to our close, or its own: either way the WebSocket is over once ours is sent.
+            done = true
+            let connection = connection
+            Task {
+                await connection.close(code: .normalClosure)
+                connection.abort()
+            }
+        default:
+            break
+        }
+    }
+
+    /// The server is shutting down: the station is told so (1001) and closes.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            close(.goingAway, "central system shutting down")
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        handleNext(context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        done = true
+        waiting.removeAll()
+        let previous = running
+        let connection = connection
+        let services = services
+        let logger = logger
+        running = Task {
+            await previous?.value
+            await connection.connectionEnded()
+            await services.centralSystem.saveHeartbeats(of: [connection])  // replaced connections too: nothing saves them later
+            if await services.registry.unregister(connection) {
+                await services.centralSystem.disconnected(connection)
+            }
+            logger.info("station disconnected")
+            services.open.finished()
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("websocket error: closing", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    /// Starts the next waiting message unless one is running or the socket takes no more data.
+    private func handleNext(_ context: ChannelHandlerContext) {
+        guard !done, running == nil, context.channel.isWritable, let message = waiting.popFirst() else { return }
+        let connection = connection
+        let centralSystem = services.centralSystem
+        let logger = logger
+        run(context) { await centralSystem.handleMessage(message, from: connection, logger: logger) }
+        pauseReading(context, waiting.count >= Self.maxWaitingMessages)
+    }
+
+    /// The current task ended: the next message, if the connection is still open.
+    private func finished(_ context: ChannelHandlerContext) {
+        guard !done else { return }
+        running = nil
+        handleNext(context)
+    }
+
+    /// Runs `work` as the connection's current task; when it ends, back on the event loop, the next message starts.
+    private func run(_ context: ChannelHandlerContext, _ work: @escaping @Sendable () async -> Void) {
+        let loop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        let bound = NIOLoopBound(context, eventLoop: loop)
+        running = Task {
+            await work()
+            loop.execute { handler.value.finished(bound.value) }
+        }
+    }
+
+    private func pauseReading(_ context: ChannelHandlerContext, _ pause: Bool) {
+        guard pause != readingPaused else { return }
+        readingPaused = pause
+        try? context.channel.syncOptions?.setOption(.autoRead, value: !pause)
+        if !pause { context.read() }
+    }
+
+    private func protocolViolation(_ code: WebSocketErrorCode, _ reason: String) {
+        if code == .protocolError { logger.notice("\(reason): closing") }
+        done = true
+        waiting.removeAll()
+        close(code, reason)
+    }
+
+    private func close(_ code: WebSocketErrorCode, _ reason: String) {
+        let connection = connection
+        Task { await connection.close(code: code, reason: reason) }
+    }
+}
