@@ -422,7 +422,8 @@ struct StoreContractTests {
         try await withStore(backend) { store, _ in
             let (created, isNew) = try await store.putStation("CP-B", StationUpdate(authorizationKeyHash: "salt$hash", description: "yard"))
             #expect(isNew && created.registrationStatus == .accepted && created.hasAuthorizationKey && created.description == "yard")
-            #expect(try await store.stationKeyHash("CP-B") == "salt$hash")
+            #expect(try await store.stationAccess("CP-B") == StationAccess(securityProfile: 0, keyHash: "salt$hash"))
+            #expect(try await store.stationAccess("CP-NONE") == nil)
 
             let (pending, _) = try await store.putStation("CP-A", StationUpdate(registrationStatus: .pending, securityProfile: 1))
             #expect(pending.registrationStatus == .pending && pending.securityProfile == 1)
@@ -431,9 +432,10 @@ struct StoreContractTests {
             #expect(!again && accepted.registrationStatus == .accepted && accepted.securityProfile == 1)
             let (keyless, _) = try await store.putStation("CP-B", StationUpdate(authorizationKeyHash: .some(nil)))
             #expect(!keyless.hasAuthorizationKey && keyless.description == "yard")
+            #expect(try await store.stationAccess("CP-A") == StationAccess(securityProfile: 1, keyHash: nil))
 
             let info = BootInfo(vendor: "ACME", model: "Volt", serialNumber: "S1", firmwareVersion: "1.2")
-            try await store.recordBoot("CP-C", info, status: .pending, at: time(5))
+            #expect(try await store.recordBoot("CP-C", info, newStationStatus: .pending, at: time(5)) == .pending)
             try await store.recordHeartbeats([("CP-C", time(6)), ("CP-A", time(4))])
             try await store.recordFirmwareStatus("CP-C", status: "Installed", at: time(7))
             try await store.recordDiagnosticsStatus("CP-C", status: "Uploaded", at: time(8))
@@ -445,7 +447,10 @@ struct StoreContractTests {
             #expect(booted.registrationStatus == .pending && booted.lastBootAt == time(5) && booted.lastHeartbeatAt == time(6))
             #expect(booted.firmwareStatus == "Installed" && booted.diagnosticsStatus == "Uploaded" && booted.connectors.count == 1)
             #expect(try await store.station("CP-A")?.lastHeartbeatAt == time(4))
-            try await store.recordBoot("CP-C", BootInfo(vendor: "ACME", model: "Volt 2"), status: .accepted, at: time(10))
+            // A known station keeps its registration status.
+            let status = try await store.recordBoot(
+                "CP-C", BootInfo(vendor: "ACME", model: "Volt 2"), newStationStatus: .accepted, at: time(10))
+            #expect(status == .pending)
             #expect(try await store.station("CP-C")?.model == "Volt 2")
 
             let page = try await store.stations(PageRequest(limit: 2, offset: 1))

@@ -11,18 +11,14 @@ extension CentralSystem {
 
         router.on(BootNotification.self) { request, station in
             let now = Date()
-            let status: RegistrationStatus
-            if let known = try await storeRetry({ try await store.station(station.id) }) {
-                status = known.registrationStatus
-            } else {
-                status = policy == .pending ? .pending : .accepted
-            }
             let info = BootInfo(
                 vendor: request.chargePointVendor.value, model: request.chargePointModel.value,
                 serialNumber: request.chargePointSerialNumber?.value, chargeBoxSerialNumber: request.chargeBoxSerialNumber?.value,
                 firmwareVersion: request.firmwareVersion?.value, iccid: request.iccid?.value, imsi: request.imsi?.value,
                 meterType: request.meterType?.value, meterSerialNumber: request.meterSerialNumber?.value)
-            try await storeRetry { try await store.recordBoot(station.id, info, status: status, at: now) }
+            let status = try await storeRetry {
+                try await store.recordBoot(station.id, info, newStationStatus: policy == .pending ? .pending : .accepted, at: now)
+            }
             station.logger.info("boot", metadata: ["status": "\(status.rawValue)", "vendor": "\(info.vendor)", "model": "\(info.model)"])
             await events.publish(
                 "station.booted", cpId: station.id,

@@ -46,19 +46,17 @@ struct OCPPEndpoint: StationEndpoint {
                 .badRequest, headers: [:], reason: "this central system speaks only ocpp1.6; offered: \(offered.joined(separator: ", "))")
         }
 
-        let station: Station?
-        let keyHash: String?
+        let station: StationAccess?
         do {
-            station = try await store.station(identity)
-            keyHash = station == nil ? nil : try await store.stationKeyHash(identity)
+            station = try await store.stationAccess(identity)
         } catch {
             logger.error("handshake refused: store unavailable", metadata: ["station": "\(identity)", "error": "\(error)"])
             return .refuse(.serviceUnavailable, headers: [:], reason: "the central system's store is unavailable; retry later")
         }
 
         if let station {
-            if station.securityProfile >= 1 || keyHash != nil {
-                guard let keyHash else {
+            if station.securityProfile >= 1 || station.keyHash != nil {
+                guard let keyHash = station.keyHash else {
                     return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "station has no authorization key set")
                 }
                 guard let password = Self.basicPassword(request.headerFields[.authorization], identity: identity) else {

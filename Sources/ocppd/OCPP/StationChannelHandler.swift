@@ -95,8 +95,12 @@ final class StationChannelHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !done else { return }
         let frame = unwrapInboundIn(data)
+        guard !done else {
+            // The station's answer to the close we sent after it broke the protocol: nothing more to wait for.
+            if frame.opcode == .connectionClose { connection.abort() }
+            return
+        }
         connection.markAlive()
         switch frame.opcode {
         case .text, .binary, .continuation:

@@ -95,9 +95,11 @@ extension SQLStore {
         }
     }
 
-    func stationKeyHash(_ id: String) async throws -> String? {
+    func stationAccess(_ id: String) async throws -> StationAccess? {
         try await read { db in
-            try db.queryFirst("SELECT auth_key_hash FROM stations WHERE id = ?", [id]) { $0.optionalString(0) } ?? nil
+            try db.queryFirst("SELECT security_profile, auth_key_hash FROM stations WHERE id = ?", [id]) { row in
+                StationAccess(securityProfile: try row.int(0), keyHash: row.optionalString(1))
+            }
         }
     }
 
@@ -141,10 +143,19 @@ extension SQLStore {
         }
     }
 
-    func recordBoot(_ id: String, _ info: BootInfo, status: RegistrationStatus, at: Date) async throws {
+    func recordBoot(_ id: String, _ info: BootInfo, newStationStatus: RegistrationStatus, at: Date) async throws
+        -> RegistrationStatus
+    {
         try await write { db in
-            let exists = try db.queryFirst("SELECT 1 FROM stations WHERE id = ?", [id]) { _ in true } ?? false
-            if !exists {
+            let known = try db.queryFirst("SELECT registration_status FROM stations WHERE id = ?", [id]) { try $0.string(0) }
+            let status: RegistrationStatus
+            if let known {
+                guard let knownStatus = RegistrationStatus(rawValue: known) else {
+                    throw StoreError.failed("station \(id) has an unknown registration status '\(known)'")
+                }
+                status = knownStatus
+            } else {
+                status = newStationStatus
                 try db.execute(
                     "INSERT INTO stations (id, registration_status, security_profile, created_at) VALUES (?, ?, 0, ?)",
                     [id, status.rawValue, at])
@@ -159,6 +170,7 @@ extension SQLStore {
                     status.rawValue, info.vendor, info.model, info.serialNumber, info.chargeBoxSerialNumber, info.firmwareVersion,
                     info.iccid, info.imsi, info.meterType, info.meterSerialNumber, at, id,
                 ])
+            return status
         }
     }
 

@@ -72,6 +72,18 @@ public struct StationUpdate: Sendable, Equatable {
     }
 }
 
+/// What a handshake checks of a known station.
+public struct StationAccess: Sendable, Equatable {
+    public var securityProfile: Int
+    /// The salted hash of the station's authorization key, nil when it has none.
+    public var keyHash: String?
+
+    public init(securityProfile: Int, keyHash: String?) {
+        self.securityProfile = securityProfile
+        self.keyHash = keyHash
+    }
+}
+
 /// What a BootNotification tells about a station.
 public struct BootInfo: Sendable, Equatable {
     public var vendor: String
@@ -205,14 +217,16 @@ public protocol Store: Sendable {
     func station(_ id: String) async throws -> Station?
     /// Stations by id, with their connectors; `connected` is left false (the caller knows who is connected).
     func stations(_ page: PageRequest) async throws -> Page<Station>
-    /// The salted hash of the station's authorization key, nil when it has none.
-    func stationKeyHash(_ id: String) async throws -> String?
+    /// What a handshake checks of a station, in one read; nil for an unknown station.
+    func stationAccess(_ id: String) async throws -> StationAccess?
     /// Creates or changes a station; returns it and whether it was created.
     func putStation(_ id: String, _ update: StationUpdate) async throws -> (station: Station, created: Bool)
     /// Removes a station and its connectors (sessions and meter values are kept). False if it did not exist.
     func deleteStation(_ id: String) async throws -> Bool
-    /// Records a boot and the registration status it was answered with.
-    func recordBoot(_ id: String, _ info: BootInfo, status: RegistrationStatus, at: Date) async throws
+    /// Records a boot, creating the station with `newStationStatus` if it is unknown; returns its registration status
+    /// (a known station keeps its own), the answer to the boot.
+    func recordBoot(_ id: String, _ info: BootInfo, newStationStatus: RegistrationStatus, at: Date) async throws
+        -> RegistrationStatus
     /// Stores the last Heartbeat of each station, in one transaction (ocppd saves them in batches).
     func recordHeartbeats(_ heartbeats: [(id: String, at: Date)]) async throws
     /// Stores the report in the history; it becomes the connector's current status only when it is not
