@@ -412,7 +412,14 @@ struct StoreContractTests {
             #expect(try await store.tagState("TAG-MIXED").card?.idTag == "Tag-Mixed")
             let started = try await store.startTransaction(start(tag: "Tag-Mixed", at: 0))
             #expect(try await store.tagState("TAG-MIXED").active?.transactionId == started.transactionId)
-            _ = try await store.stopTransaction(stop(transactionId: started.transactionId, at: 10))
+            // Active on two connectors (a late replay): the newest start is the tag's charge, whatever the order stored.
+            let later = try await store.startTransaction(start(connector: 2, tag: "tag-mixed", at: 5))
+            let earlier = try await store.startTransaction(start(connector: 3, tag: "TAG-mixed", at: -5))
+            let state = try await store.tagState("tag-MIXED")
+            #expect(state.active?.transactionId == later.transactionId && state.card?.idTag == "Tag-Mixed")
+            for id in [started.transactionId, later.transactionId, earlier.transactionId] {
+                _ = try await store.stopTransaction(stop(transactionId: id, at: 10))
+            }
             #expect(try await store.tagState("tag-mixed").active == nil)
         }
     }
@@ -785,13 +792,14 @@ struct SQLiteStoreTests {
         try await withStore(.sqlite) { store, _ in
             let store = try #require(store as? SQLiteStore)
             let plans = try await store.read { db in
-                try [SQLiteStore.activeSessionsOfTagQuery, SQLiteStore.startOnConnectorQuery].map { query in
+                try [SQLiteStore.tagStateQuery, SQLiteStore.startOnConnectorQuery].map { query in
                     try db.query("EXPLAIN QUERY PLAN \(query)", Array(repeating: 1, count: query.count { $0 == "?" })) {
                         try $0.string(3)
                     }.joined(separator: "\n")
                 }
             }
             #expect(plans[0].contains("USING INDEX sessions_by_tag (id_tag=? AND active=?)"), "\(plans[0])")
+            #expect(plans[0].contains("USING INDEX rfid_cards_id_tag (id_tag=?)"), "\(plans[0])")
             #expect(plans[1].contains("USING INDEX sessions_active_by_connector (cp_id=? AND connector_id=? AND active=?)"), "\(plans[1])")
             #expect(!plans.joined().contains("sessions_active "), "\(plans)")
             // Every index of meter_values costs each MeterValues commit a page per station: only the one queries use.

@@ -40,6 +40,8 @@ struct WriteStatistics: Sendable, Equatable {
 private struct DatabaseJob<Connection>: Sendable {
     let run: @Sendable (Connection) throws -> @Sendable () -> Void
     let fail: @Sendable (any Error) -> Void
+    /// Readers only: run inside a read transaction (one snapshot for several statements).
+    var inTransaction = true
 }
 
 /// Jobs waiting for a thread, guarded by one condition: the only lock of the store.
@@ -191,8 +193,10 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
         writeQueue.enqueue(DatabaseJob(run: run, fail: fail))
     }
 
-    /// Runs `job` on a reader connection, in a read transaction so its queries see one snapshot.
-    func read<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    /// Runs `job` on a reader connection, in a read transaction so its queries see one snapshot. A job of one statement
+    /// needs none (`inTransaction: false`): a statement sees one snapshot anyway, and to MariaDB the transaction's
+    /// START and COMMIT would be two more round trips.
+    func read<T: Sendable>(inTransaction: Bool = true, _ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             readQueue.enqueue(
                 DatabaseJob(
@@ -200,7 +204,8 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                         let value = try job(connection)
                         return { continuation.resume(returning: value) }
                     },
-                    fail: { continuation.resume(throwing: $0) }
+                    fail: { continuation.resume(throwing: $0) },
+                    inTransaction: inTransaction
                 )
             )
         }
@@ -326,9 +331,9 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                     let db = try connection ?? makeConnection()
                     connection = db
                     open = db
-                    try db.beginRead()
+                    if job.inTransaction { try db.beginRead() }
                     let complete = try job.run(db)
-                    try db.commit()
+                    if job.inTransaction { try db.commit() }
                     complete()
                 } catch {
                     open?.rollback()

@@ -82,9 +82,15 @@ extension SQLStore {
         }
     }
 
-    /// A tag's active sessions (by sessions_by_tag).
-    static var activeSessionsOfTagQuery: String {
-        "SELECT transaction_id, cp_id, connector_id, started_at FROM sessions WHERE id_tag = ? AND active = 1"
+    /// A tag's card and its active sessions, in one statement: card rows have no transaction id (rfid_cards_id_tag),
+    /// session rows no card (sessions_by_tag).
+    static var tagStateQuery: String {
+        """
+        SELECT \(cardColumns), NULL, NULL, NULL, NULL FROM rfid_cards WHERE id_tag = ?
+        UNION ALL
+        SELECT NULL, NULL, NULL, NULL, NULL, NULL, transaction_id, cp_id, connector_id, started_at FROM sessions
+        WHERE id_tag = ? AND active = 1
+        """
     }
 
     /// What a StartTransaction must know of its connector: identical earlier starts (sessions_by_connector), then the
@@ -99,18 +105,21 @@ extension SQLStore {
     }
 
     func tagState(_ idTag: String) async throws -> TagState {
-        try await read { db in
-            let card = try db.queryFirst("SELECT \(Self.cardColumns) FROM rfid_cards WHERE id_tag = ?", [idTag], Self.readCard)
-            // The newest is picked here: an ORDER BY in the query made SQLite walk every active session in start order
-            // (sessions_active) instead of looking up the tag's few (sessions_by_tag).
-            let active = try db.query(
-                Self.activeSessionsOfTagQuery, [card?.idTag ?? idTag]
-            ) { row in
-                (
-                    charge: ActiveCharge(transactionId: try row.int(0), cpId: try row.string(1), connectorId: try row.int(2)),
-                    startedAt: try row.int64(3)
-                )
-            }.max { ($0.startedAt, $0.charge.transactionId) < ($1.startedAt, $1.charge.transactionId) }
+        try await read(inTransaction: false) { db in
+            var card: RfidCard?
+            var active: (charge: ActiveCharge, startedAt: Int64)?
+            // The newest active session is picked here: an ORDER BY made SQLite walk every active session in start
+            // order (sessions_active) instead of looking up the tag's few.
+            try db.query(Self.tagStateQuery, [idTag, idTag]) { row in
+                guard !row.isNull(6) else {
+                    card = try Self.readCard(row)
+                    return
+                }
+                let charge = ActiveCharge(transactionId: try row.int(6), cpId: try row.string(7), connectorId: try row.int(8))
+                let startedAt = try row.int64(9)
+                if let newest = active, (newest.startedAt, newest.charge.transactionId) > (startedAt, charge.transactionId) { return }
+                active = (charge, startedAt)
+            }
             return TagState(card: card, active: active?.charge)
         }
     }

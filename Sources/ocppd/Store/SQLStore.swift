@@ -26,9 +26,9 @@ extension SQLStore {
     }
 
     @discardableResult
-    func read<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    func read<T: Sendable>(inTransaction: Bool = true, _ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         do {
-            return try await workers.read(job)
+            return try await workers.read(inTransaction: inTransaction, job)
         } catch {
             throw Self.storeError(error)
         }
