@@ -165,7 +165,7 @@ _ocppd() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--host --port --ocpp-path --data-dir --database --db-pool-size --api-token --call-timeout --store-retry-window --max-queued-commands --heartbeat-interval --unknown-stations --ping-interval --max-frame-size --log-level --config)
+    local -a non_repeating_options=(--host --port --ocpp-path --data-dir --database --db-pool-size --api-token --call-timeout --store-retry-window --max-queued-commands --heartbeat-interval --unknown-stations --ping-interval --max-frame-size --log-level --tls-cert --tls-key --tls-client-ca --plain-port --config)
     __ocppd_offer_flags_options 0
 
     # Offer option value completions
@@ -213,6 +213,18 @@ _ocppd() {
         return
         ;;
     '--log-level')
+        return
+        ;;
+    '--tls-cert')
+        return
+        ;;
+    '--tls-key')
+        return
+        ;;
+    '--tls-client-ca')
+        return
+        ;;
+    '--plain-port')
         return
         ;;
     '--config')

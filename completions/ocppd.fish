@@ -20,7 +20,7 @@ function __ocppd_parse_tokens -S
     set -l unparsed_tokens (__ocppd_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ocppd'
-        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'db-pool-size=' 'api-token=' 'call-timeout=' 'store-retry-window=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'config=' 'version' 'h/help'
+        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'db-pool-size=' 'api-token=' 'call-timeout=' 'store-retry-window=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'tls-cert=' 'tls-key=' 'tls-client-ca=' 'plain-port=' 'config=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'help'
             __ocppd_parse_subcommand -r 1 'version'
@@ -92,6 +92,10 @@ complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "o
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" ping-interval' -l 'ping-interval' -d 'Seconds between WebSocket pings (env OCPPD_PING_INTERVAL, default 60; 0 disables).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" max-frame-size' -l 'max-frame-size' -d 'Largest WebSocket message from a station, in bytes (env OCPPD_MAX_FRAME_SIZE, default 65536).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" log-level' -l 'log-level' -d 'trace, debug, info, notice, warning, error or critical (env LOG_LEVEL, default info). debug traces OCPP frames.' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" tls-cert' -l 'tls-cert' -d 'PEM certificate chain: the port then speaks TLS, wss:// and https:// (env OCPPD_TLS_CERT; reread on SIGHUP).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" tls-key' -l 'tls-key' -d 'PEM private key of --tls-cert (env OCPPD_TLS_KEY).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" tls-client-ca' -l 'tls-client-ca' -d 'PEM CA of station client certificates, for security profile 3 (env OCPPD_TLS_CLIENT_CA).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" plain-port' -l 'plain-port' -d 'With TLS: a second, plain port for ws:// and http:// (env OCPPD_PLAIN_PORT; profile 2 and 3 stations are refused there).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" config' -l 'config' -d 'Config file of KEY=VALUE lines (env OCPPD_CONFIG).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" version' -l 'version' -d 'Show the version.'
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" h help' -s 'h' -l 'help' -d 'Show help information.'

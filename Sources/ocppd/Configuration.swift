@@ -50,6 +50,10 @@ struct Configuration: Sendable {
     var maxFrameSize = 65_536
     /// Largest REST request body, in bytes.
     var maxBodySize = 1_048_576
+    /// When set, `port` speaks TLS (wss:// and https://).
+    var tls: TLSFiles?
+    /// A second, plain listener (ws:// and http://) beside the TLS one, for stations on profiles 0 and 1.
+    var plainPort: Int?
 
     static func defaultDataDirectory(environment: [String: String]) -> String {
         if getuid() == 0 { return "/var/lib/ocppd" }

@@ -27,6 +27,14 @@ struct Gateway {
         if let limit = FileDescriptorLimit.raiseToHard() {
             logger.info("file descriptor limit raised to the hard limit", metadata: ["limit": "\(limit)"])
         }
+        // Before anything starts: a certificate that cannot be read stops ocppd at once, with the reason.
+        let tls = try configuration.tls.map { files in
+            do {
+                return try TLSSettings(files: files)
+            } catch {
+                throw ConfigurationError(description: "TLS: \(error)")
+            }
+        }
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let token = try APIToken.resolve(configuration: configuration, logger: logger)
         let store = try makeStore()
@@ -54,28 +62,37 @@ struct Gateway {
             store: store, registry: registry, centralSystem: centralSystem, commands: commands, events: events,
             configuration: configuration, metrics: Self.metrics, apiToken: token)
         let maxFrameSize = configuration.maxFrameSize
-        let app = Application(
-            router: routes.buildRouter(),
-            server: HTTPServerBuilder { responder in
-                OCPPServerChannel(responder: responder, endpoint: endpoint, maxFrameSize: maxFrameSize)
-            },
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil, backlog: 4096),
-            onServerRunning: { channel in
-                logger.info(
-                    "ocppd listening",
-                    metadata: [
-                        "address": "\(channel.localAddress?.description ?? "?")",
-                        "ocpp": "ws://HOST:\(channel.localAddress?.port ?? 0)\(configuration.ocppPath)/{chargePointId}",
-                    ])
-            },
-            logger: logger
-        )
+        func listener(port: Int, tls: TLSSettings?) -> some Service {
+            let scheme = tls == nil ? "ws" : "wss"
+            return Application(
+                router: routes.buildRouter(),
+                server: HTTPServerBuilder { responder in
+                    OCPPServerChannel(responder: responder, endpoint: endpoint, maxFrameSize: maxFrameSize, tls: tls)
+                },
+                configuration: .init(address: .hostname(configuration.host, port: port), serverName: nil, backlog: 4096),
+                onServerRunning: { channel in
+                    logger.info(
+                        "ocppd listening",
+                        metadata: [
+                            "address": "\(channel.localAddress?.description ?? "?")",
+                            "ocpp": "\(scheme)://HOST:\(channel.localAddress?.port ?? 0)\(configuration.ocppPath)/{chargePointId}",
+                        ])
+                },
+                logger: logger
+            )
+        }
+        var services: [any Service] = [listener(port: configuration.port, tls: tls)]
+        if let plainPort = configuration.plainPort {
+            services.append(listener(port: plainPort, tls: nil))
+        }
+        let reloader = tls.map { CertificateReloader(tls: $0, logger: logger) }
         let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }
         // The server closed every station's WebSocket; each finishes the message in hand before the store closes.
         await openStations.drained()
+        reloader?.stop()
         for task in periodic { task.cancel() }
         await centralSystem.saveHeartbeats()
         await events.stop()
@@ -127,5 +144,30 @@ enum APIToken {
         guard created else { throw ConfigurationError(description: "cannot write the API token to \(path)") }
         logger.notice("generated an API token", metadata: ["path": "\(path)"])
         return token
+    }
+}
+
+/// Rereads the TLS certificate, key and client CA on SIGHUP (a renewed certificate needs no restart); connections
+/// that are open keep theirs. A bad file is logged and the certificate in use stays.
+final class CertificateReloader {
+    private let source: any DispatchSourceSignal
+
+    init(tls: TLSSettings, logger: Logger) {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler {
+            do {
+                try tls.reload()
+                logger.notice("TLS certificate reloaded", metadata: ["certificate": "\(tls.files.certificate)"])
+            } catch {
+                logger.error("TLS reload failed: the certificate in use stays", metadata: ["error": "\(error)"])
+            }
+        }
+        source.resume()
+        self.source = source
+    }
+
+    func stop() {
+        source.cancel()
     }
 }

@@ -74,6 +74,19 @@ struct OCPPD: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env LOG_LEVEL, default info). debug traces OCPP frames.")
     var logLevel: String?
 
+    @Option(help: "PEM certificate chain: the port then speaks TLS, wss:// and https:// (env OCPPD_TLS_CERT; reread on SIGHUP).")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert (env OCPPD_TLS_KEY).")
+    var tlsKey: String?
+
+    @Option(help: "PEM CA of station client certificates, for security profile 3 (env OCPPD_TLS_CLIENT_CA).")
+    var tlsClientCa: String?
+
+    @Option(
+        help: "With TLS: a second, plain port for ws:// and http:// (env OCPPD_PLAIN_PORT; profile 2 and 3 stations are refused there).")
+    var plainPort: Int?
+
     @Option(help: "Config file of KEY=VALUE lines (env OCPPD_CONFIG).")
     var config: String?
 
@@ -164,6 +177,26 @@ struct OCPPD: AsyncParsableCommand {
         }
         c.maxFrameSize = try number(maxFrameSize, "--max-frame-size", "OCPPD_MAX_FRAME_SIZE") ?? c.maxFrameSize
         guard c.maxFrameSize >= 1024 else { throw ConfigurationError(description: "max frame size must be at least 1024 bytes") }
+        let certificate = setting(tlsCert, "OCPPD_TLS_CERT")
+        let key = setting(tlsKey, "OCPPD_TLS_KEY")
+        let clientCA = setting(tlsClientCa, "OCPPD_TLS_CLIENT_CA")
+        switch (certificate, key) {
+        case (let certificate?, let key?):
+            c.tls = TLSFiles(certificate: certificate, key: key, clientCA: clientCA)
+        case (nil, nil):
+            guard clientCA == nil else {
+                throw ConfigurationError(description: "OCPPD_TLS_CLIENT_CA needs OCPPD_TLS_CERT and OCPPD_TLS_KEY")
+            }
+        default:
+            throw ConfigurationError(description: "TLS needs both a certificate (OCPPD_TLS_CERT) and its key (OCPPD_TLS_KEY)")
+        }
+        c.plainPort = try number(plainPort, "--plain-port", "OCPPD_PLAIN_PORT")
+        if let plain = c.plainPort {
+            guard c.tls != nil else { throw ConfigurationError(description: "OCPPD_PLAIN_PORT is for use beside TLS (OCPPD_TLS_CERT)") }
+            guard (0...65535).contains(plain), plain != c.port || plain == 0 else {
+                throw ConfigurationError(description: "plain port \(plain) out of range or the same as the TLS port")
+            }
+        }
         if let text = setting(logLevel, "LOG_LEVEL") {
             let normalized = text.lowercased() == "warn" ? "warning" : text.lowercased()
             guard let level = Logger.Level(rawValue: normalized) else {

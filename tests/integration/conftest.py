@@ -71,6 +71,7 @@ def ocppd_factory(ocppd_bin, tmp_path, request):
         data_dir: Path | None = None,
         use_flags: bool = True,
         start: bool = True,
+        tls_ca: Path | None = None,
     ) -> Ocppd:
         name = f"ocppd{len(instances) + 1}"
         inst = Ocppd(
@@ -82,6 +83,7 @@ def ocppd_factory(ocppd_bin, tmp_path, request):
             token=token,
             data_dir=data_dir,
             use_flags=use_flags,
+            tls_ca=tls_ca,
         )
         instances.append(inst)
         if start:

@@ -276,8 +276,11 @@ class Ocppd:
         token: str | None = DEFAULT_TOKEN,
         data_dir: Path | None = None,
         use_flags: bool = True,
+        tls_ca: Path | None = None,
     ) -> None:
         self.binary = Path(binary)
+        # Set when ocppd's port speaks TLS: the CA its certificate is checked against.
+        self.tls_ca = tls_ca
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.name = name
@@ -305,11 +308,16 @@ class Ocppd:
     @property
     def base_url(self) -> str:
         assert self.port is not None, "ocppd was never started"
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls_ca else 'http'}://127.0.0.1:{self.port}"
 
     def ws_url(self, cp_id: str) -> str:
         assert self.port is not None, "ocppd was never started"
-        return f"ws://127.0.0.1:{self.port}/ocpp/{quote_id(cp_id)}"
+        return f"{'wss' if self.tls_ca else 'ws'}://127.0.0.1:{self.port}/ocpp/{quote_id(cp_id)}"
+
+    @property
+    def verify(self) -> str | bool:
+        """`verify` for requests: the CA of ocppd's certificate under TLS."""
+        return str(self.tls_ca) if self.tls_ca else True
 
     # -- life cycle ----------------------------------------------------------------------------
 
@@ -377,7 +385,7 @@ class Ocppd:
 
     def _wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        url = f"http://127.0.0.1:{self.port}/healthz"
+        url = f"{self.base_url}/healthz"
         while True:
             rc = self.proc.poll()
             if rc is not None:
@@ -390,7 +398,7 @@ class Ocppd:
                     f"command: {' '.join(self.command(self.port))}\n--- ocppd log ---\n{tail}"
                 )
             with contextlib.suppress(requests.RequestException):
-                if requests.get(url, timeout=1).status_code == 200:
+                if requests.get(url, timeout=1, verify=self.verify).status_code == 200:
                     return
             if time.monotonic() >= deadline:
                 self.kill()
@@ -483,6 +491,7 @@ class Ocppd:
         if tok is not None and "Authorization" not in hdrs:
             hdrs["Authorization"] = f"Bearer {tok}"
         kwargs.setdefault("timeout", 15)
+        kwargs.setdefault("verify", self.verify)
         return requests.request(method, self.base_url + path, headers=hdrs, **kwargs)
 
     def get(self, path: str, **kw):
@@ -603,9 +612,11 @@ async def open_ws(
     subprotocols: Iterable[str] | None = ("ocpp1.6",),
     headers: dict | None = None,
     open_timeout: float = 10,
+    ssl: Any = None,
 ) -> ClientConnection:
     return await ws_connect(
         url,
+        ssl=ssl,
         subprotocols=list(subprotocols) if subprotocols is not None else None,
         additional_headers=headers,
         open_timeout=open_timeout,

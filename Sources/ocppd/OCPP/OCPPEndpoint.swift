@@ -22,7 +22,7 @@ struct OCPPEndpoint: StationEndpoint {
     let openStations: OpenStations
     let logger: Logger
 
-    func handshake(_ request: HTTPRequest, remoteAddress: String) async -> HandshakeDecision {
+    func handshake(_ request: HTTPRequest, remoteAddress: String, transport: StationTransport) async -> HandshakeDecision {
         guard let identity = Self.identity(fromPath: request.path ?? "", prefix: pathPrefix) else {
             return .refuse(.notFound, headers: [:], reason: "not an OCPP endpoint: connect to \(pathPrefix)/{chargePointId}")
         }
@@ -55,7 +55,30 @@ struct OCPPEndpoint: StationEndpoint {
         }
 
         if let station {
-            if station.securityProfile >= 1 || station.keyHash != nil {
+            // Profile 2 and 3 need TLS; profile 3 authenticates by the client certificate, whose common name must be
+            // the identity (OCPP 1.6 security whitepaper), profiles 1 and 2 by HTTP Basic.
+            if station.securityProfile >= 2 && !transport.secure {
+                logger.notice(
+                    "handshake refused: security profile needs TLS",
+                    metadata: ["station": "\(identity)", "profile": "\(station.securityProfile)", "remote": "\(remoteAddress)"])
+                return .refuse(
+                    .forbidden, headers: [:],
+                    reason: "station uses security profile \(station.securityProfile): connect over TLS (wss://)")
+            }
+            if station.securityProfile == 3 {
+                guard transport.certificateIdentity == identity else {
+                    logger.notice(
+                        "handshake refused: no client certificate for the identity",
+                        metadata: [
+                            "station": "\(identity)", "certificate": "\(transport.certificateIdentity ?? "none")",
+                            "remote": "\(remoteAddress)",
+                        ])
+                    return .refuse(
+                        .forbidden, headers: [:],
+                        reason: transport.certificateIdentity.map { "the client certificate is for '\($0)', not '\(identity)'" }
+                            ?? "security profile 3: a client certificate signed by the central system's station CA is required")
+                }
+            } else if station.securityProfile >= 1 || station.keyHash != nil {
                 guard let keyHash = station.keyHash else {
                     return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "station has no authorization key set")
                 }

@@ -7,6 +7,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import NIOSSL
 import NIOWebSocket
 
 /// The answer to a WebSocket handshake on the OCPP path.
@@ -18,8 +19,8 @@ enum HandshakeDecision: Sendable {
 
 /// Decides handshakes and runs accepted station connections.
 protocol StationEndpoint: Sendable {
-    /// Decides whether `request` may open an OCPP WebSocket.
-    func handshake(_ request: HTTPRequest, remoteAddress: String) async -> HandshakeDecision
+    /// Decides whether `request`, which came over `transport`, may open an OCPP WebSocket.
+    func handshake(_ request: HTTPRequest, remoteAddress: String, transport: StationTransport) async -> HandshakeDecision
     /// The handler that runs an accepted station's WebSocket in its channel's pipeline, until it closes.
     func stationHandler(identity: String, remoteAddress: String, channel: any Channel) -> any ChannelHandler
 }
@@ -43,9 +44,15 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     let endpoint: any StationEndpoint
     let maxFrameSize: Int
+    /// The listener's TLS (wss:// and https://); nil for plain ws:// and http://.
+    let tls: TLSSettings?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            let secure = tls != nil
+            if let tls {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+            }
             // Each connection keeps its last receive buffer. OCPP messages are mostly a few hundred bytes, so start at
             // 256 bytes rather than NIO's 2 KiB (it still grows for larger reads): ~1.75 KiB less per station.
             try channel.syncOptions?.setOption(
@@ -53,16 +60,18 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
             let remoteAddress = channel.remoteAddress?.ipAddress ?? "unknown"
             let decision = NIOLockedValueBox<HandshakeDecision?>(nil)
             let endpoint = self.endpoint
+            let tls = self.tls
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
                 maxFrameSize: maxFrameSize,
                 enableAutomaticErrorHandling: true,
                 shouldUpgrade: { channel, head in
+                    let transport = tls?.transport(of: channel) ?? .plain
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
                         let result: HandshakeDecision
                         do {
-                            let request = try HTTPRequest(head, secure: false, splitCookie: false)
-                            result = await endpoint.handshake(request, remoteAddress: remoteAddress)
+                            let request = try HTTPRequest(head, secure: secure, splitCookie: false)
+                            result = await endpoint.handshake(request, remoteAddress: remoteAddress, transport: transport)
                         } catch {
                             result = .refuse(.badRequest, headers: [:], reason: "malformed handshake request")
                         }
@@ -89,7 +98,7 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,

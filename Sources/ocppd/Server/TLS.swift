@@ -1,0 +1,89 @@
+import NIOCore
+import NIOSSL
+import Synchronization
+import X509
+
+/// The certificate files of ocppd's TLS listener.
+struct TLSFiles: Sendable, Equatable {
+    var certificate: String
+    var key: String
+    /// CA that signs station client certificates (security profile 3); without it no client certificate is asked for.
+    var clientCA: String?
+}
+
+/// What a station's connection brought besides its HTTP request: whether it is TLS, and the identity its verified
+/// client certificate names.
+struct StationTransport: Sendable, Equatable {
+    var secure: Bool
+    /// The common name of the client certificate, present only when it was verified against the client CA.
+    var certificateIdentity: String?
+
+    static let plain = StationTransport(secure: false, certificateIdentity: nil)
+}
+
+/// ocppd's TLS context, made from the files and made again on SIGHUP: new connections get the new certificate,
+/// open ones keep the session they have. TLS 1.2 and 1.3 only.
+final class TLSSettings: Sendable {
+    let files: TLSFiles
+    private let current: Mutex<NIOSSLContext>
+
+    init(files: TLSFiles) throws {
+        self.files = files
+        current = Mutex(try Self.makeContext(files))
+    }
+
+    var context: NIOSSLContext { current.withLock { $0 } }
+
+    var verifiesClients: Bool { files.clientCA != nil }
+
+    /// Reads the files again; the old context stays when they do not make a valid one.
+    func reload() throws {
+        let fresh = try Self.makeContext(files)
+        current.withLock { $0 = fresh }
+    }
+
+    private static func makeContext(_ files: TLSFiles) throws -> NIOSSLContext {
+        let chain = try NIOSSLCertificate.fromPEMFile(files.certificate)
+        guard !chain.isEmpty else { throw TLSSettingsError("no certificate in \(files.certificate)") }
+        let key = try NIOSSLPrivateKey(file: files.key, format: .pem)
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        if let clientCA = files.clientCA {
+            let authorities = try NIOSSLCertificate.fromPEMFile(clientCA)
+            guard !authorities.isEmpty else { throw TLSSettingsError("no certificate in \(clientCA)") }
+            // Asked for, verified when presented, not required: stations on profile 2 have none. Which station must
+            // present one is the handshake's decision (its security profile).
+            configuration.certificateVerification = .optionalVerification
+            configuration.trustRoots = .certificates(authorities)
+        }
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    /// What the connection of `channel` brought: TLS or not, and the identity of a verified client certificate.
+    /// Runs on the channel's event loop.
+    func transport(of channel: any Channel) -> StationTransport {
+        guard let handler = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self) else {
+            return .plain
+        }
+        let identity = verifiesClients ? handler.peerCertificate.flatMap(Self.commonName) : nil
+        return StationTransport(secure: true, certificateIdentity: identity)
+    }
+
+    /// The (last) common name of a certificate's subject.
+    static func commonName(_ certificate: NIOSSLCertificate) -> String? {
+        guard let der = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: der) else { return nil }
+        var name: String?
+        for relativeName in parsed.subject {
+            for attribute in relativeName where attribute.type == .RDNAttributeType.commonName {
+                name = String(describing: attribute.value)
+            }
+        }
+        return name
+    }
+}
+
+struct TLSSettingsError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
