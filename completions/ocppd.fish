@@ -22,6 +22,12 @@ function __ocppd_parse_tokens -S
     case 'ocppd'
         __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'db-pool-size=' 'api-token=' 'call-timeout=' 'store-retry-window=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'tls-cert=' 'tls-key=' 'tls-client-ca=' 'plain-port=' 'config=' 'version' 'h/help'
         switch $unparsed_tokens[1]
+        case 'token'
+            __ocppd_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'rotate'
+                __ocppd_parse_subcommand 0 'version' 'h/help'
+            end
         case 'help'
             __ocppd_parse_subcommand -r 1 'version'
         end
@@ -99,5 +105,11 @@ complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "o
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" config' -l 'config' -d 'Config file of KEY=VALUE lines (env OCPPD_CONFIG).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" version' -l 'version' -d 'Show the version.'
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_positional "ocppd" -eq 1' -fa 'token' -d 'Manage the REST API\'s bearer token.'
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_positional "ocppd" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd token" version' -l 'version' -d 'Show the version.'
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd token" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_positional "ocppd token" -eq 1' -fa 'rotate' -d 'Replace the generated API token: prints the new one, which a running ocppd takes within seconds.'
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd token rotate" version' -l 'version' -d 'Show the version.'
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd token rotate" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd help" version' -l 'version' -d 'Show the version.'

@@ -22,6 +22,8 @@ struct Gateway {
 
     /// How often the Heartbeats of connected stations are saved (in one write); REST shows them at once anyway.
     static let heartbeatSaveInterval = Duration.seconds(5)
+    /// How often the token file is looked at for a token rotated by `ocppd token rotate`.
+    static let tokenCheckInterval = Duration.seconds(2)
 
     func run() async throws {
         if let limit = FileDescriptorLimit.raiseToHard() {
@@ -50,6 +52,10 @@ struct Gateway {
         let logger = self.logger
         let periodic = [
             Self.every(Self.heartbeatSaveInterval) { await centralSystem.saveHeartbeats() },
+            // `ocppd token rotate` writes the token file; the running ocppd takes it from there.
+            Self.every(Self.tokenCheckInterval) {
+                if token.reload() { logger.notice("API token changed: the new token from the data directory is in force") }
+            },
             Task { await registry.keepAlive(logger: logger) },
         ]
         let commands = Commands(store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger)
@@ -85,14 +91,14 @@ struct Gateway {
         if let plainPort = configuration.plainPort {
             services.append(listener(port: plainPort, tls: nil))
         }
-        let reloader = tls.map { CertificateReloader(tls: $0, logger: logger) }
+        let reloader = HangupReloader(tls: tls, token: token, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: (any Error)?
         do { try await group.run() } catch { failure = error }
         // The server closed every station's WebSocket; each finishes the message in hand before the store closes.
         await openStations.drained()
-        reloader?.stop()
+        reloader.stop()
         for task in periodic { task.cancel() }
         await centralSystem.saveHeartbeats()
         await events.stop()
@@ -126,36 +132,17 @@ struct Gateway {
     }
 }
 
-/// The REST API's bearer token: configured, or generated once into the data directory (mode 0600).
-enum APIToken {
-    static func resolve(configuration: Configuration, logger: Logger) throws -> String {
-        if let token = configuration.apiToken, !token.isEmpty { return token }
-        let path = configuration.dataDirectory + "/api-token"
-        if let existing = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-            !existing.isEmpty
-        {
-            logger.info("API token read from file", metadata: ["path": "\(path)"])
-            return existing
-        }
-        var generator = SystemRandomNumberGenerator()
-        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        let created = FileManager.default.createFile(
-            atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        guard created else { throw ConfigurationError(description: "cannot write the API token to \(path)") }
-        logger.notice("generated an API token", metadata: ["path": "\(path)"])
-        return token
-    }
-}
-
-/// Rereads the TLS certificate, key and client CA on SIGHUP (a renewed certificate needs no restart); connections
-/// that are open keep theirs. A bad file is logged and the certificate in use stays.
-final class CertificateReloader {
+/// On SIGHUP: rereads the TLS certificate, key and client CA (a renewed certificate needs no restart; connections
+/// that are open keep theirs; a bad file is logged and the certificate in use stays) and the generated API token.
+final class HangupReloader {
     private let source: any DispatchSourceSignal
 
-    init(tls: TLSSettings, logger: Logger) {
+    init(tls: TLSSettings?, token: APIToken, logger: Logger) {
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         source.setEventHandler {
+            if token.reload() { logger.notice("API token changed: the new token from the data directory is in force") }
+            guard let tls else { return }
             do {
                 try tls.reload()
                 logger.notice("TLS certificate reloaded", metadata: ["certificate": "\(tls.files.certificate)"])

@@ -14,7 +14,8 @@ struct OCPPD: AsyncParsableCommand {
             with the environment variables' names), then defaults. Charge points connect to \
             ws://HOST:PORT/ocpp/{chargePointId}; the REST API is on the same port under /api.
             """,
-        version: OCPPGateway.version
+        version: OCPPGateway.version,
+        subcommands: [TokenCommand.self]
     )
 
     @Option(help: "Address to listen on (env OCPPD_HOST, default 0.0.0.0).")
@@ -205,5 +206,46 @@ struct OCPPD: AsyncParsableCommand {
             c.logLevel = level
         }
         return c
+    }
+}
+
+/// `ocppd token rotate`: a new REST API token for a running (or stopped) ocppd whose token was generated.
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Manage the REST API's bearer token.", subcommands: [Rotate.self])
+
+    @ParentCommand var ocppd: OCPPD
+
+    struct Rotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the generated API token: prints the new one, which a running ocppd takes within seconds.",
+            discussion: """
+                Writes a new token to DATA_DIR/api-token (mode 0600); ocppd's settings (--data-dir, OCPPD_DATA_DIR, \
+                --config) say where, e.g. `ocppd --data-dir /var/lib/ocppd token rotate`. A running ocppd reads it \
+                within 2 seconds (or at once on SIGHUP) and refuses the old one from then on. A token set by \
+                --api-token, OCPPD_API_TOKEN or the config file is changed there instead. POST /api/token/rotate \
+                does the same through the API.
+                """)
+
+        @ParentCommand var token: TokenCommand
+
+        func run() throws {
+            let configuration: Configuration
+            do {
+                configuration = try token.ocppd.resolve(environment: ProcessInfo.processInfo.environment)
+            } catch let error as ConfigurationError {
+                throw ValidationError(error.description)
+            }
+            guard configuration.apiToken == nil else {
+                throw ValidationError("the API token is configured (--api-token, OCPPD_API_TOKEN or the config file): change it there")
+            }
+            let directory = configuration.dataDirectory
+            guard FileManager.default.fileExists(atPath: directory) else {
+                throw ValidationError("no data directory \(directory): start ocppd once, or give --data-dir")
+            }
+            let fresh = APIToken.generate()
+            try APIToken.write(fresh, to: APIToken.filePath(dataDirectory: directory))
+            print(fresh)
+        }
     }
 }

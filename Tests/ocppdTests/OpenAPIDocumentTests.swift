@@ -19,7 +19,8 @@ import Testing
             store: store, registry: registry,
             centralSystem: CentralSystem(store: store, registry: registry, events: events, policy: .accept, heartbeatInterval: 60),
             commands: Commands(store: store, registry: registry, events: events, timeout: .seconds(1), logger: Logger(label: "test")),
-            events: events, configuration: Configuration(dataDirectory: directory), metrics: Gateway.metrics, apiToken: "t")
+            events: events, configuration: Configuration(dataDirectory: directory), metrics: Gateway.metrics,
+            apiToken: APIToken(source: .configured, token: "t"))
         let router = routes.buildRouter()
 
         let served = Set(

@@ -11,16 +11,26 @@ struct APIRoutes: Sendable {
     let events: EventBus
     let configuration: Configuration
     let metrics: PrometheusCollectorRegistry
-    let apiToken: String
+    let apiToken: APIToken
 
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
         addSystemRoutes(to: router)
-        let api = router.group("api").add(middleware: BearerAuthMiddleware(token: Array(apiToken.utf8)))
+        let api = router.group("api").add(middleware: BearerAuthMiddleware(token: apiToken))
         /// The OpenAPI 3.1 document of this API.
         api.get("openapi.json") { _, _ in API.jsonValue(OpenAPIDocument.document) }
+        /// A new bearer token, in force at once (the one of this request stops working) and saved in the data
+        /// directory; 409 when the token is configured (only the configuration changes it).
+        api.post("token/rotate") { _, _ in
+            guard let token = try apiToken.rotate() else {
+                throw Problem(
+                    status: .conflict,
+                    detail: "the API token is configured (--api-token, OCPPD_API_TOKEN or the config file): change it there")
+            }
+            return API.jsonValue(["token": .string(token)])
+        }
         addStationRoutes(to: api)
         addSessionRoutes(to: api)
         addRfidRoutes(to: api)

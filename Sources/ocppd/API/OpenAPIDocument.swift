@@ -147,6 +147,7 @@ enum OpenAPIDocument {
                 "id": string(), "firstSeenAt": string("date-time"), "lastSeenAt": string("date-time"), "count": integer(),
                 "seenAt": string(nullable: true),
             ], required: ["id", "firstSeenAt", "lastSeenAt", "count"]),
+        "Token": object(["token": string()], required: ["token"]),
         "Problem": object(
             ["type": string(), "title": string(), "status": integer(), "detail": string(), "field": string()],
             required: ["title", "status", "detail"]),
@@ -206,6 +207,11 @@ enum OpenAPIDocument {
             "get": operation("Prometheus metrics", responses: ["200": ["description": "Prometheus text format"]]).withoutSecurity
         ],
         "/api/openapi.json": ["get": operation("This document", responses: status)],
+        "/api/token/rotate": [
+            "post": operation(
+                "A new bearer token, in force at once (the old one stops working) and saved in the data directory; "
+                    + "409 when the token is configured", responses: ok("Token"))
+        ],
         "/api/stations": [
             "get": operation("Stations", parameters: limitOffset + [query("connected", boolean)], responses: list("Station"))
         ],

@@ -93,7 +93,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// Requires `Authorization: Bearer TOKEN` on every /api route; the token is compared in constant time.
 struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: [UInt8]
+    let token: APIToken
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
@@ -102,18 +102,10 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
                 headers: [.wwwAuthenticate: "Bearer"])
         }
         let presented = Array(header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces).utf8)
-        guard constantTimeEqual(presented, token) else {
+        guard token.matches(presented) else {
             throw Problem(
                 status: .unauthorized, detail: "invalid bearer token", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
         return try await next(request, context)
     }
-}
-
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    var difference = UInt8(a.count == b.count ? 0 : 1)
-    for i in 0..<max(a.count, b.count) {
-        difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
-    }
-    return difference == 0
 }
