@@ -16,6 +16,19 @@ import Testing
         #expect(object["c"] == .object([:]))
     }
 
+    /// Found by the fuzz test: with a name given twice, readers disagreed on its value and an object was not even equal
+    /// to itself. The last value wins, as in JavaScript, in small and large objects alike.
+    @Test func aNameGivenTwiceKeepsItsLastValue() throws {
+        let small = try JSONParser.parse(#"{"reason":"Other","a":1,"reason":"Local"}"#)
+        #expect(small.objectValue?.keys == ["reason", "a"] && small["reason"] == "Local")
+        let reparsed = try JSONParser.parse(small.jsonText)
+        #expect(small == small && reparsed == small)
+        let members = (0..<20).map { #""k\#($0)":\#($0)"# }.joined(separator: ",")
+        let large = try JSONParser.parse(#"{\#(members),"k3":"again","k19":null}"#)
+        #expect(large.objectValue?.count == 20 && large["k3"] == "again" && large["k19"] == .null && large["k4"] == 4)
+        #expect(large == large)
+    }
+
     @Test func roundTripsThroughTheWriter() throws {
         let text = #"[2,"id-1","BootNotification",{"chargePointVendor":"V \"q\"","n":1.5,"i":-3,"z":[]}]"#
         let value = try JSONParser.parse(text)

@@ -86,6 +86,10 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
         var members: [(key: String, value: JSONValue)] = []
+        // Where each name is, once the object is too large to search: a name given twice keeps its last value (as
+        // JavaScript's JSON.parse does), so that whoever reads the object (validation, the store, a re-encoding)
+        // sees the same one.
+        var positions: [String: Int] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -100,7 +104,15 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            members.append((key: key, value: value))
+            if members.count >= 16 && positions.isEmpty {
+                for (position, member) in members.enumerated() { positions[member.key] = position }
+            }
+            if let existing = positions.isEmpty ? members.firstIndex(where: { $0.key == key }) : positions[key] {
+                members[existing].value = value
+            } else {
+                if !positions.isEmpty { positions[key] = members.count }
+                members.append((key: key, value: value))
+            }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
