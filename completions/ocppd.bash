@@ -165,7 +165,7 @@ _ocppd() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--host --port --ocpp-path --data-dir --database --db-pool-size --api-token --call-timeout --store-retry-window --max-queued-commands --heartbeat-interval --unknown-stations --ping-interval --max-frame-size --log-level --tls-cert --tls-key --tls-client-ca --plain-port --config)
+    local -a non_repeating_options=(--host --port --ocpp-path --data-dir --database --db-pool-size --api-token --call-timeout --store-retry-window --max-queued-commands --heartbeat-interval --unknown-stations --ping-interval --max-frame-size --log-level --max-calls-per-second --max-handshakes-per-second --max-auth-failures --max-api-requests-per-second --max-event-subscribers --max-body-size --tls-cert --tls-key --tls-client-ca --plain-port --config)
     __ocppd_offer_flags_options 0
 
     # Offer option value completions
@@ -213,6 +213,24 @@ _ocppd() {
         return
         ;;
     '--log-level')
+        return
+        ;;
+    '--max-calls-per-second')
+        return
+        ;;
+    '--max-handshakes-per-second')
+        return
+        ;;
+    '--max-auth-failures')
+        return
+        ;;
+    '--max-api-requests-per-second')
+        return
+        ;;
+    '--max-event-subscribers')
+        return
+        ;;
+    '--max-body-size')
         return
         ;;
     '--tls-cert')

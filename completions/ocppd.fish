@@ -20,7 +20,7 @@ function __ocppd_parse_tokens -S
     set -l unparsed_tokens (__ocppd_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ocppd'
-        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'db-pool-size=' 'api-token=' 'call-timeout=' 'store-retry-window=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'tls-cert=' 'tls-key=' 'tls-client-ca=' 'plain-port=' 'config=' 'version' 'h/help'
+        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'db-pool-size=' 'api-token=' 'call-timeout=' 'store-retry-window=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'max-calls-per-second=' 'max-handshakes-per-second=' 'max-auth-failures=' 'max-api-requests-per-second=' 'max-event-subscribers=' 'max-body-size=' 'tls-cert=' 'tls-key=' 'tls-client-ca=' 'plain-port=' 'config=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'token'
             __ocppd_parse_subcommand 0 'version' 'h/help'
@@ -98,6 +98,12 @@ complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "o
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" ping-interval' -l 'ping-interval' -d 'Seconds between WebSocket pings (env OCPPD_PING_INTERVAL, default 60; 0 disables).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" max-frame-size' -l 'max-frame-size' -d 'Largest WebSocket message from a station, in bytes (env OCPPD_MAX_FRAME_SIZE, default 65536).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" log-level' -l 'log-level' -d 'trace, debug, info, notice, warning, error or critical (env LOG_LEVEL, default info). debug traces OCPP frames.' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" max-calls-per-second' -l 'max-calls-per-second' -d 'CALLs per second one station may send; more are answered CALLERROR (env OCPPD_MAX_CALLS_PER_SECOND, default 50; 0: no limit).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" max-handshakes-per-second' -l 'max-handshakes-per-second' -d 'WebSocket handshakes per second from one address; more get 429 (env OCPPD_MAX_HANDSHAKES_PER_SECOND, default 100; 0: no limit).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" max-auth-failures' -l 'max-auth-failures' -d 'Wrong station credentials per identity in 5 minutes before it is locked out (env OCPPD_MAX_AUTH_FAILURES, default 10; 0: no limit).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" max-api-requests-per-second' -l 'max-api-requests-per-second' -d 'REST requests per second with the token; more get 429 (env OCPPD_MAX_API_REQUESTS_PER_SECOND, default 200; 0: no limit).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" max-event-subscribers' -l 'max-event-subscribers' -d 'Event-stream subscribers at once; more get 429 (env OCPPD_MAX_EVENT_SUBSCRIBERS, default 100).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" max-body-size' -l 'max-body-size' -d 'Largest REST request body, in bytes; larger get 413 (env OCPPD_MAX_BODY_SIZE, default 1048576).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" tls-cert' -l 'tls-cert' -d 'PEM certificate chain: the port then speaks TLS, wss:// and https:// (env OCPPD_TLS_CERT; reread on SIGHUP).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" tls-key' -l 'tls-key' -d 'PEM private key of --tls-cert (env OCPPD_TLS_KEY).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" tls-client-ca' -l 'tls-client-ca' -d 'PEM CA of station client certificates, for security profile 3 (env OCPPD_TLS_CLIENT_CA).' -rfka ''

@@ -50,6 +50,18 @@ struct Configuration: Sendable {
     var maxFrameSize = 65_536
     /// Largest REST request body, in bytes.
     var maxBodySize = 1_048_576
+    /// CALLs a station may send per second (a burst of four seconds' worth), answered CALLERROR beyond.
+    var callsPerSecond = RateLimit(perSecond: 50, burst: 200)
+    /// WebSocket handshakes per second from one source address (a burst of ten seconds' worth: a site of chargers
+    /// behind one router reconnects at once), answered 429 beyond.
+    var handshakesPerSecond = RateLimit(perSecond: 100, burst: 1000)
+    /// Wrong Basic credentials per station identity in five minutes before the identity is locked out (429) for
+    /// the rest of them.
+    var authFailures = RateLimit(perSecond: 10.0 / 300, burst: 10)
+    /// REST requests per second with the token (a burst of five seconds' worth), answered 429 beyond.
+    var apiRequestsPerSecond = RateLimit(perSecond: 200, burst: 1000)
+    /// Event-stream subscribers at once; more are answered 429.
+    var maxEventSubscribers = 100
     /// When set, `port` speaks TLS (wss:// and https://).
     var tls: TLSFiles?
     /// A second, plain listener (ws:// and http://) beside the TLS one, for stations on profiles 0 and 1.

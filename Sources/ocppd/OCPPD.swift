@@ -75,6 +75,33 @@ struct OCPPD: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env LOG_LEVEL, default info). debug traces OCPP frames.")
     var logLevel: String?
 
+    @Option(
+        help:
+            "CALLs per second one station may send; more are answered CALLERROR (env OCPPD_MAX_CALLS_PER_SECOND, default 50; 0: no limit).")
+    var maxCallsPerSecond: Double?
+
+    @Option(
+        help:
+            "WebSocket handshakes per second from one address; more get 429 (env OCPPD_MAX_HANDSHAKES_PER_SECOND, default 100; 0: no limit)."
+    )
+    var maxHandshakesPerSecond: Double?
+
+    @Option(
+        help:
+            "Wrong station credentials per identity in 5 minutes before it is locked out (env OCPPD_MAX_AUTH_FAILURES, default 10; 0: no limit)."
+    )
+    var maxAuthFailures: Int?
+
+    @Option(
+        help: "REST requests per second with the token; more get 429 (env OCPPD_MAX_API_REQUESTS_PER_SECOND, default 200; 0: no limit).")
+    var maxApiRequestsPerSecond: Double?
+
+    @Option(help: "Event-stream subscribers at once; more get 429 (env OCPPD_MAX_EVENT_SUBSCRIBERS, default 100).")
+    var maxEventSubscribers: Int?
+
+    @Option(help: "Largest REST request body, in bytes; larger get 413 (env OCPPD_MAX_BODY_SIZE, default 1048576).")
+    var maxBodySize: Int?
+
     @Option(help: "PEM certificate chain: the port then speaks TLS, wss:// and https:// (env OCPPD_TLS_CERT; reread on SIGHUP).")
     var tlsCert: String?
 
@@ -178,6 +205,29 @@ struct OCPPD: AsyncParsableCommand {
         }
         c.maxFrameSize = try number(maxFrameSize, "--max-frame-size", "OCPPD_MAX_FRAME_SIZE") ?? c.maxFrameSize
         guard c.maxFrameSize >= 1024 else { throw ConfigurationError(description: "max frame size must be at least 1024 bytes") }
+        func rate(_ perSecond: Double?, burstSeconds: Double) throws -> RateLimit? {
+            guard let perSecond else { return nil }
+            guard perSecond >= 0, perSecond.isFinite else { throw ConfigurationError(description: "a rate limit must not be negative") }
+            return perSecond == 0 ? .unlimited : RateLimit(perSecond: perSecond, burst: max(1, perSecond * burstSeconds))
+        }
+        c.callsPerSecond =
+            try rate(number(maxCallsPerSecond, "--max-calls-per-second", "OCPPD_MAX_CALLS_PER_SECOND"), burstSeconds: 4)
+            ?? c.callsPerSecond
+        c.handshakesPerSecond =
+            try rate(number(maxHandshakesPerSecond, "--max-handshakes-per-second", "OCPPD_MAX_HANDSHAKES_PER_SECOND"), burstSeconds: 10)
+            ?? c.handshakesPerSecond
+        c.apiRequestsPerSecond =
+            try rate(number(maxApiRequestsPerSecond, "--max-api-requests-per-second", "OCPPD_MAX_API_REQUESTS_PER_SECOND"), burstSeconds: 5)
+            ?? c.apiRequestsPerSecond
+        if let failures: Int = try number(maxAuthFailures, "--max-auth-failures", "OCPPD_MAX_AUTH_FAILURES") {
+            guard failures >= 0 else { throw ConfigurationError(description: "max auth failures must not be negative") }
+            c.authFailures = failures == 0 ? .unlimited : RateLimit(perSecond: Double(failures) / 300, burst: Double(failures))
+        }
+        c.maxEventSubscribers =
+            try number(maxEventSubscribers, "--max-event-subscribers", "OCPPD_MAX_EVENT_SUBSCRIBERS") ?? c.maxEventSubscribers
+        guard c.maxEventSubscribers >= 0 else { throw ConfigurationError(description: "max event subscribers must not be negative") }
+        c.maxBodySize = try number(maxBodySize, "--max-body-size", "OCPPD_MAX_BODY_SIZE") ?? c.maxBodySize
+        guard c.maxBodySize >= 1024 else { throw ConfigurationError(description: "max body size must be at least 1024 bytes") }
         let certificate = setting(tlsCert, "OCPPD_TLS_CERT")
         let key = setting(tlsKey, "OCPPD_TLS_KEY")
         let clientCA = setting(tlsClientCa, "OCPPD_TLS_CLIENT_CA")

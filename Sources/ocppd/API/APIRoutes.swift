@@ -18,7 +18,9 @@ struct APIRoutes: Sendable {
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
         addSystemRoutes(to: router)
-        let api = router.group("api").add(middleware: BearerAuthMiddleware(token: apiToken))
+        let api = router.group("api").add(
+            middleware: BearerAuthMiddleware(
+                token: apiToken, limiter: KeyedRateLimiter("api_requests", limit: configuration.apiRequestsPerSecond)))
         /// The OpenAPI 3.1 document of this API.
         api.get("openapi.json") { _, _ in API.jsonValue(OpenAPIDocument.document) }
         /// A new bearer token, in force at once (the one of this request stops working) and saved in the data

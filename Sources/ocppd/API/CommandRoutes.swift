@@ -1,10 +1,13 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Metrics
 import ServiceLifecycle
 import Shared
 
 extension APIRoutes {
+    static let subscribersRefused = Counter(label: "ocppd_limit_refusals_total", dimensions: [("limit", "event_subscribers")])
+
     func addCommandRoutes(to api: RouterGroup<BasicRequestContext>) {
         /// Sends a central-system command (the OCPP request payload as the body) and answers with the
         /// charge point's CALLRESULT payload as it sent it.
@@ -33,7 +36,16 @@ extension APIRoutes {
         api.get("events") { request, _ in
             let cpId = request.uri.queryParameters["cpId"].map(String.init)
             let heartbeats = try API.boolQuery(request, "heartbeats") ?? false
-            let subscription = await events.subscribe(cpId: cpId, heartbeats: heartbeats)
+            guard
+                let subscription = await events.subscribe(
+                    cpId: cpId, heartbeats: heartbeats, limit: configuration.maxEventSubscribers)
+            else {
+                Self.subscribersRefused.increment()
+                throw Problem(
+                    status: .tooManyRequests,
+                    detail: "\(configuration.maxEventSubscribers) event-stream subscribers already: retry later",
+                    headers: [.retryAfter: "10"])
+            }
             let events = self.events
             return Response(
                 status: .ok,

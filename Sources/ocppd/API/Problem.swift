@@ -94,6 +94,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Requires `Authorization: Bearer TOKEN` on every /api route; the token is compared in constant time.
 struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: APIToken
+    /// Requests per second with the token.
+    let limiter: KeyedRateLimiter
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
@@ -105,6 +107,12 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         guard token.matches(presented) else {
             throw Problem(
                 status: .unauthorized, detail: "invalid bearer token", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+        }
+        if let wait = limiter.take("token") {
+            throw Problem(
+                status: .tooManyRequests,
+                detail: "more than \(limiter.limit.perSecond) requests per second: retry in \(wait.retryAfterSeconds) s",
+                headers: [.retryAfter: "\(wait.retryAfterSeconds)"])
         }
         return try await next(request, context)
     }

@@ -83,6 +83,11 @@ actor EventBus {
     /// (and the documented stream) do without them.
     static let optInTypes: Set<String> = ["station.heartbeat"]
 
+    /// `subscribe(cpId:heartbeats:)`, or nil when `limit` subscribers are there already.
+    func subscribe(cpId: String?, heartbeats: Bool, limit: Int) -> Subscription? {
+        subscribers.count < limit ? subscribe(cpId: cpId, heartbeats: heartbeats) : nil
+    }
+
     /// Subscribes to every event, or to one station's; `heartbeats` adds `station.heartbeat` events.
     func subscribe(cpId: String?, heartbeats: Bool = false) -> Subscription {
         nextId += 1

@@ -18,6 +18,7 @@ final class CentralSystem: Sendable {
     private let router: OCPPRouter
     private let messagesIn = Counter(label: "ocppd_ocpp_messages_received_total")
     private let callErrors = Counter(label: "ocppd_ocpp_callerrors_sent_total")
+    private let callsLimited = Counter(label: "ocppd_limit_refusals_total", dimensions: [("limit", "station_calls")])
 
     init(
         store: any Store, registry: ConnectionRegistry, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int,
@@ -87,6 +88,15 @@ final class CentralSystem: Sendable {
             return
         }
         switch frame {
+        case .call(let id, _, _) where connection.takeCall() != nil:
+            callsLimited.increment()
+            logger.notice("CALL over the station's rate limit refused", metadata: ["perSecond": "\(connection.callLimit.perSecond)"])
+            reply(
+                .callError(
+                    id: id,
+                    OCPPError(
+                        .genericError, "rate limit: more than \(connection.callLimit.perSecond) CALLs per second; send it again later")
+                ), to: connection, logger: logger)
         case .call(let id, let action, let payload):
             let context = StationContext(id: connection.id, connection: connection, logger: logger)
             switch await router.dispatch(action: action, payload: payload, station: context) {

@@ -20,9 +20,19 @@ struct OCPPEndpoint: StationEndpoint {
     let registry: ConnectionRegistry
     let centralSystem: CentralSystem
     let openStations: OpenStations
+    let callLimit: RateLimit
+    let handshakes: KeyedRateLimiter
+    /// Wrong credentials per identity: an identity whose bucket is empty is locked out until it refills.
+    let authFailures: KeyedRateLimiter
     let logger: Logger
 
     func handshake(_ request: HTTPRequest, remoteAddress: String, transport: StationTransport) async -> HandshakeDecision {
+        if let wait = handshakes.take(remoteAddress) {
+            logger.notice("handshake refused: too many from one address", metadata: ["remote": "\(remoteAddress)"])
+            return .refuse(
+                .tooManyRequests, headers: [.retryAfter: "\(wait.retryAfterSeconds)"],
+                reason: "too many handshakes from \(remoteAddress): retry in \(wait.retryAfterSeconds) s")
+        }
         guard let identity = Self.identity(fromPath: request.path ?? "", prefix: pathPrefix) else {
             return .refuse(.notFound, headers: [:], reason: "not an OCPP endpoint: connect to \(pathPrefix)/{chargePointId}")
         }
@@ -82,12 +92,21 @@ struct OCPPEndpoint: StationEndpoint {
                 guard let keyHash = station.keyHash else {
                     return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "station has no authorization key set")
                 }
+                if let wait = authFailures.wait(identity) {
+                    logger.notice(
+                        "handshake refused: identity locked out after wrong credentials",
+                        metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
+                    return .refuse(
+                        .tooManyRequests, headers: [.retryAfter: "\(wait.retryAfterSeconds)"],
+                        reason: "too many wrong credentials for '\(identity)': retry in \(wait.retryAfterSeconds) s")
+                }
                 guard let password = Self.basicPassword(request.headerFields[.authorization], identity: identity) else {
                     logger.notice(
                         "handshake refused: missing credentials", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
                     return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "HTTP Basic credentials required")
                 }
                 guard StationKeyHash.verify(password, against: keyHash) else {
+                    _ = authFailures.take(identity)
                     logger.notice(
                         "handshake refused: wrong credentials", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
                     return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "wrong station credentials")
@@ -138,7 +157,7 @@ struct OCPPEndpoint: StationEndpoint {
             identity: identity, remoteAddress: remoteAddress, channel: channel,
             services: StationServices(
                 registry: registry, centralSystem: centralSystem, maxMessageSize: maxMessageSize, maxQueuedCalls: maxQueuedCalls,
-                open: openStations, logger: logger))
+                callLimit: callLimit, open: openStations, logger: logger))
     }
 }
 

@@ -9,6 +9,7 @@ struct StationServices: Sendable {
     let centralSystem: CentralSystem
     let maxMessageSize: Int
     let maxQueuedCalls: Int
+    let callLimit: RateLimit
     let open: OpenStations
     let logger: Logger
 }
@@ -79,7 +80,8 @@ final class StationChannelHandler: ChannelInboundHandler {
         self.services = services
         self.logger = services.logger.with("station", identity)
         connection = StationConnection(
-            id: identity, remoteAddress: remoteAddress, channel: channel, maxQueuedCalls: services.maxQueuedCalls)
+            id: identity, remoteAddress: remoteAddress, channel: channel, maxQueuedCalls: services.maxQueuedCalls,
+            callLimit: services.callLimit)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

@@ -27,8 +27,14 @@ actor StationConnection {
     var waitingCalls: [CheckedContinuation<Void, Never>] = []
     var nextMessageNumber = 0
 
-    init(id: String, remoteAddress: String, channel: any Channel, maxQueuedCalls: Int = 16) {
+    /// The station's CALLs per second (`Configuration.callsPerSecond`).
+    nonisolated let callLimit: RateLimit
+    private let callBucket: Mutex<TokenBucket>
+
+    init(id: String, remoteAddress: String, channel: any Channel, maxQueuedCalls: Int = 16, callLimit: RateLimit = .unlimited) {
         self.id = id
+        self.callLimit = callLimit
+        self.callBucket = Mutex(TokenBucket(callLimit))
         self.maxQueuedCalls = maxQueuedCalls
         self.remoteAddress = remoteAddress
         self.channel = channel
@@ -36,6 +42,11 @@ actor StationConnection {
     }
 
     nonisolated var closing: Bool { closingFlag.load(ordering: .relaxed) }
+
+    /// Counts a CALL from the station; nil while it keeps to its rate, else how long until it may send the next.
+    nonisolated func takeCall() -> Duration? {
+        callBucket.withLock { $0.take(callLimit) }
+    }
 
     func markClosing() {
         closingFlag.store(true, ordering: .relaxed)

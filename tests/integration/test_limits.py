@@ -1,0 +1,132 @@
+"""Limits that keep one bad actor from hurting others: over each, the spec's answer (CALLERROR, 429 with Retry-After,
+413), a log line and a count in ocppd_limit_refusals_total, and ocppd keeps serving everyone else."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import requests
+
+from harness import assert_callresult, assert_problem, basic_auth, handshake_refusal, heartbeat_works, open_ws, recv_frame, run
+
+KEY = "0123456789abcdef0123"
+
+
+def refusals(ocppd, limit: str) -> float:
+    text = requests.get(f"{ocppd.base_url}/metrics", timeout=10).text
+    match = re.search(rf'^ocppd_limit_refusals_total\{{limit="{limit}"\}} (\S+)$', text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_calls_over_a_stations_rate_get_callerror_and_others_are_not_held_up(ocppd_factory):
+    ocppd = ocppd_factory("--max-calls-per-second", "2")  # a burst of 8, then 2 per second
+
+    async def scenario():
+        flood = await open_ws(ocppd.ws_url("CP-FLOOD"))
+        calm = await open_ws(ocppd.ws_url("CP-CALM"))
+        try:
+            for n in range(20):
+                await flood.send(json.dumps([2, f"h{n}", "Heartbeat", {}]))
+            answers = [await recv_frame(flood) for _ in range(20)]
+            assert [a[1] for a in answers] == [f"h{n}" for n in range(20)]
+            accepted = [a for a in answers if a[0] == 3]
+            refused = [a for a in answers if a[0] == 4]
+            assert 8 <= len(accepted) <= 10 and len(accepted) + len(refused) == 20, answers
+            assert all(a[2] == "GenericError" and "rate limit" in a[3] for a in refused), refused
+            await heartbeat_works(calm)  # another station has its own budget
+        finally:
+            await flood.close()
+            await calm.close()
+
+    run(scenario())
+    assert refusals(ocppd, "station_calls") >= 10
+    # The central system's own counters are made before the REST routes: they count too.
+    metrics = requests.get(f"{ocppd.base_url}/metrics", timeout=10).text
+    received = re.search(r"^ocppd_ocpp_messages_received_total (\S+)$", metrics, re.MULTILINE)
+    assert received and float(received.group(1)) >= 20, metrics[:2000]
+    assert "CALL over the station's rate limit refused" in ocppd.log_tail()
+
+
+def test_handshakes_over_an_addresss_rate_get_429_with_retry_after(ocppd_factory):
+    ocppd = ocppd_factory("--max-handshakes-per-second", "1")  # a burst of 10
+
+    async def scenario():
+        opened = []
+        try:
+            for n in range(10):
+                opened.append(await open_ws(ocppd.ws_url(f"CP-HS-{n}")))
+            refused = await handshake_refusal(ocppd.ws_url("CP-HS-10"))
+            assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+            await heartbeat_works(opened[0])  # the open ones are not touched
+        finally:
+            for ws in opened:
+                await ws.close()
+
+    run(scenario())
+    assert refusals(ocppd, "handshakes") >= 1
+    assert "handshake refused: too many from one address" in ocppd.log_tail()
+
+
+def test_wrong_credentials_lock_the_identity_out_for_a_while(ocppd_factory):
+    ocppd = ocppd_factory("--max-auth-failures", "3")
+    for cp in ("CP-LOCK", "CP-OTHER"):
+        assert ocppd.put(f"/api/stations/{cp}", json={"authorizationKey": KEY, "securityProfile": 1}).status_code in (200, 201)
+
+    async def scenario():
+        for _ in range(3):
+            refused = await handshake_refusal(ocppd.ws_url("CP-LOCK"), headers=basic_auth("CP-LOCK", "wrong-key-wrong-key"))
+            assert refused.status_code == 401
+        # Locked out now, the right key included; other identities are not.
+        refused = await handshake_refusal(ocppd.ws_url("CP-LOCK"), headers=basic_auth("CP-LOCK", KEY))
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        ws = await open_ws(ocppd.ws_url("CP-OTHER"), headers=basic_auth("CP-OTHER", KEY))
+        await heartbeat_works(ws)
+        await ws.close()
+
+    run(scenario())
+    assert refusals(ocppd, "auth_failures") >= 1
+
+
+def test_rest_requests_over_the_rate_get_429_problem_with_retry_after(ocppd_factory):
+    ocppd = ocppd_factory("--max-api-requests-per-second", "2")  # a burst of 10
+    statuses = [ocppd.get("/api/stations").status_code for _ in range(10)]
+    assert statuses == [200] * 10
+    resp = ocppd.get("/api/stations")
+    problem = assert_problem(resp, 429, "requests per second")
+    assert int(resp.headers["Retry-After"]) >= 1 and problem["status"] == 429
+    assert requests.get(f"{ocppd.base_url}/healthz", timeout=10).status_code == 200  # health is not rate limited
+    assert refusals(ocppd, "api_requests") >= 1
+
+
+def test_event_stream_subscribers_are_capped(ocppd_factory):
+    ocppd = ocppd_factory("--max-event-subscribers", "1")
+    headers = {"Authorization": f"Bearer {ocppd.token}"}
+    with requests.get(f"{ocppd.base_url}/api/events", headers=headers, stream=True, timeout=10) as first:
+        assert first.status_code == 200
+        second = requests.get(f"{ocppd.base_url}/api/events", headers=headers, stream=True, timeout=10)
+        assert_problem(second, 429, "subscribers")
+        assert "Retry-After" in second.headers
+    assert refusals(ocppd, "event_subscribers") >= 1
+
+
+def test_request_bodies_over_the_size_limit_get_413(ocppd_factory):
+    ocppd = ocppd_factory("--max-body-size", "2048")
+    assert ocppd.post("/api/rfid", json={"idTag": "SMALL"}).status_code == 201
+    resp = ocppd.post("/api/rfid", json={"idTag": "BIG", "description": "x" * 4096})
+    assert_problem(resp, 413)
+    assert ocppd.get("/api/rfid/BIG").status_code == 404
+
+
+def test_defaults_leave_a_normal_charger_alone(ocppd):
+    async def scenario():
+        ws = await open_ws(ocppd.ws_url("CP-NORMAL"))
+        try:
+            for n in range(100):
+                await ws.send(json.dumps([2, f"n{n}", "Heartbeat", {}]))
+            for n in range(100):
+                assert_callresult(await recv_frame(ws), f"n{n}")
+        finally:
+            await ws.close()
+
+    run(scenario())
