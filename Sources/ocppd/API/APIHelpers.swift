@@ -31,6 +31,9 @@ enum API {
         return Page(items: Array(items[start..<end]), total: items.count)
     }
 
+    /// 2^53 - 1, the largest integer every JSON client keeps exactly (the OpenAPI document says so too).
+    static let maxOffset = 9_007_199_254_740_991
+
     static func pageRequest(_ request: Request) throws -> PageRequest {
         let query = request.uri.queryParameters
         var page = PageRequest()
@@ -41,8 +44,8 @@ enum API {
             page.limit = limit
         }
         if let text = query["offset"] {
-            guard let offset = Int(String(text)), offset >= 0 else {
-                throw Problem.badRequest("invalid query parameter 'offset': a non-negative integer")
+            guard let offset = Int(String(text)), (0...maxOffset).contains(offset) else {
+                throw Problem.badRequest("invalid query parameter 'offset': an integer from 0 to \(maxOffset)")
             }
             page.offset = offset
         }
@@ -83,6 +86,15 @@ enum API {
             throw Problem.badRequest("invalid path parameter '\(name)': bad percent-encoding")
         }
         return decoded
+    }
+
+    /// A station id from the path, refused (400) when no charge point could have it as its identity.
+    static func stationId(_ context: some RequestContext, _ name: String = "cpId") throws -> String {
+        let id = try pathParameter(context, name)
+        guard OCPPEndpoint.isValidIdentity(id) else {
+            throw Problem.badRequest("invalid station id: up to \(OCPPEndpoint.maxIdentityLength) printable characters, no '/'")
+        }
+        return id
     }
 
     /// A command body: a JSON object, or nothing (taken as `{}`).

@@ -99,9 +99,9 @@ enum OpenAPIDocument {
         "StationUpdate": [
             "type": "object",
             "properties": [
-                "registrationStatus": ["type": "string", "enum": ["Accepted", "Pending", "Rejected"]],
+                "registrationStatus": ["type": ["string", "null"], "enum": ["Accepted", "Pending", "Rejected", nil]],
                 "authorizationKey": ["type": ["string", "null"], "minLength": 16, "maxLength": 40],
-                "securityProfile": ["type": "integer", "minimum": 0, "maximum": 3],
+                "securityProfile": ["type": ["integer", "null"], "minimum": 0, "maximum": 3],
                 "description": string(nullable: true),
             ],
         ],
@@ -128,8 +128,9 @@ enum OpenAPIDocument {
             "type": "object",
             "required": ["idTag"],
             "properties": [
-                "idTag": ["type": "string", "minLength": 1, "maxLength": 20], "expiryDate": string("date-time"),
-                "parentIdTag": ["type": "string", "maxLength": 20], "description": string(),
+                "idTag": ["type": "string", "minLength": 1, "maxLength": 20],
+                "expiryDate": ["type": ["string", "null"], "format": "date-time", "minLength": 20],
+                "parentIdTag": ["type": ["string", "null"], "maxLength": 20], "description": string(nullable: true),
             ],
         ],
         "Reservation": object(
@@ -153,13 +154,40 @@ enum OpenAPIDocument {
             required: ["title", "status", "detail"]),
     ]
 
+    /// The largest integer a client's JSON number keeps exactly (2^53 - 1): offsets and ids up to it are taken.
+    static let largestInteger = JSONValue.integer(Int64(API.maxOffset))
+
     private static let limitOffset: [JSONValue] = [
         ["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 1000, "default": 100]],
-        ["name": "offset", "in": "query", "schema": ["type": "integer", "minimum": 0, "default": 0]],
+        ["name": "offset", "in": "query", "schema": ["type": "integer", "minimum": 0, "maximum": largestInteger, "default": 0]],
+    ]
+
+    /// Station ids are what a charge point may use as its identity (`OCPPEndpoint.isValidIdentity`).
+    private static let stationIdSchema: JSONValue = [
+        "type": "string", "minLength": 1, "maxLength": .integer(Int64(OCPPEndpoint.maxIdentityLength)),
+        "pattern": "^[^/\\u0000-\\u001f\\u007f-\\u009f]+$",
     ]
 
     private static func pathParameter(_ name: String, integer: Bool = false) -> JSONValue {
-        ["name": .string(name), "in": "path", "required": true, "schema": ["type": integer ? "integer" : "string"]]
+        let schema: JSONValue =
+            integer ? ["type": "integer", "minimum": 0, "maximum": largestInteger] : name == "cpId" ? stationIdSchema : ["type": "string"]
+        return ["name": .string(name), "in": "path", "required": true, "schema": schema]
+    }
+
+    /// The methods the document lists for a concrete path, for 405 answers. `{name}` matches one segment, and as in
+    /// the router a literal segment wins over it (`/api/stations/unknown` is not `/api/stations/{cpId}`).
+    static func methods(forPath path: String) -> [String] {
+        guard case .object(let paths) = document["paths"] else { return [] }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let matches = paths.members.compactMap { template -> (literals: Int, methods: [String])? in
+            let parts = template.key.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == segments.count,
+                zip(parts, segments).allSatisfy({ part, segment in (part.hasPrefix("{") && !segment.isEmpty) || part == segment })
+            else { return nil }
+            return (parts.count { !$0.hasPrefix("{") }, (template.value.objectValue?.keys ?? []).map { $0.uppercased() })
+        }
+        let best = matches.map(\.literals).max()
+        return matches.filter { $0.literals == best }.flatMap(\.methods)
     }
 
     private static func query(_ name: String, _ schema: JSONValue) -> JSONValue {

@@ -73,6 +73,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("store failure", metadata: ["error": "\(error)"])
                 throw Problem(status: .internalServerError, detail: "internal error; see the ocppd log")
             }
+        } catch let error as HTTPError where error.status == .notFound {
+            // A path that exists with other methods: 405 and the ones it has.
+            let allowed = OpenAPIDocument.methods(forPath: request.uri.path)
+            guard allowed.isEmpty else {
+                throw Problem(
+                    status: .methodNotAllowed, detail: "\(request.method) is not allowed on \(request.uri.path)",
+                    headers: [.allow: allowed.joined(separator: ", ")])
+            }
+            throw Problem(status: .notFound, detail: "no such route: \(request.method) \(request.uri.path)")
         } catch let error as HTTPError {
             let detail: String =
                 switch error.status {

@@ -14,7 +14,7 @@ extension APIRoutes {
 
         /// Sessions of one station, newest first.
         api.get("sessions/station/:cpId") { request, context in
-            let filter = SessionFilter(cpId: try API.pathParameter(context, "cpId"), active: try API.boolQuery(request, "active"))
+            let filter = SessionFilter(cpId: try API.stationId(context), active: try API.boolQuery(request, "active"))
             return try API.list(try await store.sessions(filter, try API.pageRequest(request)))
         }
 

@@ -66,10 +66,7 @@ extension APIRoutes {
 
         /// Pre-registers a station, accepts a pending one, sets its authorization key or security profile.
         api.put("stations/:cpId") { request, context in
-            let id = try API.pathParameter(context, "cpId")
-            guard OCPPEndpoint.isValidIdentity(id) else {
-                throw Problem.badRequest("invalid station id: up to \(OCPPEndpoint.maxIdentityLength) printable characters, no '/'")
-            }
+            let id = try API.stationId(context)
             let body = try await API.body(StationBody.self, from: request, maxSize: configuration.maxBodySize)
             var update = StationUpdate(registrationStatus: body.registrationStatus, securityProfile: body.securityProfile)
             if let profile = body.securityProfile, !(0...3).contains(profile) {
@@ -78,7 +75,7 @@ extension APIRoutes {
             }
             if let key = body.authorizationKey {
                 if let key {
-                    guard (16...40).contains(key.utf8.count) else {
+                    guard (16...40).contains(key.unicodeScalars.count) else {
                         throw Problem(
                             status: .badRequest, detail: "invalid field 'authorizationKey': 16 to 40 characters",
                             extra: ["field": "authorizationKey"])

@@ -135,7 +135,8 @@ struct OCPPEndpoint: StationEndpoint {
     }
 
     static func isValidIdentity(_ identity: String) -> Bool {
-        guard !identity.isEmpty, identity.count <= maxIdentityLength else { return false }
+        // Counted in Unicode scalars, as JSON Schema's maxLength counts (not in Swift's grapheme clusters).
+        guard !identity.isEmpty, identity.unicodeScalars.count <= maxIdentityLength else { return false }
         return identity.unicodeScalars.allSatisfy { scalar in
             scalar != "/" && scalar.value >= 0x20 && scalar.value != 0x7F && !(0x80..<0xA0).contains(scalar.value)
         }
