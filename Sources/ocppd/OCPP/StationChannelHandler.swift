@@ -75,6 +75,8 @@ final class StationChannelHandler: ChannelInboundHandler {
     private var readingPaused = false
     /// The station broke the protocol or the channel closed: no frame is read any more.
     private var done = false
+    /// The connection's end was handled (`end()`).
+    private var ended = false
 
     init(identity: String, remoteAddress: String, channel: any Channel, services: StationServices) {
         self.services = services
@@ -94,6 +96,8 @@ final class StationChannelHandler: ChannelInboundHandler {
             await services.centralSystem.connected(connection)
             logger.info("station connected", metadata: ["remote": "\(connection.remoteAddress)"])
         }
+        // Closed while it was being upgraded: no channelInactive will come to this handler.
+        if !context.channel.isActive { end() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -155,6 +159,14 @@ final class StationChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        end()
+        context.fireChannelInactive()
+    }
+
+    /// The connection is over: after the task in hand, it leaves the registry. Once only.
+    private func end() {
+        guard !ended else { return }
+        ended = true
         done = true
         waiting.removeAll()
         let previous = running
@@ -171,7 +183,6 @@ final class StationChannelHandler: ChannelInboundHandler {
             logger.info("station disconnected")
             services.open.finished()
         }
-        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
