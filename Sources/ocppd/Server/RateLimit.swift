@@ -23,13 +23,9 @@ struct TokenBucket: Sendable {
 
     /// Takes a token; nil when there was one, else how long until there is.
     mutating func take(_ limit: RateLimit, now: ContinuousClock.Instant = .now) -> Duration? {
-        guard !limit.isUnlimited else { return nil }
-        refill(limit, now: now)
-        if tokens >= 1 {
-            tokens -= 1
-            return nil
-        }
-        return .milliseconds(Int64(((1 - tokens) / limit.perSecond * 1000).rounded(.up)))
+        if let wait = wait(limit, now: now) { return wait }
+        if !limit.isUnlimited { tokens -= 1 }
+        return nil
     }
 
     /// How long until a token is there, without taking one (nil: there is one).
