@@ -20,7 +20,7 @@ function __ocppd_parse_tokens -S
     set -l unparsed_tokens (__ocppd_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ocppd'
-        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'db-pool-size=' 'api-token=' 'call-timeout=' 'store-retry-window=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'max-calls-per-second=' 'max-handshakes-per-second=' 'max-auth-failures=' 'max-api-requests-per-second=' 'max-event-subscribers=' 'max-body-size=' 'tls-cert=' 'tls-key=' 'tls-client-ca=' 'plain-port=' 'config=' 'version' 'h/help'
+        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'db-pool-size=' 'api-token=' 'call-timeout=' 'store-retry-window=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'max-calls-per-second=' 'max-handshakes-per-second=' 'max-auth-failures=' 'max-api-requests-per-second=' 'max-event-subscribers=' 'max-body-size=' 'tls-cert=' 'tls-key=' 'tls-client-ca=' 'trusted-proxies=' 'plain-port=' 'config=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'token'
             __ocppd_parse_subcommand 0 'version' 'h/help'
@@ -106,7 +106,8 @@ complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "o
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" max-body-size' -l 'max-body-size' -d 'Largest REST request body, in bytes; larger get 413 (env OCPPD_MAX_BODY_SIZE, default 1048576).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" tls-cert' -l 'tls-cert' -d 'PEM certificate chain: the port then speaks TLS, wss:// and https:// (env OCPPD_TLS_CERT; reread on SIGHUP).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" tls-key' -l 'tls-key' -d 'PEM private key of --tls-cert (env OCPPD_TLS_KEY).' -rfka ''
-complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" tls-client-ca' -l 'tls-client-ca' -d 'PEM CA of station client certificates, for security profile 3 (env OCPPD_TLS_CLIENT_CA).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" tls-client-ca' -l 'tls-client-ca' -d 'PEM CA of station client certificates, for security profile 3, on TLS or forwarded by a trusted proxy (env OCPPD_TLS_CLIENT_CA).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" trusted-proxies' -l 'trusted-proxies' -d 'Reverse proxies whose forwarded headers are believed: X-Forwarded-For, X-Forwarded-Proto and the client certificate (env OCPPD_TRUSTED_PROXIES; comma-separated addresses or CIDR blocks; default none).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" plain-port' -l 'plain-port' -d 'With TLS: a second, plain port for ws:// and http:// (env OCPPD_PLAIN_PORT; profile 2 and 3 stations are refused there).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" config' -l 'config' -d 'Config file of KEY=VALUE lines (env OCPPD_CONFIG).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" version' -l 'version' -d 'Show the version.'

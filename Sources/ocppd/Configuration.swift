@@ -64,6 +64,10 @@ struct Configuration: Sendable {
     var maxEventSubscribers = 100
     /// When set, `port` speaks TLS (wss:// and https://).
     var tls: TLSFiles?
+    /// CA of station client certificates (profile 3): presented over TLS, or forwarded by a trusted proxy.
+    var clientCA: String?
+    /// Reverse proxies whose forwarded headers say a station's address, TLS and client certificate.
+    var trustedProxies: [IPNetwork] = []
     /// A second, plain listener (ws:// and http://) beside the TLS one, for stations on profiles 0 and 1.
     var plainPort: Int?
 

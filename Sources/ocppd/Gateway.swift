@@ -40,6 +40,15 @@ struct Gateway {
                 throw ConfigurationError(description: "TLS: \(error)")
             }
         }
+        let proxies: TrustedProxies
+        do {
+            proxies = try TrustedProxies(networks: configuration.trustedProxies, clientCA: configuration.clientCA, logger: logger)
+        } catch {
+            throw ConfigurationError(description: "client CA: \(error)")
+        }
+        if !proxies.networks.isEmpty {
+            logger.info("trusting forwarded headers", metadata: ["proxies": "\(proxies.networks.map(\.description))"])
+        }
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let token = try APIToken.resolve(configuration: configuration, logger: logger)
         let store = try makeStore()
@@ -78,7 +87,8 @@ struct Gateway {
             return Application(
                 router: routes.buildRouter(),
                 server: HTTPServerBuilder { responder in
-                    OCPPServerChannel(responder: responder, endpoint: endpoint, maxFrameSize: maxFrameSize, tls: tls)
+                    OCPPServerChannel(
+                        responder: responder, endpoint: endpoint, maxFrameSize: maxFrameSize, tls: tls, proxies: proxies)
                 },
                 configuration: .init(address: .hostname(configuration.host, port: port), serverName: nil, backlog: 4096),
                 onServerRunning: { channel in
@@ -96,7 +106,7 @@ struct Gateway {
         if let plainPort = configuration.plainPort {
             services.append(listener(port: plainPort, tls: nil))
         }
-        let reloader = HangupReloader(tls: tls, token: token, logger: logger)
+        let reloader = HangupReloader(tls: tls, proxies: proxies, token: token, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         var failure: (any Error)?
@@ -142,11 +152,16 @@ struct Gateway {
 final class HangupReloader {
     private let source: any DispatchSourceSignal
 
-    init(tls: TLSSettings?, token: APIToken, logger: Logger) {
+    init(tls: TLSSettings?, proxies: TrustedProxies, token: APIToken, logger: Logger) {
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         source.setEventHandler {
             if token.reload() { logger.notice("API token changed: the new token from the data directory is in force") }
+            do {
+                try proxies.reload()
+            } catch {
+                logger.error("client CA reload failed for forwarded certificates: the CA in use stays", metadata: ["error": "\(error)"])
+            }
             guard let tls else { return }
             do {
                 try tls.reload()

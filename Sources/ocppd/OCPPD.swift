@@ -108,8 +108,18 @@ struct OCPPD: AsyncParsableCommand {
     @Option(help: "PEM private key of --tls-cert (env OCPPD_TLS_KEY).")
     var tlsKey: String?
 
-    @Option(help: "PEM CA of station client certificates, for security profile 3 (env OCPPD_TLS_CLIENT_CA).")
+    @Option(
+        help:
+            "PEM CA of station client certificates, for security profile 3, on TLS or forwarded by a trusted proxy (env OCPPD_TLS_CLIENT_CA)."
+    )
     var tlsClientCa: String?
+
+    @Option(
+        help: """
+            Reverse proxies whose forwarded headers are believed: X-Forwarded-For, X-Forwarded-Proto and the client \
+            certificate (env OCPPD_TRUSTED_PROXIES; comma-separated addresses or CIDR blocks; default none).
+            """)
+    var trustedProxies: String?
 
     @Option(
         help: "With TLS: a second, plain port for ws:// and http:// (env OCPPD_PLAIN_PORT; profile 2 and 3 stations are refused there).")
@@ -231,12 +241,24 @@ struct OCPPD: AsyncParsableCommand {
         let certificate = setting(tlsCert, "OCPPD_TLS_CERT")
         let key = setting(tlsKey, "OCPPD_TLS_KEY")
         let clientCA = setting(tlsClientCa, "OCPPD_TLS_CLIENT_CA")
+        if let text = setting(trustedProxies, "OCPPD_TRUSTED_PROXIES") {
+            c.trustedProxies = try text.split(separator: ",").map { entry in
+                guard let network = IPNetwork(String(entry)) else {
+                    throw ConfigurationError(description: "trusted proxy '\(entry)': an IP address or a CIDR block (10.0.0.0/8, fd00::/8)")
+                }
+                return network
+            }
+        }
+        c.clientCA = clientCA
         switch (certificate, key) {
         case (let certificate?, let key?):
             c.tls = TLSFiles(certificate: certificate, key: key, clientCA: clientCA)
         case (nil, nil):
-            guard clientCA == nil else {
-                throw ConfigurationError(description: "OCPPD_TLS_CLIENT_CA needs OCPPD_TLS_CERT and OCPPD_TLS_KEY")
+            guard clientCA == nil || !c.trustedProxies.isEmpty else {
+                throw ConfigurationError(
+                    description:
+                        "OCPPD_TLS_CLIENT_CA needs OCPPD_TLS_CERT and OCPPD_TLS_KEY, or OCPPD_TRUSTED_PROXIES to forward certificates"
+                )
             }
         default:
             throw ConfigurationError(description: "TLS needs both a certificate (OCPPD_TLS_CERT) and its key (OCPPD_TLS_KEY)")

@@ -80,9 +80,22 @@ import Testing
         (["--database", "mysql://user:pw@host:99999/db"], [:]),
         ([], ["DATABASE_URL": "mariadb://host/db"]),
         (["--db-pool-size", "1"], [:]),
+        (["--trusted-proxies", "proxy.example.com"], [:]),
+        ([], ["OCPPD_TRUSTED_PROXIES": "10.0.0.0/8,10.0.0.0/33"]),
+        (["--tls-client-ca", "/etc/ocppd/ca.pem"], [:]),
     ])
     func badSettingsAreRefusedWithTheirName(_ arguments: [String], _ environment: [String: String]) {
         #expect(throws: ConfigurationError.self) { try resolve(arguments + ["--data-dir", "/tmp/x"], environment: environment) }
+    }
+
+    @Test func trustedProxiesAreAddressesOrBlocksAndLetTheClientCAWorkWithoutTLS() throws {
+        let c = try resolve(
+            ["--data-dir", "/tmp/x", "--tls-client-ca", "/etc/ocppd/ca.pem"],
+            environment: ["OCPPD_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8,fd00::/8"])
+        #expect(c.trustedProxies.map(\.description) == ["127.0.0.1/32", "10.0.0.0/8", "fd00::/8"])
+        #expect(c.clientCA == "/etc/ocppd/ca.pem")
+        #expect(c.tls == nil)
+        #expect(try resolve(["--data-dir", "/tmp/x"]).trustedProxies.isEmpty)
     }
 
     @Test func aMySQLOrMariaDBURLSelectsMariaDBInsteadOfSQLite() throws {

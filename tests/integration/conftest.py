@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness import DEFAULT_TOKEN, TEST_DATABASE_URL, Ocppd, drop_databases, kill_leftovers, ocppd_binary
+from pki import make_pki
 
 
 def pytest_configure(config):
@@ -57,6 +58,12 @@ def ocppd_bin() -> Path:
     binary = ocppd_binary()
     assert binary is not None
     return binary
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory) -> Path:
+    """A directory of throwaway certificates (see pki.py), made once per run."""
+    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture

@@ -613,10 +613,13 @@ async def open_ws(
     headers: dict | None = None,
     open_timeout: float = 10,
     ssl: Any = None,
+    source: str | None = None,
 ) -> ClientConnection:
+    """`source`: the local address to connect from (any of 127.0.0.0/8 works on loopback)."""
     return await ws_connect(
         url,
         ssl=ssl,
+        local_addr=(source, 0) if source else None,
         subprotocols=list(subprotocols) if subprotocols is not None else None,
         additional_headers=headers,
         open_timeout=open_timeout,
@@ -808,6 +811,14 @@ class SseStream:
                 self._buf += await self._more()
 
         return await asyncio.wait_for(read_one(), timeout)
+
+    async def next_of_type(self, wanted: str, timeout: float = 10) -> dict:
+        """The data of the next event of type `wanted`; events of other types are skipped."""
+        deadline = time.monotonic() + timeout
+        while True:
+            name, data = await self.next_event(timeout=max(0.01, deadline - time.monotonic()))
+            if name == wanted:
+                return data
 
     async def close(self) -> None:
         self.writer.close()

@@ -35,14 +35,6 @@ class ResetPeer(Peer):
         raise NotSupportedError(description="no cache here")
 
 
-async def next_of_type(stream: SseStream, wanted: str, timeout: float = 10) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        name, data = await stream.next_event(timeout=max(0.01, deadline - time.monotonic()))
-        if name == wanted:
-            return data
-
-
 def test_every_rest_command_emits_command_result_with_its_request_and_outcome(ocppd):
     cp_id = "CP-EV-CMD"
 
@@ -52,9 +44,9 @@ def test_every_rest_command_emits_command_result_with_its_request_and_outcome(oc
             async with connect_peer(ocppd, cp_id, peer_class=ResetPeer) as cp:
                 await cp.boot()
                 assert (await ocppd.aapi("POST", f"/api/admin/{cp_id}/reset", json={"type": "Soft"})).status_code == 200
-                answered = await next_of_type(stream, "command.result")
+                answered = await stream.next_of_type("command.result")
                 assert (await ocppd.aapi("POST", f"/api/admin/{cp_id}/clear-cache", json={})).status_code == 502
-                refused = await next_of_type(stream, "command.result")
+                refused = await stream.next_of_type("command.result")
             return answered, refused
         finally:
             await stream.close()
@@ -93,7 +85,7 @@ def test_fifty_subscribers_all_get_the_event_and_cp_id_filters(ocppd):
         try:
             async with connect_peer(ocppd, cp_id) as cp:
                 await cp.boot()
-                got = await asyncio.gather(*(next_of_type(s, "station.booted") for s in everyone + mine))
+                got = await asyncio.gather(*(s.next_of_type("station.booted") for s in everyone + mine))
                 assert all(data["cpId"] == cp_id for data in got)
             for stream in others:
                 try:

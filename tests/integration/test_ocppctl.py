@@ -10,7 +10,6 @@ import pty
 import subprocess
 from pathlib import Path
 
-import pytest
 from ocpp.routing import on
 from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action

@@ -1,5 +1,5 @@
 """OCPP security profiles 2 and 3 over TLS, HTTPS for the REST API, and certificates reloaded on SIGHUP. Every
-certificate is made here, by a throwaway CA created with `openssl` for this module."""
+certificate is made by a throwaway CA created with `openssl` for the test run (the `pki` fixture)."""
 
 from __future__ import annotations
 
@@ -8,53 +8,15 @@ import signal
 import socket
 import ssl
 import subprocess
-from pathlib import Path
 
 import pytest
 import requests
 import websockets
 
 from harness import async_wait_until, basic_auth, free_port, handshake_refusal, heartbeat_works, open_ws, run
+from pki import client_tls
 
 KEY = "0123456789abcdef0123"
-
-
-def openssl(directory: Path, *args: str) -> None:
-    subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
-
-
-def make_ca(directory: Path, name: str) -> None:
-    openssl(directory, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2", "-subj", f"/CN={name} CA")
-
-
-def issue(directory: Path, name: str, common_name: str, ca: str = "ca", server: bool = False) -> None:
-    openssl(directory, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={common_name}")
-    extensions = directory / f"{name}.ext"
-    extensions.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n" if server else "basicConstraints=CA:FALSE\n")
-    openssl(directory, "x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
-            "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", extensions.name)
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("pki")
-    make_ca(directory, "ca")
-    make_ca(directory, "rogue")
-    issue(directory, "server", "127.0.0.1", server=True)
-    issue(directory, "server-renewed", "127.0.0.1", server=True)
-    issue(directory, "cp3", "CP-TLS-3")
-    issue(directory, "other-cp", "CP-SOMEONE-ELSE")
-    issue(directory, "rogue-cp3", "CP-TLS-3", ca="rogue")
-    return directory
-
-
-def client_tls(pki: Path, certificate: str | None = None) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=str(pki / "ca.pem"))
-    if certificate:
-        context.load_cert_chain(pki / f"{certificate}.pem", pki / f"{certificate}.key")
-    return context
 
 
 @pytest.fixture

@@ -46,6 +46,8 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
     let maxFrameSize: Int
     /// The listener's TLS (wss:// and https://); nil for plain ws:// and http://.
     let tls: TLSSettings?
+    /// Proxies whose headers say where a station's connection comes from.
+    let proxies: TrustedProxies
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -57,25 +59,30 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
             // 256 bytes rather than NIO's 2 KiB (it still grows for larger reads): ~1.75 KiB less per station.
             try channel.syncOptions?.setOption(
                 .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
-            let remoteAddress = channel.remoteAddress?.ipAddress ?? "unknown"
-            let decision = NIOLockedValueBox<HandshakeDecision?>(nil)
+            let peer = channel.remoteAddress?.ipAddress ?? "unknown"
+            // The handshake's decision, and the station's address it was made for (a proxy's client's, behind one).
+            let decision = NIOLockedValueBox<(HandshakeDecision, remoteAddress: String)?>(nil)
             let endpoint = self.endpoint
             let tls = self.tls
+            let proxies = self.proxies
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
                 maxFrameSize: maxFrameSize,
                 enableAutomaticErrorHandling: true,
                 shouldUpgrade: { channel, head in
-                    let transport = tls?.transport(of: channel) ?? .plain
+                    let direct = tls?.transport(of: channel) ?? .plain
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
                         let result: HandshakeDecision
+                        var remoteAddress = peer
                         do {
                             let request = try HTTPRequest(head, secure: secure, splitCookie: false)
-                            result = await endpoint.handshake(request, remoteAddress: remoteAddress, transport: transport)
+                            let origin = await proxies.origin(peer: peer, headers: request.headerFields, direct: direct)
+                            remoteAddress = origin.address
+                            result = await endpoint.handshake(request, remoteAddress: remoteAddress, transport: origin.transport)
                         } catch {
                             result = .refuse(.badRequest, headers: [:], reason: "malformed handshake request")
                         }
-                        decision.withLockedValue { $0 = result }
+                        decision.withLockedValue { $0 = (result, remoteAddress) }
                         guard case .accept(_, let subprotocol) = result else { return nil }
                         var headers = HTTPHeaders()
                         if let subprotocol { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
@@ -85,7 +92,9 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard case .accept(let identity, _) = decision.withLockedValue({ $0 }) else {
+                        guard let (accepted, remoteAddress) = decision.withLockedValue({ $0 }),
+                            case .accept(let identity, _) = accepted
+                        else {
                             preconditionFailure("upgraded without an accepted handshake")
                         }
                         try channel.pipeline.syncOperations.addHandler(
@@ -104,7 +113,7 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)
                         )
-                        if case .refuse(let status, let headers, let reason) = decision.withLockedValue({ $0 }) {
+                        if case .refuse(let status, let headers, let reason) = decision.withLockedValue({ $0?.0 }) {
                             return Negotiated.refused(asyncChannel, status, headers, reason)
                         }
                         return Negotiated.http(asyncChannel)

@@ -66,15 +66,16 @@ final class TLSSettings: Sendable {
         guard let handler = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self) else {
             return .plain
         }
-        let identity = verifiesClients ? handler.peerCertificate.flatMap(Self.commonName) : nil
+        let identity =
+            verifiesClients
+            ? handler.peerCertificate.flatMap { try? Certificate(derEncoded: $0.toDERBytes()) }.flatMap(Self.commonName) : nil
         return StationTransport(secure: true, certificateIdentity: identity)
     }
 
     /// The (last) common name of a certificate's subject.
-    static func commonName(_ certificate: NIOSSLCertificate) -> String? {
-        guard let der = try? certificate.toDERBytes(), let parsed = try? Certificate(derEncoded: der) else { return nil }
+    static func commonName(_ certificate: Certificate) -> String? {
         var name: String?
-        for relativeName in parsed.subject {
+        for relativeName in certificate.subject {
             for attribute in relativeName where attribute.type == .RDNAttributeType.commonName {
                 name = String(describing: attribute.value)
             }
