@@ -49,6 +49,8 @@ enum Main {
             if Task.isCancelled { return interrupted() }
             report(error.message)
             return error.status.rawValue
+        } catch let code as ExitCode {
+            return code.rawValue  // the shell's status, its lines' errors reported already
         } catch {
             if Task.isCancelled { return interrupted() }
             let code = OCPPCtl.exitCode(for: error)

@@ -238,3 +238,24 @@ def test_ctrl_c_clears_the_line_and_ctrl_d_leaves_with_status_0(ocppd, terminal)
     assert not term.status_file.exists(), "Ctrl-C ended the shell"
     term.keys("C-d")
     assert term.exit_status() == 0
+
+
+def test_commands_from_a_pipe_run_every_line_and_exit_with_the_last_failure(ocppd, tmp_path):
+    ocppd.put("/api/stations/PIPE-CP", json={"registrationStatus": "Accepted"})
+    env = ctl_env(ocppd, tmp_path, XDG_STATE_HOME=str(tmp_path / "state"))
+
+    def shell(script: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(ocppctl_binary()), "shell", "-o", "json"], input=script, env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    done = shell("stations show PIPE-CP\n")
+    assert done.returncode == 0, done.stderr
+    assert '"id":"PIPE-CP"' in done.stdout.replace(" ", "")
+    # A station that does not exist (3), then one that does: every line runs, the failure is the status.
+    failed = shell("stations show PIPE-NOBODY\nstations show PIPE-CP\n")
+    assert failed.returncode == 3, failed.stderr
+    assert '"id":"PIPE-CP"' in failed.stdout.replace(" ", "") and "PIPE-NOBODY" in failed.stderr
+    # The last failure wins; `exit` ends the script with it, and what follows does not run.
+    assert shell("stations show PIPE-NOBODY\nreset\nexit\nstations show PIPE-CP\n").returncode == 2
+    assert shell("stations show 'unterminated\n").returncode == 2
+    assert shell("help\nstations list\n").returncode == 0

@@ -10,13 +10,15 @@ struct Shell: AsyncParsableCommand {
             The global options given here apply to every line unless the line gives its own. History is kept \
             in $XDG_STATE_HOME/ocppctl/history (default ~/.local/state/ocppctl/history). 'help' lists the \
             commands, 'help COMMAND' shows one; 'exit', 'quit' or Ctrl-D leave. Ctrl-C clears the line, or \
-            interrupts a running command.
+            interrupts a running command. With standard input not a terminal (ocppctl shell < commands.txt), \
+            every line runs and the exit status is that of the last line that failed, 0 if none did.
             """)
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let server = try global.client().base
-        await ShellSession(global: global, server: server).run()
+        let status = await ShellSession(global: global, server: server).run()
+        if status != ExitStatus.success.rawValue { throw ExitCode(status) }
     }
 }
 
@@ -47,13 +49,21 @@ final class ShellSession {
         return base + "/ocppctl/history"
     }
 
-    func run() async {
+    /// Runs lines until `exit`, `quit` or the end of input. Returns 0 in an interactive session (the user saw each
+    /// error as it came); read from a pipe or a file, the status of the last line that failed, so that a script
+    /// of commands can be checked by its exit status.
+    func run() async -> Int32 {
+        var lastFailure = ExitStatus.success.rawValue
+        func ran(_ status: Int32) {
+            if status != ExitStatus.success.rawValue { lastFailure = status }
+        }
         while let line = editor.readLine(prompt: editor.interactive ? prompt : "") {
             let words: [String]
             do {
                 words = try ShellWords.split(line)
             } catch {
                 FileHandle.standardError.write(Data("ocppctl: unterminated \(error.quote) quote\n".utf8))
+                ran(ExitStatus.usage.rawValue)
                 continue
             }
             guard let first = words.first else { continue }
@@ -62,15 +72,20 @@ final class ShellSession {
                 editor.remember(line.trimmingCharacters(in: .whitespaces))
             }
             switch first {
-            case "exit", "quit": return
-            case "help": words.count == 1 ? Self.printHelp() : await execute(Array(words.dropFirst()) + ["--help"])
-            case "shell": FileHandle.standardError.write(Data("ocppctl: already in the shell\n".utf8))
-            default: await execute(words)
+            case "exit", "quit": return editor.interactive ? ExitStatus.success.rawValue : lastFailure
+            case "help" where words.count == 1: Self.printHelp()
+            case "help": ran(await execute(Array(words.dropFirst()) + ["--help"]))
+            case "shell":
+                FileHandle.standardError.write(Data("ocppctl: already in the shell\n".utf8))
+                ran(ExitStatus.usage.rawValue)
+            default: ran(await execute(words))
             }
         }
+        return editor.interactive ? ExitStatus.success.rawValue : lastFailure
     }
 
-    private func execute(_ words: [String]) async {
+    /// Runs one line's command; returns its exit status.
+    private func execute(_ words: [String]) async -> Int32 {
         var arguments = Main.globalOptionsLast(words)
         for (names, extra) in defaults
         where !arguments.contains(where: { word in names.contains(word) || names.contains { word.hasPrefix($0 + "=") } }) {
@@ -78,7 +93,7 @@ final class ShellSession {
         }
         let ready = arguments
         let task = Task { await Main.run(ready, usageHint: { path in (["help"] + path).joined(separator: " ") }) }
-        _ = await editor.run(interruptible: task)
+        return await editor.run(interruptible: task)
     }
 
     static func printHelp() {
