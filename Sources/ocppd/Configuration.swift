@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Logging
 import Shared
 
@@ -68,6 +69,8 @@ struct Configuration: Sendable {
     var clientCA: String?
     /// Reverse proxies whose forwarded headers say a station's address, TLS and client certificate.
     var trustedProxies: [IPNetwork] = []
+    /// The header in which those proxies forward a station's client certificate.
+    var forwardedCertificateHeader = HTTPField.Name(TrustedProxies.defaultCertificateHeader)!
     /// A second, plain listener (ws:// and http://) beside the TLS one, for stations on profiles 0 and 1.
     var plainPort: Int?
 

@@ -42,7 +42,9 @@ struct Gateway {
         }
         let proxies: TrustedProxies
         do {
-            proxies = try TrustedProxies(networks: configuration.trustedProxies, clientCA: configuration.clientCA, logger: logger)
+            proxies = try TrustedProxies(
+                networks: configuration.trustedProxies, certificateHeader: configuration.forwardedCertificateHeader,
+                clientCA: configuration.clientCA, logger: logger)
         } catch {
             throw ConfigurationError(description: "client CA: \(error)")
         }
@@ -65,9 +67,7 @@ struct Gateway {
         let periodic = [
             Self.every(Self.heartbeatSaveInterval) { await centralSystem.saveHeartbeats() },
             // `ocppd token rotate` writes the token file; the running ocppd takes it from there.
-            Self.every(Self.tokenCheckInterval) {
-                if token.reload() { logger.notice("API token changed: the new token from the data directory is in force") }
-            },
+            Self.every(Self.tokenCheckInterval) { token.reload() },
             Task { await registry.keepAlive(logger: logger) },
         ]
         let commands = Commands(store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger)
@@ -75,20 +75,20 @@ struct Gateway {
         let endpoint = OCPPEndpoint(
             pathPrefix: configuration.ocppPath, policy: configuration.unknownStations, maxMessageSize: configuration.maxFrameSize,
             maxQueuedCalls: configuration.maxQueuedCommands, store: store, registry: registry,
-            centralSystem: centralSystem, openStations: openStations, callLimit: configuration.callsPerSecond,
+            centralSystem: centralSystem, openStations: openStations, proxies: proxies, callLimit: configuration.callsPerSecond,
             handshakes: KeyedRateLimiter("handshakes", limit: configuration.handshakesPerSecond),
             authFailures: KeyedRateLimiter("auth_failures", limit: configuration.authFailures), logger: logger)
         let routes = APIRoutes(
             store: store, registry: registry, centralSystem: centralSystem, commands: commands, events: events,
-            configuration: configuration, metrics: Self.metrics, apiToken: token)
+            configuration: configuration, metrics: Self.metrics, apiToken: token,
+            apiRequests: RateLimiter("api_requests", limit: configuration.apiRequestsPerSecond))
         let maxFrameSize = configuration.maxFrameSize
         func listener(port: Int, tls: TLSSettings?) -> some Service {
             let scheme = tls == nil ? "ws" : "wss"
             return Application(
                 router: routes.buildRouter(),
                 server: HTTPServerBuilder { responder in
-                    OCPPServerChannel(
-                        responder: responder, endpoint: endpoint, maxFrameSize: maxFrameSize, tls: tls, proxies: proxies)
+                    OCPPServerChannel(responder: responder, endpoint: endpoint, maxFrameSize: maxFrameSize, tls: tls)
                 },
                 configuration: .init(address: .hostname(configuration.host, port: port), serverName: nil, backlog: 4096),
                 onServerRunning: { channel in
@@ -156,7 +156,7 @@ final class HangupReloader {
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
         source.setEventHandler {
-            if token.reload() { logger.notice("API token changed: the new token from the data directory is in force") }
+            token.reload()
             do {
                 try proxies.reload()
             } catch {

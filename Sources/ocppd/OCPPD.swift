@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HTTPTypes
 import Logging
 import Shared
 
@@ -12,7 +13,8 @@ struct OCPPD: AsyncParsableCommand {
         discussion: """
             Settings come from flags, then environment variables, then the config file (KEY=VALUE lines \
             with the environment variables' names), then defaults. Charge points connect to \
-            ws://HOST:PORT/ocpp/{chargePointId}; the REST API is on the same port under /api.
+            ws://HOST:PORT/ocpp/{chargePointId} (wss:// with --tls-cert); the REST API is on the same port under /api \
+            (https:// with TLS). docs/SECURITY.md says what each security setting and limit protects.
             """,
         version: OCPPGateway.version,
         subcommands: [TokenCommand.self]
@@ -82,13 +84,13 @@ struct OCPPD: AsyncParsableCommand {
 
     @Option(
         help:
-            "WebSocket handshakes per second from one address; more get 429 (env OCPPD_MAX_HANDSHAKES_PER_SECOND, default 100; 0: no limit)."
+            "WebSocket handshakes per second from one address (IPv6: one /64); more get 429 (env OCPPD_MAX_HANDSHAKES_PER_SECOND, default 100; 0: no limit)."
     )
     var maxHandshakesPerSecond: Double?
 
     @Option(
         help:
-            "Wrong station credentials per identity in 5 minutes before it is locked out (env OCPPD_MAX_AUTH_FAILURES, default 10; 0: no limit)."
+            "Wrong station credentials per identity and address in 5 minutes before they are locked out (env OCPPD_MAX_AUTH_FAILURES, default 10; 0: no limit)."
     )
     var maxAuthFailures: Int?
 
@@ -96,7 +98,7 @@ struct OCPPD: AsyncParsableCommand {
         help: "REST requests per second with the token; more get 429 (env OCPPD_MAX_API_REQUESTS_PER_SECOND, default 200; 0: no limit).")
     var maxApiRequestsPerSecond: Double?
 
-    @Option(help: "Event-stream subscribers at once; more get 429 (env OCPPD_MAX_EVENT_SUBSCRIBERS, default 100).")
+    @Option(help: "Event-stream subscribers at once; more get 429 (env OCPPD_MAX_EVENT_SUBSCRIBERS, default 100; 0: no limit).")
     var maxEventSubscribers: Int?
 
     @Option(help: "Largest REST request body, in bytes; larger get 413 (env OCPPD_MAX_BODY_SIZE, default 1048576).")
@@ -120,6 +122,12 @@ struct OCPPD: AsyncParsableCommand {
             certificate (env OCPPD_TRUSTED_PROXIES; comma-separated addresses or CIDR blocks; default none).
             """)
     var trustedProxies: String?
+
+    @Option(
+        help:
+            "The header in which trusted proxies forward a station's client certificate (env OCPPD_FORWARDED_CERT_HEADER, default X-SSL-Client-Cert)."
+    )
+    var forwardedCertHeader: String?
 
     @Option(
         help: "With TLS: a second, plain port for ws:// and http:// (env OCPPD_PLAIN_PORT; profile 2 and 3 stations are refused there).")
@@ -249,6 +257,12 @@ struct OCPPD: AsyncParsableCommand {
                 return network
             }
         }
+        if let name = setting(forwardedCertHeader, "OCPPD_FORWARDED_CERT_HEADER") {
+            guard let header = HTTPField.Name(name) else {
+                throw ConfigurationError(description: "forwarded certificate header '\(name)' is not a header name")
+            }
+            c.forwardedCertificateHeader = header
+        }
         c.clientCA = clientCA
         switch (certificate, key) {
         case (let certificate?, let key?):
@@ -316,7 +330,13 @@ struct TokenCommand: ParsableCommand {
                 throw ValidationError("no data directory \(directory): start ocppd once, or give --data-dir")
             }
             let fresh = APIToken.generate()
-            try APIToken.write(fresh, to: APIToken.filePath(dataDirectory: directory))
+            let path = APIToken.filePath(dataDirectory: directory)
+            do {
+                try APIToken.write(fresh, to: path)
+            } catch let error as ConfigurationError {
+                throw ValidationError(error.description)
+            }
+            FileHandle.standardError.write(Data("ocppd: new API token written to \(path)\n".utf8))
             print(fresh)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import ocppd
@@ -52,5 +53,43 @@ import Testing
         let token = APIToken(source: .configured, token: "configured")
         #expect(try token.rotate() == nil)
         #expect(!token.reload() && token.matches(Array("configured".utf8)))
+    }
+
+    @Test func aFileThatCannotBeReadLeavesTheTokenInForceAndStopsAStart() throws {
+        try withDirectory { directory in
+            let path = APIToken.filePath(dataDirectory: directory)
+            try APIToken.write("first", to: path)
+            let token = APIToken(source: .file(path), token: "first")
+            try FileManager.default.removeItem(atPath: path)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            #expect(!token.reload() && token.matches(Array("first".utf8)))
+            var configuration = Configuration(dataDirectory: directory)
+            configuration.apiToken = nil
+            #expect(throws: ConfigurationError.self) { try APIToken.resolve(configuration: configuration, logger: Logger(label: "test")) }
+        }
+    }
+
+    @Test func aRotationIsNotUndoneByTheNextReload() throws {
+        try withDirectory { directory in
+            let path = APIToken.filePath(dataDirectory: directory)
+            try APIToken.write("first", to: path)
+            let token = APIToken(source: .file(path), token: "first")
+            let fresh = try #require(try token.rotate())
+            #expect(!token.reload())
+            #expect(token.matches(Array(fresh.utf8)))
+        }
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "needs root to make a file of another user"))
+    func aRotatedFileKeepsItsOwner() throws {
+        try withDirectory { directory in
+            let path = APIToken.filePath(dataDirectory: directory)
+            try APIToken.write("first", to: path)
+            #expect(chown(path, 4321, 4322) == 0)
+            try APIToken.write("second", to: path)
+            var info = stat()
+            #expect(stat(path, &info) == 0)
+            #expect(info.st_uid == 4321 && info.st_gid == 4322 && info.st_mode & 0o777 == 0o600)
+        }
     }
 }

@@ -55,4 +55,38 @@ import Testing
         for await item in slow.items { if case .event(let event) = item { received.append(event.type) } }
         #expect(received == ["e0", "e1"])
     }
+
+    private func eventually(_ condition: () async -> Bool) async throws -> Bool {
+        for _ in 0..<500 {
+            if await condition() { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    @Test func aSubscriptionNobodyHoldsAnyMoreIsForgotten() async throws {
+        // As when a client leaves before its event-stream response was sent: nothing reads or unsubscribes.
+        let bus = EventBus()
+        var subscription: EventBus.Subscription? = await bus.subscribe(cpId: "CP-NOBODY-WATCHES")
+        #expect(await bus.subscriberCount == 1 && subscription != nil)
+        subscription = nil
+        #expect(try await eventually { await bus.subscriberCount == 0 })
+    }
+
+    @Test func aStalledSubscriberIsDroppedByKeepAlivesToo() async throws {
+        let bus = EventBus(bufferSize: 2)
+        let stalled = await bus.subscribe(cpId: "CP-QUIET")
+        await bus.startKeepAlive(every: .milliseconds(5))
+        #expect(try await eventually { await bus.subscriberCount == 0 })
+        #expect(stalled.lagged)
+        await bus.stop()
+    }
+
+    @Test func aLimitOfZeroMeansNoLimit() async {
+        let bus = EventBus()
+        var held: [EventBus.Subscription] = []
+        for _ in 0..<3 { if let s = await bus.subscribe(cpId: nil, heartbeats: false, limit: 0) { held.append(s) } }
+        #expect(held.count == 3)
+        #expect(await bus.subscribe(cpId: nil, heartbeats: false, limit: 3) == nil)
+    }
 }

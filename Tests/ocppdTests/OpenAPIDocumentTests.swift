@@ -20,7 +20,7 @@ import Testing
             centralSystem: CentralSystem(store: store, registry: registry, events: events, policy: .accept, heartbeatInterval: 60),
             commands: Commands(store: store, registry: registry, events: events, timeout: .seconds(1), logger: Logger(label: "test")),
             events: events, configuration: Configuration(dataDirectory: directory), metrics: Gateway.metrics,
-            apiToken: APIToken(source: .configured, token: "t"))
+            apiToken: APIToken(source: .configured, token: "t"), apiRequests: RateLimiter("api_requests", limit: .unlimited))
         let router = routes.buildRouter()
 
         let served = Set(

@@ -24,16 +24,25 @@ import Testing
         #expect(Duration.milliseconds(1).retryAfterSeconds == 1 && Duration.milliseconds(2001).retryAfterSeconds == 3)
     }
 
+    @Test func aVerySlowRateWaitsAtMostADayInsteadOfOverflowing() {
+        let limit = RateLimit(perSecond: 1e-20, burst: 1)
+        var bucket = TokenBucket(limit)
+        #expect(bucket.take(limit) == nil)
+        #expect(bucket.take(limit) == .seconds(86_400))
+    }
+
     @Test func keysAreLimitedApartAndTheirNumberIsBounded() {
-        let limiter = KeyedRateLimiter("test", limit: RateLimit(perSecond: 0.001, burst: 1), maxKeys: 100)
-        #expect(limiter.take("a") == nil && limiter.take("a") != nil && limiter.take("b") == nil)
-        #expect(limiter.wait("a") != nil && limiter.wait("never-seen") == nil)
+        let limiter = KeyedRateLimiter("test", limit: RateLimit(perSecond: 0.001, burst: 2), maxKeys: 100)
+        #expect(limiter.take("a") == nil && limiter.take("a") == nil && limiter.take("a") != nil && limiter.take("b") == nil)
+        // A token taken for something that did not count comes back.
+        limiter.refund("a")
+        #expect(limiter.take("a") == nil && limiter.take("a") != nil)
         // Past the bound, the map is pruned: full buckets first, then the fullest half, so memory stays bounded
-        // however many keys come.
+        // however many keys come, and the most limited key ("a", empty; the others have one token left) stays.
         for n in 0..<500 {
             _ = limiter.take("k\(n)")
         }
         #expect(limiter.keyCount <= 100)
-        #expect(limiter.take("k499") != nil)
+        #expect(limiter.tracks("a") && limiter.take("a") != nil)
     }
 }

@@ -46,8 +46,10 @@ import X509
         return serializer.serializedBytes
     }
 
-    private func proxies(_ networks: [String], clientCA: String? = nil) throws -> TrustedProxies {
-        try TrustedProxies(networks: networks.map { try #require(IPNetwork($0)) }, clientCA: clientCA, logger: Logger(label: "test"))
+    private func proxies(_ networks: [String], clientCA: String? = nil, header: String = "X-SSL-Client-Cert") throws -> TrustedProxies {
+        try TrustedProxies(
+            networks: networks.map { try #require(IPNetwork($0)) }, certificateHeader: HTTPField.Name(header)!, clientCA: clientCA,
+            logger: Logger(label: "test"))
     }
 
     private func headers(_ fields: [(String, String)]) -> HTTPFields {
@@ -76,24 +78,35 @@ import X509
         }
     }
 
+    @Test func anIPv6AddressIsLimitedByItsSlash64() {
+        #expect(IPNetwork.limitKey("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64")
+        #expect(IPNetwork.limitKey("2001:db8:1:2:ffff:1:2:3") == IPNetwork.limitKey("2001:db8:1:2::9"))
+        #expect(IPNetwork.limitKey("2001:db8:1:3::9") != IPNetwork.limitKey("2001:db8:1:2::9"))
+        #expect(IPNetwork.limitKey("203.0.113.9") == "203.0.113.9")
+        #expect(IPNetwork.limitKey("unknown") == "unknown")
+    }
+
     @Test func headersFromAnAddressThatIsNotAProxyAreIgnored() async throws {
         let ca = try TestCA("Stations")
         let proxies = try proxies(["10.0.0.1"], clientCA: try ca.file())
         let direct = StationTransport(secure: false, certificateIdentity: nil)
         let claimed = headers([
             ("X-Forwarded-For", "203.0.113.9"), ("X-Forwarded-Proto", "https"),
-            ("Client-Cert", ":\(Data(try Self.der(ca.issue("CP-1"))).base64EncodedString()):"),
+            ("X-SSL-Client-Cert", ":\(Data(try Self.der(ca.issue("CP-1"))).base64EncodedString()):"),
         ])
-        let origin = await proxies.origin(peer: "10.0.0.2", headers: claimed, direct: direct)
-        #expect(origin == StationOrigin(address: "10.0.0.2", transport: direct))
+        #expect(proxies.clientAddress(peer: "10.0.0.2", headers: claimed) == "10.0.0.2")
+        #expect(await proxies.transport(peer: "10.0.0.2", headers: claimed, direct: direct, address: "10.0.0.2") == direct)
         // Without any trusted proxy, nothing is trusted.
         let none = try self.proxies([])
-        #expect(await none.origin(peer: "10.0.0.1", headers: claimed, direct: direct).address == "10.0.0.1")
+        #expect(none.clientAddress(peer: "10.0.0.1", headers: claimed) == "10.0.0.1")
+        #expect(await none.transport(peer: "10.0.0.1", headers: claimed, direct: direct, address: "10.0.0.1") == direct)
     }
 
     @Test func theStationsAddressIsTheNearestHopThatIsNotAProxy() throws {
         let proxies = try proxies(["10.0.0.0/8", "2001:db8::/32"])
-        func address(_ forwardedFor: String...) -> String { proxies.clientAddress(peer: "10.0.0.1", forwardedFor: forwardedFor) }
+        func address(_ forwardedFor: String...) -> String {
+            proxies.clientAddress(peer: "10.0.0.1", headers: headers(forwardedFor.map { ("X-Forwarded-For", $0) }))
+        }
         #expect(address() == "10.0.0.1")
         #expect(address("203.0.113.9") == "203.0.113.9")
         // A station that sends its own X-Forwarded-For only adds hops on the left: they are not believed.
@@ -104,7 +117,6 @@ import X509
         // Garbage where an address belongs stops at the proxy that added it.
         #expect(address("203.0.113.9, unknown") == "10.0.0.1")
         #expect(address("evil, 10.2.2.2") == "10.2.2.2")
-        #expect(proxies.clientAddress(peer: "203.0.113.1", forwardedFor: ["198.51.100.1"]) == "203.0.113.1")
     }
 
     @Test func tlsIsWhatTheProxySaysNotWhatItsOwnConnectionIs() async throws {
@@ -112,37 +124,56 @@ import X509
         let proxyOverTLS = StationTransport(secure: true, certificateIdentity: "the proxy's own certificate")
         for (proto, secure) in [("https", true), ("WSS", true), ("http", false), ("https, http", false), (nil, false)] {
             let fields = proto.map { headers([("X-Forwarded-Proto", $0)]) } ?? HTTPFields()
-            let origin = await proxies.origin(peer: "127.0.0.1", headers: fields, direct: proxyOverTLS)
-            #expect(origin.transport == StationTransport(secure: secure, certificateIdentity: nil), "\(proto ?? "none")")
+            let transport = await proxies.transport(peer: "127.0.0.1", headers: fields, direct: proxyOverTLS, address: "127.0.0.2")
+            #expect(transport == StationTransport(secure: secure, certificateIdentity: nil), "\(proto ?? "none")")
         }
     }
 
-    @Test func aForwardedCertificateCountsOnlyWhenItChainsToTheClientCAAndIsValid() async throws {
+    @Test func aForwardedCertificateCountsOnlyInItsHeaderAndWhenItChainsToTheClientCA() async throws {
         let ca = try TestCA("Stations")
         let rogue = try TestCA("Rogue")
-        let proxies = try proxies(["127.0.0.1"], clientCA: try ca.file())
+        let trusted = try proxies(["127.0.0.1"], clientCA: try ca.file())
         let station = try ca.issue("CP-9")
         let pem = try station.serializeAsPEM().pemString
         let base64DER = Data(try Self.der(station)).base64EncodedString()
-        func identity(_ header: String, _ value: String) async -> String? {
-            let origin = await proxies.origin(peer: "127.0.0.1", headers: headers([(header, value)]), direct: .plain)
-            #expect(origin.transport.secure == (origin.transport.certificateIdentity != nil))
-            return origin.transport.certificateIdentity
+        func identity(_ value: String, header: String = "X-SSL-Client-Cert", in proxies: TrustedProxies? = nil) async -> String? {
+            let transport = await (proxies ?? trusted).transport(
+                peer: "127.0.0.1", headers: headers([(header, value)]), direct: .plain, address: "127.0.0.2")
+            #expect(transport.secure == (transport.certificateIdentity != nil))
+            return transport.certificateIdentity
         }
-        // nginx's $ssl_client_escaped_cert, RFC 9440, HAProxy's base64 DER.
-        #expect(await identity("X-SSL-Client-Cert", pem.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!) == "CP-9")
-        #expect(await identity("Client-Cert", ":\(base64DER):") == "CP-9")
-        #expect(await identity("X-SSL-Client-Cert", base64DER) == "CP-9")
+        // nginx's $ssl_client_escaped_cert, RFC 9440, HAProxy's base64 DER, Traefik's URL-encoded base64.
+        #expect(await identity(pem.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!) == "CP-9")
+        #expect(await identity(":\(base64DER):") == "CP-9")
+        #expect(await identity(base64DER) == "CP-9")
+        #expect(await identity(base64DER.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!) == "CP-9")
+        // Only the configured header: a proxy that sets X-SSL-Client-Cert would pass a station's own Client-Cert on.
+        #expect(await identity(":\(base64DER):", header: "Client-Cert") == nil)
+        let rfc9440 = try self.proxies(["127.0.0.1"], clientCA: try ca.file(), header: "Client-Cert")
+        #expect(await identity(":\(base64DER):", header: "Client-Cert", in: rfc9440) == "CP-9")
+        #expect(await identity(":\(base64DER):", header: "X-SSL-Client-Cert", in: rfc9440) == nil)
         // Signed by another CA, expired, or not a certificate: no identity.
         let forged = Data(try Self.der(rogue.issue("CP-9"))).base64EncodedString()
-        #expect(await identity("Client-Cert", ":\(forged):") == nil)
+        #expect(await identity(":\(forged):") == nil)
         let expired = Data(try Self.der(ca.issue("CP-9", validUntil: Date() - 60))).base64EncodedString()
-        #expect(await identity("Client-Cert", ":\(expired):") == nil)
-        #expect(await identity("Client-Cert", ":bm90IGEgY2VydGlmaWNhdGU=:") == nil)
-        #expect(await identity("X-SSL-Client-Cert", "-----BEGIN%20CERTIFICATE-----%0Agarbage") == nil)
+        #expect(await identity(":\(expired):") == nil)
+        #expect(await identity(":bm90IGEgY2VydGlmaWNhdGU=:") == nil)
+        #expect(await identity("-----BEGIN%20CERTIFICATE-----%0Agarbage") == nil)
         // Without a client CA there is nothing to check a forwarded certificate against: none counts.
-        let withoutCA = try self.proxies(["127.0.0.1"])
-        let origin = await withoutCA.origin(peer: "127.0.0.1", headers: headers([("Client-Cert", ":\(base64DER):")]), direct: .plain)
-        #expect(origin.transport.certificateIdentity == nil)
+        #expect(await identity(":\(base64DER):", in: try self.proxies(["127.0.0.1"])) == nil)
+    }
+
+    @Test func theCommonNameIsReadAsItsCharactersAndMustBeTheOnlyOne() throws {
+        let ca = try TestCA("Stations")
+        #expect(TLSSettings.commonName(try ca.issue("A,B+C\"")) == "A,B+C\"")
+        let twoNames = try DistinguishedName {
+            CommonName("CP-1")
+            CommonName("CP-2")
+        }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(P256.Signing.PrivateKey().publicKey),
+            notValidBefore: Date() - 60, notValidAfter: Date() + 60, issuer: ca.certificate.subject, subject: twoNames,
+            signatureAlgorithm: .ecdsaWithSHA256, extensions: Certificate.Extensions(), issuerPrivateKey: .init(ca.key))
+        #expect(TLSSettings.commonName(certificate) == nil)
     }
 }

@@ -20,6 +20,7 @@ import ctypes
 import datetime as dt
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -717,6 +718,13 @@ def assert_callerror(frame: list, codes: str | Iterable[str], msg_id: str | None
     assert isinstance(description, str), f"description must be a string: {frame!r}"
     assert isinstance(details, dict), f"details must be an object: {frame!r}"
     return frame
+
+
+def limit_refusals(ocppd, limit: str) -> float:
+    """ocppd_limit_refusals_total{limit=...} from /metrics (0 before the first refusal)."""
+    text = requests.get(f"{ocppd.base_url}/metrics", timeout=10, verify=ocppd.verify).text
+    match = re.search(rf'^ocppd_limit_refusals_total\{{limit="{limit}"\}} (\S+)$', text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
 
 
 async def handshake_refusal(url: str, **kw):

@@ -18,6 +18,7 @@ from harness import (
     assert_callresult,
     assert_problem,
     connect_peer,
+    limit_refusals,
     open_ws,
     parse_time,
     raw_call,
@@ -293,3 +294,5 @@ def test_a_full_command_queue_answers_503_and_the_queued_commands_still_complete
         return results
 
     assert run(scenario()) == [{"status": "Accepted"}, {"status": "Rejected"}]
+    assert limit_refusals(ocppd, "queued_commands") == 1
+    assert "command refused: too many wait for the station" in ocppd.log_text()

@@ -7,16 +7,21 @@ import json
 import re
 
 import requests
+import websockets
 
-from harness import assert_callresult, assert_problem, basic_auth, handshake_refusal, heartbeat_works, open_ws, recv_frame, run
+from harness import (
+    assert_callresult,
+    assert_problem,
+    basic_auth,
+    handshake_refusal,
+    heartbeat_works,
+    limit_refusals,
+    open_ws,
+    recv_frame,
+    run,
+)
 
 KEY = "0123456789abcdef0123"
-
-
-def refusals(ocppd, limit: str) -> float:
-    text = requests.get(f"{ocppd.base_url}/metrics", timeout=10).text
-    match = re.search(rf'^ocppd_limit_refusals_total\{{limit="{limit}"\}} (\S+)$', text, re.MULTILINE)
-    return float(match.group(1)) if match else 0.0
 
 
 def test_calls_over_a_stations_rate_get_callerror_and_others_are_not_held_up(ocppd_factory):
@@ -40,12 +45,14 @@ def test_calls_over_a_stations_rate_get_callerror_and_others_are_not_held_up(ocp
             await calm.close()
 
     run(scenario())
-    assert refusals(ocppd, "station_calls") >= 10
+    assert limit_refusals(ocppd, "station_calls") >= 10
     # The central system's own counters are made before the REST routes: they count too.
     metrics = requests.get(f"{ocppd.base_url}/metrics", timeout=10).text
     received = re.search(r"^ocppd_ocpp_messages_received_total (\S+)$", metrics, re.MULTILINE)
     assert received and float(received.group(1)) >= 20, metrics[:2000]
-    assert "CALL over the station's rate limit refused" in ocppd.log_tail()
+    # Logged, but not once per refusal: a flood must not flood the log too.
+    logged = ocppd.log_text().count("CALL over the station's rate limit refused")
+    assert 1 <= logged < limit_refusals(ocppd, "station_calls"), logged
 
 
 def test_handshakes_over_an_addresss_rate_get_429_with_retry_after(ocppd_factory):
@@ -64,7 +71,7 @@ def test_handshakes_over_an_addresss_rate_get_429_with_retry_after(ocppd_factory
                 await ws.close()
 
     run(scenario())
-    assert refusals(ocppd, "handshakes") >= 1
+    assert limit_refusals(ocppd, "handshakes") >= 1
     assert "handshake refused: too many from one address" in ocppd.log_tail()
 
 
@@ -77,15 +84,22 @@ def test_wrong_credentials_lock_the_identity_out_for_a_while(ocppd_factory):
         for _ in range(3):
             refused = await handshake_refusal(ocppd.ws_url("CP-LOCK"), headers=basic_auth("CP-LOCK", "wrong-key-wrong-key"))
             assert refused.status_code == 401
-        # Locked out now, the right key included; other identities are not.
+        # Locked out now from this address, the right key included; other identities are not, and neither is the
+        # station itself from its own address: a stranger cannot lock a station out by guessing.
         refused = await handshake_refusal(ocppd.ws_url("CP-LOCK"), headers=basic_auth("CP-LOCK", KEY))
         assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
-        ws = await open_ws(ocppd.ws_url("CP-OTHER"), headers=basic_auth("CP-OTHER", KEY))
-        await heartbeat_works(ws)
-        await ws.close()
+        for cp, source in (("CP-OTHER", None), ("CP-LOCK", "127.0.0.2")):
+            ws = await open_ws(ocppd.ws_url(cp), headers=basic_auth(cp, KEY), source=source)
+            await heartbeat_works(ws)
+            await ws.close()
+        # Right keys do not use up the budget.
+        for _ in range(5):
+            ws = await open_ws(ocppd.ws_url("CP-OTHER"), headers=basic_auth("CP-OTHER", KEY))
+            await ws.close()
 
     run(scenario())
-    assert refusals(ocppd, "auth_failures") >= 1
+    assert limit_refusals(ocppd, "auth_failures") >= 1
+    assert "identity locked out after wrong credentials" in ocppd.log_text()
 
 
 def test_rest_requests_over_the_rate_get_429_problem_with_retry_after(ocppd_factory):
@@ -96,7 +110,8 @@ def test_rest_requests_over_the_rate_get_429_problem_with_retry_after(ocppd_fact
     problem = assert_problem(resp, 429, "requests per second")
     assert int(resp.headers["Retry-After"]) >= 1 and problem["status"] == 429
     assert requests.get(f"{ocppd.base_url}/healthz", timeout=10).status_code == 200  # health is not rate limited
-    assert refusals(ocppd, "api_requests") >= 1
+    assert limit_refusals(ocppd, "api_requests") >= 1
+    assert "REST request refused: over the rate limit" in ocppd.log_text()
 
 
 def test_event_stream_subscribers_are_capped(ocppd_factory):
@@ -107,7 +122,8 @@ def test_event_stream_subscribers_are_capped(ocppd_factory):
         second = requests.get(f"{ocppd.base_url}/api/events", headers=headers, stream=True, timeout=10)
         assert_problem(second, 429, "subscribers")
         assert "Retry-After" in second.headers
-    assert refusals(ocppd, "event_subscribers") >= 1
+    assert limit_refusals(ocppd, "event_subscribers") >= 1
+    assert "event stream refused: too many subscribers" in ocppd.log_text()
 
 
 def test_request_bodies_over_the_size_limit_get_413(ocppd_factory):
@@ -116,6 +132,32 @@ def test_request_bodies_over_the_size_limit_get_413(ocppd_factory):
     resp = ocppd.post("/api/rfid", json={"idTag": "BIG", "description": "x" * 4096})
     assert_problem(resp, 413)
     assert ocppd.get("/api/rfid/BIG").status_code == 404
+    assert limit_refusals(ocppd, "body_size") == 1
+    assert "request refused: body too large" in ocppd.log_text()
+
+
+def test_messages_over_the_size_limit_close_with_1009_whole_or_in_fragments(ocppd_factory):
+    ocppd = ocppd_factory("--max-frame-size", "2048")
+    big = json.dumps([2, "big", "DataTransfer", {"vendorId": "ACME", "data": "A" * 4096}])
+
+    async def scenario():
+        for message in (big, iter([big[:1500], big[1500:3000], big[3000:]])):  # one frame; three under the limit each
+            ws = await open_ws(ocppd.ws_url("CP-BIG"))
+            await ws.send(message)
+            try:
+                await recv_frame(ws)
+                raise AssertionError("an oversized message was answered")
+            except websockets.ConnectionClosed:
+                pass
+            assert ws.close_code == 1009, ws.close_code
+        ws = await open_ws(ocppd.ws_url("CP-BIG"))
+        await heartbeat_works(ws)
+        await ws.close()
+
+    run(scenario())
+    assert limit_refusals(ocppd, "message_size") == 2
+    log = ocppd.log_text()
+    assert "frame over the size limit" in log
 
 
 def test_defaults_leave_a_normal_charger_alone(ocppd):

@@ -2,13 +2,15 @@
 station's address, that it came over TLS, and its client certificate; ocppd believes those headers only from the
 addresses in --trusted-proxies, and checks a forwarded certificate against its own client CA.
 
-Stations connect from 127.0.0.2 and 127.0.0.3 (loopback answers all of 127.0.0.0/8); nginx reaches ocppd from
+Stations connect from 127.0.0.2 to 127.0.0.4 (loopback answers all of 127.0.0.0/8); nginx reaches ocppd from
 127.0.0.1."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import shutil
+import ssl
 import subprocess
 import urllib.parse
 from pathlib import Path
@@ -22,6 +24,7 @@ from pki import client_tls
 KEY = "0123456789abcdef0123"
 STATION_ADDRESS = "127.0.0.2"
 OTHER_ADDRESS = "127.0.0.3"
+THIRD_ADDRESS = "127.0.0.4"
 
 NGINX_CONF = """
 worker_processes 1;
@@ -141,6 +144,16 @@ def test_profile_3_through_the_proxy_uses_the_forwarded_certificate(behind_nginx
             assert refused.status_code == 403, certificate
         # Over the proxy's plain port the station is not on TLS, whatever ocppd's own link is.
         assert (await handshake_refusal(nginx.ws("CP-TLS-3"), source=STATION_ADDRESS)).status_code == 403
+        # A station that sends the proxy's headers itself, with a real certificate's text but not its key: nginx
+        # replaces (or drops) them, and ocppd reads only the configured certificate header.
+        pem = (pki / "cp3.pem").read_text()
+        der = base64.b64encode(ssl.PEM_cert_to_DER_cert(pem)).decode()
+        for claims in ({"X-SSL-Client-Cert": urllib.parse.quote(pem, safe="")}, {"Client-Cert": f":{der}:"},
+                       {"X-Forwarded-Proto": "https", "X-SSL-Client-Cert": der}):
+            refused = await handshake_refusal(nginx.wss("CP-TLS-3"), ssl=client_tls(pki), headers=claims, source=STATION_ADDRESS)
+            assert refused.status_code == 403, claims
+            refused = await handshake_refusal(nginx.ws("CP-TLS-3"), headers=claims, source=STATION_ADDRESS)
+            assert refused.status_code == 403, claims
 
     run(scenario())
     log = ocppd.log_text()
@@ -157,8 +170,10 @@ def test_profile_2_through_the_proxy_needs_its_tls_side(behind_nginx, pki):
             await heartbeat_works(ws)
         finally:
             await ws.close()
-        refused = await handshake_refusal(nginx.ws("CP-TLS-2"), headers=basic_auth("CP-TLS-2", KEY))
-        assert refused.status_code == 403
+        # Plain to the proxy: not TLS, whatever the station claims.
+        for claims in ({}, {"X-Forwarded-Proto": "https"}):
+            refused = await handshake_refusal(nginx.ws("CP-TLS-2"), headers=basic_auth("CP-TLS-2", KEY) | claims)
+            assert refused.status_code == 403, claims
 
     run(scenario())
 
@@ -177,6 +192,10 @@ def test_the_station_address_is_the_forwarded_one_in_sightings_events_and_limits
             assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
             assert (await handshake_refusal(nginx.ws("CP-NOBODY-2"), source=OTHER_ADDRESS)).status_code == 404
             assert seen_at(ocppd, "CP-NOBODY-2") == OTHER_ADDRESS
+            # An address a station puts in X-Forwarded-For itself is left of the one nginx adds: not believed.
+            claims = {"X-Forwarded-For": "198.51.100.7"}
+            assert (await handshake_refusal(nginx.ws("CP-NOBODY-3"), headers=claims, source=THIRD_ADDRESS)).status_code == 404
+            assert seen_at(ocppd, "CP-NOBODY-3") == THIRD_ADDRESS
 
         run(scenario())
     finally:

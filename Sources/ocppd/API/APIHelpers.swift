@@ -109,6 +109,7 @@ enum API {
         do {
             buffer = try await request.collectBody(upTo: maxSize)
         } catch {
+            LimitRefusals.bodySize.record("request refused: body too large", ["path": "\(request.uri.path)"])
             throw Problem(status: .contentTooLarge, detail: "request body larger than \(maxSize) bytes")
         }
         guard buffer.readableBytes > 0 else { return nil }

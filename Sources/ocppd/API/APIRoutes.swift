@@ -12,6 +12,8 @@ struct APIRoutes: Sendable {
     let configuration: Configuration
     let metrics: PrometheusCollectorRegistry
     let apiToken: APIToken
+    /// REST requests with the token, one budget for every listener.
+    let apiRequests: RateLimiter
 
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -19,8 +21,7 @@ struct APIRoutes: Sendable {
         router.add(middleware: MetricsMiddleware())
         addSystemRoutes(to: router)
         let api = router.group("api").add(
-            middleware: BearerAuthMiddleware(
-                token: apiToken, limiter: KeyedRateLimiter("api_requests", limit: configuration.apiRequestsPerSecond)))
+            middleware: BearerAuthMiddleware(token: apiToken, limiter: apiRequests))
         /// The OpenAPI 3.1 document of this API.
         api.get("openapi.json") { _, _ in API.jsonValue(OpenAPIDocument.document) }
         /// A new bearer token, in force at once (the one of this request stops working) and saved in the data

@@ -6,8 +6,6 @@ import ServiceLifecycle
 import Shared
 
 extension APIRoutes {
-    static let subscribersRefused = Counter(label: "ocppd_limit_refusals_total", dimensions: [("limit", "event_subscribers")])
-
     func addCommandRoutes(to api: RouterGroup<BasicRequestContext>) {
         /// Sends a central-system command (the OCPP request payload as the body) and answers with the
         /// charge point's CALLRESULT payload as it sent it.
@@ -40,7 +38,7 @@ extension APIRoutes {
                 let subscription = await events.subscribe(
                     cpId: cpId, heartbeats: heartbeats, limit: configuration.maxEventSubscribers)
             else {
-                Self.subscribersRefused.increment()
+                LimitRefusals.eventSubscribers.record("event stream refused: too many subscribers")
                 throw Problem(
                     status: .tooManyRequests,
                     detail: "\(configuration.maxEventSubscribers) event-stream subscribers already: retry later",

@@ -104,7 +104,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: APIToken
     /// Requests per second with the token.
-    let limiter: KeyedRateLimiter
+    let limiter: RateLimiter
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
@@ -117,7 +117,8 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem(
                 status: .unauthorized, detail: "invalid bearer token", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
-        if let wait = limiter.take("token") {
+        if let wait = limiter.take() {
+            limiter.refusals.record("REST request refused: over the rate limit")
             throw Problem(
                 status: .tooManyRequests,
                 detail: "more than \(limiter.limit.perSecond) requests per second: retry in \(wait.retryAfterSeconds) s",

@@ -26,26 +26,32 @@ actor EventBus {
         case keepAlive
     }
 
-    /// A subscriber's view: its items, and whether it was dropped for falling behind.
+    /// A subscriber's view: its items, and whether it was dropped for falling behind. The bus does not keep it:
+    /// once nobody holds it (its stream ended, or its response was never sent because the client left first), its
+    /// stream is cancelled and the bus forgets the subscriber.
     final class Subscription: Sendable {
         let items: AsyncStream<Item>
         let id: Int
-        private let laggedFlag = Atomic<Bool>(false)
+        fileprivate let laggedFlag: LaggedFlag
 
-        init(id: Int, items: AsyncStream<Item>) {
+        fileprivate init(id: Int, items: AsyncStream<Item>, lagged: LaggedFlag) {
             self.id = id
             self.items = items
+            laggedFlag = lagged
         }
 
-        var lagged: Bool { laggedFlag.load(ordering: .acquiring) }
-        func markLagged() { laggedFlag.store(true, ordering: .releasing) }
+        var lagged: Bool { laggedFlag.value.load(ordering: .acquiring) }
+    }
+
+    fileprivate final class LaggedFlag: Sendable {
+        let value = Atomic<Bool>(false)
     }
 
     private struct Subscriber {
         let cpId: String?
         let heartbeats: Bool
         let continuation: AsyncStream<Item>.Continuation
-        let subscription: Subscription
+        let lagged: LaggedFlag
     }
 
     let bufferSize: Int
@@ -83,21 +89,22 @@ actor EventBus {
     /// (and the documented stream) do without them.
     static let optInTypes: Set<String> = ["station.heartbeat"]
 
-    /// `subscribe(cpId:heartbeats:)`, or nil when `limit` subscribers are there already.
+    /// `subscribe(cpId:heartbeats:)`, or nil when `limit` subscribers are there already (0: no limit).
     func subscribe(cpId: String?, heartbeats: Bool, limit: Int) -> Subscription? {
-        subscribers.count < limit ? subscribe(cpId: cpId, heartbeats: heartbeats) : nil
+        limit == 0 || subscribers.count < limit ? subscribe(cpId: cpId, heartbeats: heartbeats) : nil
     }
 
     /// Subscribes to every event, or to one station's; `heartbeats` adds `station.heartbeat` events.
     func subscribe(cpId: String?, heartbeats: Bool = false) -> Subscription {
         nextId += 1
         let (stream, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(bufferSize))
-        let subscription = Subscription(id: nextId, items: stream)
+        let lagged = LaggedFlag()
+        let subscription = Subscription(id: nextId, items: stream, lagged: lagged)
         let id = nextId
         continuation.onTermination = { [weak self] _ in
             Task { await self?.remove(id) }
         }
-        subscribers[id] = Subscriber(cpId: cpId, heartbeats: heartbeats, continuation: continuation, subscription: subscription)
+        subscribers[id] = Subscriber(cpId: cpId, heartbeats: heartbeats, continuation: continuation, lagged: lagged)
         return subscription
     }
 
@@ -114,11 +121,16 @@ actor EventBus {
         let optIn = Self.optInTypes.contains(event.type)
         for (id, subscriber) in subscribers
         where (subscriber.cpId == nil || subscriber.cpId == event.cpId) && (!optIn || subscriber.heartbeats) {
-            if case .dropped = subscriber.continuation.yield(.event(event)) {
-                subscriber.subscription.markLagged()
-                subscriber.continuation.finish()
-                subscribers[id] = nil
-            }
+            deliver(.event(event), to: id, subscriber)
+        }
+    }
+
+    /// A subscriber whose buffer is full fell behind: it is dropped and its stream ends.
+    private func deliver(_ item: Item, to id: Int, _ subscriber: Subscriber) {
+        if case .dropped = subscriber.continuation.yield(item) {
+            subscriber.lagged.value.store(true, ordering: .releasing)
+            subscriber.continuation.finish()
+            subscribers[id] = nil
         }
     }
 
@@ -134,7 +146,7 @@ actor EventBus {
     }
 
     private func keepAlive() {
-        for subscriber in subscribers.values { subscriber.continuation.yield(.keepAlive) }
+        for (id, subscriber) in subscribers { deliver(.keepAlive, to: id, subscriber) }
     }
 
     /// Ends every stream (shutdown).

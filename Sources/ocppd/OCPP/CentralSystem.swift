@@ -18,7 +18,6 @@ final class CentralSystem: Sendable {
     private let router: OCPPRouter
     private let messagesIn = Counter(label: "ocppd_ocpp_messages_received_total")
     private let callErrors = Counter(label: "ocppd_ocpp_callerrors_sent_total")
-    private let callsLimited = Counter(label: "ocppd_limit_refusals_total", dimensions: [("limit", "station_calls")])
 
     init(
         store: any Store, registry: ConnectionRegistry, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int,
@@ -89,8 +88,9 @@ final class CentralSystem: Sendable {
         }
         switch frame {
         case .call(let id, _, _) where connection.takeCall() != nil:
-            callsLimited.increment()
-            logger.notice("CALL over the station's rate limit refused", metadata: ["perSecond": "\(connection.callLimit.perSecond)"])
+            LimitRefusals.stationCalls.record(
+                "CALL over the station's rate limit refused",
+                ["station": "\(connection.id)", "perSecond": "\(connection.callLimit.perSecond)"])
             reply(
                 .callError(
                     id: id,

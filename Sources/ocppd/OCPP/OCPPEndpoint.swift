@@ -20,15 +20,21 @@ struct OCPPEndpoint: StationEndpoint {
     let registry: ConnectionRegistry
     let centralSystem: CentralSystem
     let openStations: OpenStations
+    /// Reverse proxies whose headers name a station's address, TLS and client certificate.
+    let proxies: TrustedProxies
     let callLimit: RateLimit
+    /// Handshakes per source address (an IPv6 /64 counts as one).
     let handshakes: KeyedRateLimiter
-    /// Wrong credentials per identity: an identity whose bucket is empty is locked out until it refills.
+    /// Credential attempts per identity and source address: one whose bucket is empty is locked out until it
+    /// refills. Keyed by address too, so that a stranger elsewhere cannot lock a station out by guessing.
     let authFailures: KeyedRateLimiter
     let logger: Logger
 
-    func handshake(_ request: HTTPRequest, remoteAddress: String, transport: StationTransport) async -> HandshakeDecision {
-        if let wait = handshakes.take(remoteAddress) {
-            logger.notice("handshake refused: too many from one address", metadata: ["remote": "\(remoteAddress)"])
+    func handshake(_ request: HTTPRequest, peer: String, direct: StationTransport) async -> HandshakeDecision {
+        let remoteAddress = proxies.clientAddress(peer: peer, headers: request.headerFields)
+        let addressKey = IPNetwork.limitKey(remoteAddress)
+        if let wait = handshakes.take(addressKey) {
+            handshakes.refusals.record("handshake refused: too many from one address", ["remote": "\(remoteAddress)"])
             return .refuse(
                 .tooManyRequests, headers: [.retryAfter: "\(wait.retryAfterSeconds)"],
                 reason: "too many handshakes from \(remoteAddress): retry in \(wait.retryAfterSeconds) s")
@@ -63,63 +69,66 @@ struct OCPPEndpoint: StationEndpoint {
             logger.error("handshake refused: store unavailable", metadata: ["station": "\(identity)", "error": "\(error)"])
             return .refuse(.serviceUnavailable, headers: [:], reason: "the central system's store is unavailable; retry later")
         }
-
-        if let station {
-            // Profile 2 and 3 need TLS; profile 3 authenticates by the client certificate, whose common name must be
-            // the identity (OCPP 1.6 security whitepaper), profiles 1 and 2 by HTTP Basic.
-            if station.securityProfile >= 2 && !transport.secure {
-                logger.notice(
-                    "handshake refused: security profile needs TLS",
-                    metadata: ["station": "\(identity)", "profile": "\(station.securityProfile)", "remote": "\(remoteAddress)"])
-                return .refuse(
-                    .forbidden, headers: [:],
-                    reason: "station uses security profile \(station.securityProfile): connect over TLS (wss://)")
-            }
-            if station.securityProfile == 3 {
-                guard transport.certificateIdentity == identity else {
-                    logger.notice(
-                        "handshake refused: no client certificate for the identity",
-                        metadata: [
-                            "station": "\(identity)", "certificate": "\(transport.certificateIdentity ?? "none")",
-                            "remote": "\(remoteAddress)",
-                        ])
-                    return .refuse(
-                        .forbidden, headers: [:],
-                        reason: transport.certificateIdentity.map { "the client certificate is for '\($0)', not '\(identity)'" }
-                            ?? "security profile 3: a client certificate signed by the central system's station CA is required")
-                }
-            } else if station.securityProfile >= 1 || station.keyHash != nil {
-                guard let keyHash = station.keyHash else {
-                    return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "station has no authorization key set")
-                }
-                if let wait = authFailures.wait(identity) {
-                    logger.notice(
-                        "handshake refused: identity locked out after wrong credentials",
-                        metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
-                    return .refuse(
-                        .tooManyRequests, headers: [.retryAfter: "\(wait.retryAfterSeconds)"],
-                        reason: "too many wrong credentials for '\(identity)': retry in \(wait.retryAfterSeconds) s")
-                }
-                guard let password = Self.basicPassword(request.headerFields[.authorization], identity: identity) else {
-                    logger.notice(
-                        "handshake refused: missing credentials", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
-                    return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "HTTP Basic credentials required")
-                }
-                guard StationKeyHash.verify(password, against: keyHash) else {
-                    _ = authFailures.take(identity)
-                    logger.notice(
-                        "handshake refused: wrong credentials", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
-                    return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "wrong station credentials")
-                }
-            }
-        } else {
+        guard let station else {
             await centralSystem.sawUnknownStation(identity, remoteAddress: remoteAddress)
             if policy == .reject {
                 logger.notice("handshake refused: unknown station", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
                 return .refuse(.notFound, headers: [:], reason: "unknown charge point '\(identity)'")
             }
+            return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress)
         }
-        return .accept(identity: identity, subprotocol: subprotocol)
+        let metadata: Logger.Metadata = ["station": "\(identity)", "remote": "\(remoteAddress)"]
+        // Profile 2 and 3 need TLS; profile 3 authenticates by the client certificate alone, whose common name must
+        // be the identity (OCPP 1.6 security whitepaper); profiles 0 to 2 by HTTP Basic when the station has a key.
+        if station.securityProfile >= 2 {
+            let transport = await proxies.transport(peer: peer, headers: request.headerFields, direct: direct, address: remoteAddress)
+            guard transport.secure else {
+                logger.notice(
+                    "handshake refused: security profile needs TLS",
+                    metadata: metadata.merging(["profile": "\(station.securityProfile)"]) { $1 })
+                return .refuse(
+                    .forbidden, headers: [:],
+                    reason: "station uses security profile \(station.securityProfile): connect over TLS (wss://)")
+            }
+            if station.securityProfile == 3 {
+                // Byte for byte, as the store compares identities (not Swift's canonical equivalence).
+                guard let named = transport.certificateIdentity, named.utf8.elementsEqual(identity.utf8) else {
+                    logger.notice(
+                        "handshake refused: no client certificate for the identity",
+                        metadata: metadata.merging(["certificate": "\(String(reflecting: transport.certificateIdentity ?? "none"))"]) { $1 }
+                    )
+                    return .refuse(
+                        .forbidden, headers: [:],
+                        reason: transport.certificateIdentity.map { "the client certificate is for '\($0)', not '\(identity)'" }
+                            ?? "security profile 3: a client certificate signed by the central system's station CA is required")
+                }
+                return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress)
+            }
+        }
+        if station.securityProfile >= 1 || station.keyHash != nil {
+            guard let keyHash = station.keyHash else {
+                return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "station has no authorization key set")
+            }
+            guard let password = Self.basicPassword(request.headerFields[.authorization], identity: identity) else {
+                logger.notice("handshake refused: missing credentials", metadata: metadata)
+                return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "HTTP Basic credentials required")
+            }
+            // A try is taken before the key is checked and given back when it was right: attempts in flight at once
+            // cannot get past the budget.
+            let attemptKey = identity + " " + addressKey
+            if let wait = authFailures.take(attemptKey) {
+                authFailures.refusals.record("handshake refused: identity locked out after wrong credentials", metadata)
+                return .refuse(
+                    .tooManyRequests, headers: [.retryAfter: "\(wait.retryAfterSeconds)"],
+                    reason: "too many wrong credentials for '\(identity)': retry in \(wait.retryAfterSeconds) s")
+            }
+            guard StationKeyHash.verify(password, against: keyHash) else {
+                logger.notice("handshake refused: wrong credentials", metadata: metadata)
+                return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "wrong station credentials")
+            }
+            authFailures.refund(attemptKey)
+        }
+        return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress)
     }
 
     static let basicChallenge: HTTPFields = [.wwwAuthenticate: "Basic realm=\"ocpp\", charset=\"UTF-8\""]
@@ -179,9 +188,7 @@ enum StationKeyHash {
             return false
         }
         let actual = digest(salt: salt, key: key)
-        guard actual.count == expected.count else { return false }
-        // Constant time: no early exit on the first differing byte.
-        return zip(actual, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        return constantTimeEqual(actual, expected)
     }
 
     private static func digest(salt: [UInt8], key: String) -> [UInt8] {

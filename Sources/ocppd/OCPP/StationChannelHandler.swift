@@ -117,7 +117,8 @@ final class StationChannelHandler: ChannelInboundHandler {
             }
             let data = frame.unmaskedData
             guard fragments.count + data.readableBytes <= services.maxMessageSize else {
-                logger.notice("message over the size limit: closing", metadata: ["limit": "\(services.maxMessageSize)"])
+                LimitRefusals.messageSize.record(
+                    "message over the size limit: closing", ["station": "\(connection.id)", "bytes": "\(services.maxMessageSize)"])
                 return protocolViolation(.messageTooLarge, "message larger than \(services.maxMessageSize) bytes")
             }
             fragments.append(contentsOf: data.readableBytesView)
@@ -186,6 +187,11 @@ final class StationChannelHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? NIOWebSocketError, error == .invalidFrameLength {
+            // One frame over the size: NIO's decoder refused it and answered 1009.
+            LimitRefusals.messageSize.record(
+                "frame over the size limit: closing", ["station": "\(connection.id)", "bytes": "\(services.maxMessageSize)"])
+        }
         logger.debug("websocket error: closing", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }

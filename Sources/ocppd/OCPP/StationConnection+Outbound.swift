@@ -26,7 +26,10 @@ extension StationConnection {
     /// in the order they were made; a full queue fails at once with `.queueFull`.
     func call(action: String, payload: JSONValue, timeout: Duration) async throws -> JSONValue {
         if callInProgress {
-            guard waitingCalls.count < maxQueuedCalls else { throw CallFailure.queueFull }
+            guard waitingCalls.count < maxQueuedCalls else {
+                LimitRefusals.queuedCommands.record("command refused: too many wait for the station", ["station": "\(id)"])
+                throw CallFailure.queueFull
+            }
             await withCheckedContinuation { waitingCalls.append($0) }
         } else {
             callInProgress = true

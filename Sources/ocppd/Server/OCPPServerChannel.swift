@@ -12,15 +12,16 @@ import NIOWebSocket
 
 /// The answer to a WebSocket handshake on the OCPP path.
 enum HandshakeDecision: Sendable {
-    case accept(identity: String, subprotocol: String?)
+    /// `remoteAddress`: the station's (behind a trusted proxy, the one the proxy names).
+    case accept(identity: String, subprotocol: String?, remoteAddress: String)
     /// Refused with an HTTP status (401 with `WWW-Authenticate`, 404, 400 …) and a one-line reason.
     case refuse(HTTPResponse.Status, headers: HTTPFields, reason: String)
 }
 
 /// Decides handshakes and runs accepted station connections.
 protocol StationEndpoint: Sendable {
-    /// Decides whether `request`, which came over `transport`, may open an OCPP WebSocket.
-    func handshake(_ request: HTTPRequest, remoteAddress: String, transport: StationTransport) async -> HandshakeDecision
+    /// Decides whether `request`, which came from `peer` over `direct`, may open an OCPP WebSocket.
+    func handshake(_ request: HTTPRequest, peer: String, direct: StationTransport) async -> HandshakeDecision
     /// The handler that runs an accepted station's WebSocket in its channel's pipeline, until it closes.
     func stationHandler(identity: String, remoteAddress: String, channel: any Channel) -> any ChannelHandler
 }
@@ -46,8 +47,6 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
     let maxFrameSize: Int
     /// The listener's TLS (wss:// and https://); nil for plain ws:// and http://.
     let tls: TLSSettings?
-    /// Proxies whose headers say where a station's connection comes from.
-    let proxies: TrustedProxies
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -60,11 +59,9 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
             try channel.syncOptions?.setOption(
                 .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
             let peer = channel.remoteAddress?.ipAddress ?? "unknown"
-            // The handshake's decision, and the station's address it was made for (a proxy's client's, behind one).
-            let decision = NIOLockedValueBox<(HandshakeDecision, remoteAddress: String)?>(nil)
+            let decision = NIOLockedValueBox<HandshakeDecision?>(nil)
             let endpoint = self.endpoint
             let tls = self.tls
-            let proxies = self.proxies
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
                 maxFrameSize: maxFrameSize,
                 enableAutomaticErrorHandling: true,
@@ -73,17 +70,14 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
                         let result: HandshakeDecision
-                        var remoteAddress = peer
                         do {
                             let request = try HTTPRequest(head, secure: secure, splitCookie: false)
-                            let origin = await proxies.origin(peer: peer, headers: request.headerFields, direct: direct)
-                            remoteAddress = origin.address
-                            result = await endpoint.handshake(request, remoteAddress: remoteAddress, transport: origin.transport)
+                            result = await endpoint.handshake(request, peer: peer, direct: direct)
                         } catch {
                             result = .refuse(.badRequest, headers: [:], reason: "malformed handshake request")
                         }
-                        decision.withLockedValue { $0 = (result, remoteAddress) }
-                        guard case .accept(_, let subprotocol) = result else { return nil }
+                        decision.withLockedValue { $0 = result }
+                        guard case .accept(_, let subprotocol, _) = result else { return nil }
                         var headers = HTTPHeaders()
                         if let subprotocol { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
                         return headers
@@ -92,9 +86,7 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let (accepted, remoteAddress) = decision.withLockedValue({ $0 }),
-                            case .accept(let identity, _) = accepted
-                        else {
+                        guard case .accept(let identity, _, let remoteAddress) = decision.withLockedValue({ $0 }) else {
                             preconditionFailure("upgraded without an accepted handshake")
                         }
                         try channel.pipeline.syncOperations.addHandler(
@@ -113,7 +105,7 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)
                         )
-                        if case .refuse(let status, let headers, let reason) = decision.withLockedValue({ $0?.0 }) {
+                        if case .refuse(let status, let headers, let reason) = decision.withLockedValue({ $0 }) {
                             return Negotiated.refused(asyncChannel, status, headers, reason)
                         }
                         return Negotiated.http(asyncChannel)

@@ -1,3 +1,4 @@
+import Logging
 import Metrics
 import Synchronization
 
@@ -28,11 +29,18 @@ struct TokenBucket: Sendable {
         return nil
     }
 
-    /// How long until a token is there, without taking one (nil: there is one).
+    /// How long until a token is there, without taking one (nil: there is one). At most a day: a rate that slow
+    /// is refused by the configuration anyway.
     mutating func wait(_ limit: RateLimit, now: ContinuousClock.Instant = .now) -> Duration? {
         guard !limit.isUnlimited else { return nil }
         refill(limit, now: now)
-        return tokens >= 1 ? nil : .milliseconds(Int64(((1 - tokens) / limit.perSecond * 1000).rounded(.up)))
+        guard tokens < 1 else { return nil }
+        return .milliseconds(Int64(min(86_400_000, ((1 - tokens) / limit.perSecond * 1000).rounded(.up))))
+    }
+
+    /// Gives back a token taken for something that turned out not to count.
+    mutating func refund(_ limit: RateLimit) {
+        tokens = min(limit.burst, tokens + 1)
     }
 
     func isFull(_ limit: RateLimit, now: ContinuousClock.Instant) -> Bool {
@@ -49,26 +57,46 @@ struct TokenBucket: Sendable {
     }
 }
 
-/// Buckets by key (a source address, a station identity, a token), bounded in number: past `maxKeys`, buckets that
-/// are full again (nobody used them lately) are dropped, and if that is not enough the fullest half.
+/// One bucket for everyone (the REST API's requests).
+final class RateLimiter: Sendable {
+    let limit: RateLimit
+    let refusals: LimitRefusals
+    private let bucket: Mutex<TokenBucket>
+
+    /// `name` labels the refusals in `ocppd_limit_refusals_total`.
+    init(_ name: String, limit: RateLimit) {
+        self.limit = limit
+        refusals = LimitRefusals(name)
+        bucket = Mutex(TokenBucket(limit))
+    }
+
+    /// Takes a token; nil when allowed, else the time to wait.
+    func take() -> Duration? {
+        bucket.withLock { $0.take(limit) }
+    }
+}
+
+/// Buckets by key (a source address, a station identity), bounded in number: past `maxKeys`, buckets that are full
+/// again (nobody used them lately) are dropped, and if that is not enough the fullest half: the most limited keys
+/// stay limited.
 final class KeyedRateLimiter: Sendable {
     let limit: RateLimit
+    let refusals: LimitRefusals
     private let buckets = Mutex<[String: TokenBucket]>([:])
     private let maxKeys: Int
-    private let refusals: Counter
 
     /// `name` labels the refusals in `ocppd_limit_refusals_total`.
     init(_ name: String, limit: RateLimit, maxKeys: Int = 10_000) {
         self.limit = limit
         self.maxKeys = maxKeys
-        refusals = Counter(label: "ocppd_limit_refusals_total", dimensions: [("limit", name)])
+        refusals = LimitRefusals(name)
     }
 
-    /// Takes a token of `key`'s bucket; nil when allowed, else the time to wait (counted as a refusal).
+    /// Takes a token of `key`'s bucket; nil when allowed, else the time to wait.
     func take(_ key: String) -> Duration? {
         guard !limit.isUnlimited else { return nil }
         let now = ContinuousClock.now
-        let wait = buckets.withLock { buckets in
+        return buckets.withLock { buckets in
             if buckets[key] == nil, buckets.count >= maxKeys {
                 buckets = buckets.filter { !$0.value.isFull(limit, now: now) }
                 if buckets.count >= maxKeys {
@@ -79,20 +107,61 @@ final class KeyedRateLimiter: Sendable {
             }
             return buckets[key, default: TokenBucket(limit, now: now)].take(limit, now: now)
         }
-        if wait != nil { refusals.increment() }
-        return wait
+    }
+
+    /// Gives back a token of `key` taken for something that turned out not to count.
+    func refund(_ key: String) {
+        guard !limit.isUnlimited else { return }
+        buckets.withLock { buckets in buckets[key]?.refund(limit) }
     }
 
     /// Keys with a bucket now.
     var keyCount: Int { buckets.withLock { $0.count } }
 
-    /// How long `key` must wait before its next token, without taking one (counted as a refusal when it must).
-    func wait(_ key: String) -> Duration? {
-        guard !limit.isUnlimited else { return nil }
+    /// Whether `key` has a bucket now.
+    func tracks(_ key: String) -> Bool { buckets.withLock { $0[key] != nil } }
+}
+
+extension LimitRefusals {
+    static let stationCalls = LimitRefusals("station_calls")
+    static let messageSize = LimitRefusals("message_size")
+    static let queuedCommands = LimitRefusals("queued_commands")
+    static let eventSubscribers = LimitRefusals("event_subscribers")
+    static let bodySize = LimitRefusals("body_size")
+}
+
+/// Where one limit's refusals go: `ocppd_limit_refusals_total{limit=NAME}`, every one, and the log, at most one line
+/// a second per limit (saying how many were not logged since), so that a flood does not flood the log as well.
+final class LimitRefusals: Sendable {
+    static let logInterval = Duration.seconds(1)
+
+    let name: String
+    private let counter: Counter
+    private let logger = Logger(label: "ocppd")
+    private let logged = Mutex<(at: ContinuousClock.Instant?, unlogged: Int)>((nil, 0))
+
+    init(_ name: String) {
+        self.name = name
+        counter = Counter(label: "ocppd_limit_refusals_total", dimensions: [("limit", name)])
+    }
+
+    /// Counts a refusal and logs it, unless a refusal of this limit was logged less than a second ago.
+    func record(_ message: @autoclosure () -> Logger.Message, _ metadata: @autoclosure () -> Logger.Metadata = [:]) {
+        counter.increment()
         let now = ContinuousClock.now
-        let wait = buckets.withLock { buckets in buckets[key]?.wait(limit, now: now) }
-        if wait != nil { refusals.increment() }
-        return wait
+        let unlogged: Int? = logged.withLock { logged in
+            if let at = logged.at, now - at < Self.logInterval {
+                logged.unlogged += 1
+                return nil
+            }
+            defer { logged = (now, 0) }
+            return logged.unlogged
+        }
+        guard let unlogged else { return }
+        var metadata = metadata()
+        metadata["limit"] = "\(name)"
+        if unlogged > 0 { metadata["unlogged"] = "\(unlogged)" }
+        logger.notice(message(), metadata: metadata)
     }
 }
 

@@ -72,15 +72,12 @@ final class TLSSettings: Sendable {
         return StationTransport(secure: true, certificateIdentity: identity)
     }
 
-    /// The (last) common name of a certificate's subject.
+    /// The common name of a certificate's subject, as its characters (not RFC 4514's escaped form); nil when the
+    /// subject has none, more than one, or one that is not text.
     static func commonName(_ certificate: Certificate) -> String? {
-        var name: String?
-        for relativeName in certificate.subject {
-            for attribute in relativeName where attribute.type == .RDNAttributeType.commonName {
-                name = String(describing: attribute.value)
-            }
-        }
-        return name
+        let names = certificate.subject.flatMap { $0 }.filter { $0.type == .RDNAttributeType.commonName }
+        guard names.count == 1 else { return nil }
+        return String(names[0].value)
     }
 }
 

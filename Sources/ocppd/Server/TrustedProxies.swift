@@ -41,6 +41,19 @@ struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
         return true
     }
 
+    /// The key an address is limited by: the address, but for IPv6 its /64, the least one host or site is given (so
+    /// that 2^64 addresses of one attacker share one budget).
+    static func limitKey(_ address: String) -> String {
+        guard let bytes = addressBytes(address), bytes.count == 16 else { return address }
+        let network = IPNetwork(bytes: Array(bytes[0..<8]) + [UInt8](repeating: 0, count: 8), prefixLength: 64)
+        return network.description
+    }
+
+    private init(bytes: [UInt8], prefixLength: Int) {
+        self.bytes = bytes
+        self.prefixLength = prefixLength
+    }
+
     /// The bytes of an address: 4 for IPv4 and for an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`, as a dual-stack
     /// listener reports IPv4 peers), 16 for other IPv6; nil when `text` is not an address.
     static func addressBytes(_ text: String) -> [UInt8]? {
@@ -54,38 +67,36 @@ struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Where a station's connection really comes from: its address and its transport (TLS, a verified client
-/// certificate), as seen by ocppd or, behind a trusted proxy, as the proxy says.
-struct StationOrigin: Sendable, Equatable {
-    var address: String
-    var transport: StationTransport
-}
-
 /// The reverse proxies in front of ocppd (`--trusted-proxies`). A connection from one of their addresses is the
-/// proxy's, not the station's: the headers the proxy sets say who the station is. From any other address those
-/// headers are ignored, so a station cannot claim another address, TLS or a certificate by sending them itself.
+/// proxy's, not the station's: headers the proxy sets say who the station is. From any other address those headers
+/// are ignored, so a station cannot claim another address, TLS or a certificate by sending them itself; and the
+/// proxy must set (or remove) each of them on every request, so that a station's own never gets through.
 ///
 /// - `X-Forwarded-For`: the station's address is the nearest hop (from the right) that is not a trusted proxy.
 /// - `X-Forwarded-Proto`: `https` (or `wss`) in every value: the station connected over TLS.
-/// - `X-SSL-Client-Cert` (nginx's `$ssl_client_escaped_cert`: URL-encoded PEM, or base64 DER) or `Client-Cert`
-///   (RFC 9440: `:base64 DER:`): the station's client certificate. ocppd checks it against `--tls-client-ca` itself
-///   (chain and validity) rather than taking the proxy's word; a certificate that passes also means TLS.
+/// - the certificate header (`--forwarded-cert-header`, `X-SSL-Client-Cert` by default): the client certificate the
+///   proxy's TLS handshake verified the station holds the key of, as URL-encoded PEM (nginx's
+///   `$ssl_client_escaped_cert`), base64 DER, or RFC 9440's `:base64 DER:`. ocppd checks it against
+///   `--tls-client-ca` (chain and validity) too, so a proxy that passes on certificates it did not verify cannot
+///   let a certificate of another CA in; a certificate that passes also means TLS.
 ///
 /// Over a trusted proxy's connection, TLS and certificates are only what these headers say: the proxy's own
 /// connection to ocppd (TLS or not, its own certificate) says nothing about the station's.
 final class TrustedProxies: Sendable {
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
     static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
-    static let certificateHeaders = [HTTPField.Name("X-SSL-Client-Cert")!, HTTPField.Name("Client-Cert")!]
+    static let defaultCertificateHeader = "X-SSL-Client-Cert"
 
     let networks: [IPNetwork]
+    let certificateHeader: HTTPField.Name
     /// The CA file forwarded certificates must chain to; without it none is accepted.
     let clientCA: String?
     private let roots: Mutex<CertificateStore?>
     private let logger: Logger
 
-    init(networks: [IPNetwork], clientCA: String?, logger: Logger) throws {
+    init(networks: [IPNetwork], certificateHeader: HTTPField.Name, clientCA: String?, logger: Logger) throws {
         self.networks = networks
+        self.certificateHeader = certificateHeader
         self.clientCA = networks.isEmpty ? nil : clientCA
         self.logger = logger
         roots = Mutex(nil)
@@ -105,32 +116,31 @@ final class TrustedProxies: Sendable {
         return networks.contains { $0.contains(bytes) }
     }
 
-    /// The origin of a handshake that came from `peer` over `direct` with `headers`.
-    func origin(peer: String, headers: HTTPFields, direct: StationTransport) async -> StationOrigin {
-        guard trusts(peer) else { return StationOrigin(address: peer, transport: direct) }
-        let address = clientAddress(peer: peer, forwardedFor: headers[values: Self.forwardedFor])
-        let protocols = headers[values: Self.forwardedProto].flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        var transport = StationTransport(
-            secure: !protocols.isEmpty && protocols.allSatisfy { $0 == "https" || $0 == "wss" }, certificateIdentity: nil)
-        if let header = Self.certificateHeaders.lazy.compactMap({ headers[$0] }).first(where: { !$0.isEmpty }) {
-            if let identity = await verifiedIdentity(header, address: address) {
-                transport = StationTransport(secure: true, certificateIdentity: identity)
-            }
-        }
-        return StationOrigin(address: address, transport: transport)
-    }
-
-    /// The station's address: walking `X-Forwarded-For` from the right, the first hop that is not a trusted proxy.
-    /// A hop that is not an address stops the walk at the proxy that added it.
-    func clientAddress(peer: String, forwardedFor: [String]) -> String {
+    /// The station's address: `peer`, or behind a trusted proxy, walking `X-Forwarded-For` from the right, the
+    /// first hop that is not a trusted proxy. A hop that is not an address stops the walk at the proxy that added it.
+    func clientAddress(peer: String, headers: HTTPFields) -> String {
         var address = peer
-        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { Self.hopAddress($0) }
+        let hops = headers[values: Self.forwardedFor].flatMap { $0.split(separator: ",") }.map { Self.hopAddress($0) }
         for hop in hops.reversed() {
             guard trusts(address), let hop, IPNetwork.addressBytes(hop) != nil else { break }
             address = hop
         }
         return address
+    }
+
+    /// The station's transport: `direct`, or behind a trusted proxy, what its headers say. `address` is the
+    /// station's, for the log.
+    func transport(peer: String, headers: HTTPFields, direct: StationTransport, address: String) async -> StationTransport {
+        guard trusts(peer) else { return direct }
+        if let header = headers[certificateHeader], !header.isEmpty,
+            let identity = await verifiedIdentity(header, address: address)
+        {
+            return StationTransport(secure: true, certificateIdentity: identity)
+        }
+        let protocols = headers[values: Self.forwardedProto].flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        return StationTransport(
+            secure: !protocols.isEmpty && protocols.allSatisfy { $0 == "https" || $0 == "wss" }, certificateIdentity: nil)
     }
 
     /// An `X-Forwarded-For` entry without the port some proxies add (`10.0.0.1:4711`, `[2001:db8::1]:4711`).
@@ -144,16 +154,21 @@ final class TrustedProxies: Sendable {
         return text.isEmpty ? nil : text
     }
 
-    /// A forwarded certificate header's certificate: RFC 9440's `:base64 DER:`, URL-encoded PEM, or base64 DER.
+    /// A forwarded certificate header's certificate: RFC 9440's `:base64 DER:`, or URL-encoded (or plain) PEM or
+    /// base64 DER.
     static func certificate(fromHeader value: String) -> Certificate? {
         let text = value.trimmingCharacters(in: .whitespaces)
         let der: [UInt8]?
         if text.count > 2, text.hasPrefix(":"), text.hasSuffix(":") {
             der = Data(base64Encoded: String(text.dropFirst().dropLast())).map(Array.init)
-        } else if let pem = text.removingPercentEncoding, pem.contains("-----BEGIN CERTIFICATE-----") {
-            der = try? NIOSSLCertificate(bytes: Array(pem.utf8), format: .pem).toDERBytes()
+        } else if let decoded = text.removingPercentEncoding {
+            if decoded.contains("-----BEGIN CERTIFICATE-----") {
+                der = try? NIOSSLCertificate(bytes: Array(decoded.utf8), format: .pem).toDERBytes()
+            } else {
+                der = Data(base64Encoded: decoded.filter { !$0.isWhitespace }).map(Array.init)
+            }
         } else {
-            der = Data(base64Encoded: text).map(Array.init)
+            der = nil
         }
         return der.flatMap { try? Certificate(derEncoded: $0) }
     }
@@ -173,9 +188,10 @@ final class TrustedProxies: Sendable {
         }
         var verifier = Verifier(rootCertificates: roots) { RFC5280Policy() }
         guard case .validCertificate = await verifier.validate(leaf: certificate, intermediates: CertificateStore()) else {
+            // The subject is the sender's text: logged escaped, so that it cannot forge log lines.
             logger.notice(
                 "forwarded client certificate ignored: it does not chain to the client CA or is not valid now",
-                metadata: ["remote": "\(address)", "subject": "\(certificate.subject)"])
+                metadata: ["remote": "\(address)", "subject": "\(String(reflecting: certificate.subject.description))"])
             return nil
         }
         return TLSSettings.commonName(certificate)
