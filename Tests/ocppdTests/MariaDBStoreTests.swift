@@ -64,4 +64,30 @@ struct MariaDBStoreTests {
         }
         await store.close()
     }
+
+    @Test func aCommitWhoseAnswerIsLostIsNeitherRepeatedNorLost() async throws {
+        let fixture = try MariaDBFixture()
+        defer { Task { await fixture.remove() } }
+        let fault = CommitFault()
+        let store = MariaDBStore(url: fixture.url, readers: 1, commitFault: fault)
+        try await store.migrate()
+        _ = try await store.putStation("CP1", StationUpdate())
+        // The server commits, the writer hears nothing: it must learn that the batch is in, not run it again.
+        fault.loseNextAnswers()
+        let transactionId = try await store.startTransaction(start(at: 10)).transactionId
+        fault.loseNextAnswers()
+        try await store.recordMeterValues([
+            energyValue(transactionId: transactionId, value: "1500", at: 11),
+            energyValue(transactionId: transactionId, value: "1700", at: 12),
+        ])
+        #expect(fault.take() == false)  // both faults were used
+        let values = try await store.meterValues(transactionId: transactionId, PageRequest())
+        #expect(values.items.map(\.value) == ["1500", "1700"])
+        let sessions = try await store.read { db in try db.query("SELECT transaction_id FROM sessions") { try $0.int(0) } }
+        #expect(sessions == [transactionId])
+        // The writers' marks: one row for this store's one writer, however many batches it committed.
+        let written = try await store.read { db in try db.queryFirst("SELECT COUNT(*) FROM write_batches") { try $0.int(0) } }
+        #expect(written == 1)
+        await store.close()
+    }
 }

@@ -613,13 +613,18 @@ struct StoreContractTests {
                     LocalListEntry(idTag: "E", status: "Accepted", expiryDate: time(9)),
                 ]))
             #expect(
-                try await store.localList("CP1") == [
+                try await store.stationDetail("CP1")?.localList == [
                     LocalListEntry(idTag: "D", status: "Blocked"), LocalListEntry(idTag: "E", status: "Accepted", expiryDate: time(9)),
                 ])
             #expect(try await store.station("CP1")?.localListVersion == 3)
+            #expect(try await store.station("CP1")?.localList == nil)  // detail only
             try await store.recordLocalList("CP1", version: 7, .versionOnly)
             #expect(try await store.stationDetail("CP1")?.localListVersion == 7)
-            #expect(try await store.localList("CP1").count == 2)
+            #expect(try await store.stationDetail("CP1")?.localList?.count == 2)
+            // Version 0: the station's list is empty (and -1: it has none), whatever was sent before.
+            try await store.recordLocalList("CP1", version: 0, .versionOnly)
+            let emptied = try #require(try await store.stationDetail("CP1"))
+            #expect(emptied.localListVersion == 0 && emptied.localList == [])
         }
     }
 
@@ -657,6 +662,33 @@ struct StoreContractTests {
         }
     }
 
+    @Test("a TxProfile ends with the transaction on its connector; other profiles and connectors keep theirs", arguments: StoreBackend.all)
+    func txProfilesEndWithTheirTransaction(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            _ = try await store.putStation("CP1", StationUpdate())
+            func profile(_ id: Int, connector: Int, purpose: String) -> StoredChargingProfile {
+                StoredChargingProfile(
+                    connectorId: connector, chargingProfileId: id, stackLevel: 0, chargingProfilePurpose: purpose, profile: [:],
+                    setAt: time(id))
+            }
+            let first = try await store.startTransaction(start(connector: 1, at: 10)).transactionId
+            _ = try await store.startTransaction(start(connector: 2, tag: "TAG2", at: 11))
+            for p in [
+                profile(1, connector: 1, purpose: "TxProfile"), profile(2, connector: 2, purpose: "TxProfile"),
+                profile(3, connector: 1, purpose: "TxDefaultProfile"),
+            ] {
+                try await store.setChargingProfile("CP1", p)
+            }
+            _ = try await store.stopTransaction(stop(transactionId: first, at: 20))
+            let ids = try #require(try await store.stationDetail("CP1")?.chargingProfiles).map(\.chargingProfileId).sorted()
+            #expect(ids == [2, 3])
+            // A repeated stop of a finished transaction touches nothing (a new TxProfile may be there by then).
+            try await store.setChargingProfile("CP1", profile(4, connector: 1, purpose: "TxProfile"))
+            _ = try await store.stopTransaction(stop(transactionId: first, at: 20))
+            #expect(try #require(try await store.stationDetail("CP1")?.chargingProfiles).count == 3)
+        }
+    }
+
     @Test("removing a station removes what commands left on it, but keeps the command log", arguments: StoreBackend.all)
     func removingStationClearsCommandState(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
@@ -674,7 +706,7 @@ struct StoreContractTests {
             _ = try await store.putStation("CP1", StationUpdate())
             let fresh = try #require(try await store.stationDetail("CP1"))
             #expect(fresh.configuration == [] && fresh.chargingProfiles == [] && fresh.localListVersion == nil)
-            #expect(try await store.localList("CP1") == [])
+            #expect(fresh.localList == [])
             #expect(try await store.commands(cpId: "CP1", PageRequest()).total == 1)
         }
     }

@@ -32,6 +32,8 @@ from harness import (
 class EffectsPeer(Peer):
     """A charge point with a configuration, that accepts most commands (see each handler)."""
 
+    list_version = 9
+
     config = {"HeartbeatInterval": ("60", False), "NumberOfConnectors": ("2", True)}
 
     def __init__(self, *args, **kwargs):
@@ -59,7 +61,7 @@ class EffectsPeer(Peer):
 
     @on("GetLocalListVersion")
     def on_get_local_list_version(self, **kwargs):
-        return call_result.GetLocalListVersion(list_version=9)
+        return call_result.GetLocalListVersion(list_version=self.list_version)
 
     @on("SetChargingProfile")
     def on_set_charging_profile(self, connector_id, cs_charging_profiles, **kwargs):
@@ -125,7 +127,8 @@ def test_commands_leave_configuration_availability_local_list_profiles_and_reque
                  "localAuthorizationList": [{"idTag": "A", "idTagInfo": {"status": "Accepted"}}]},
             )
             await command("send-local-list", {"listVersion": 2, "updateType": "Differential",
-                                              "localAuthorizationList": [{"idTag": "A"}]})
+                                              "localAuthorizationList": [
+                                                  {"idTag": "A"}, {"idTag": "B", "idTagInfo": {"status": "Blocked"}}]})
             after_send = ocppd.station(cp_id)["localListVersion"]
 
             await command("set-charging-profile", {"connectorId": 1, "csChargingProfiles": profile(1, "TxDefaultProfile")})
@@ -154,25 +157,32 @@ def test_commands_leave_configuration_availability_local_list_profiles_and_reque
     assert [(p["chargingProfileId"], p["connectorId"]) for p in station["chargingProfiles"]] == [(2, 0)]
     assert station["chargingProfiles"][0]["profile"] == profile(2, "ChargePointMaxProfile")
 
+    assert station["localList"] == [{"idTag": "B", "status": "Blocked", "expiryDate": None, "parentIdTag": None}]
+
     assert station["lastFirmwareUpdate"]["request"]["location"] == "http://127.0.0.1/fw.bin"
     assert station["lastFirmwareUpdate"]["response"] == {}
     assert station["lastDiagnosticsRequest"]["response"] == {"fileName": "diag.zip"}
 
-    # GetLocalListVersion reads the version the station really has.
-    async def read_version():
+    # GetLocalListVersion reads the version the station really has; 0 means its list is empty.
+    async def read_version(version: int):
         async with connect_peer(ocppd, cp_id, peer_class=EffectsPeer) as cp:
+            cp.list_version = version
             await cp.boot()
-            assert (await ocppd.aapi("POST", f"/api/admin/{cp_id}/get-local-list-version", json={})).json() == {"listVersion": 9}
+            answer = (await ocppd.aapi("POST", f"/api/admin/{cp_id}/get-local-list-version", json={})).json()
+            assert answer == {"listVersion": version}
 
-    run(read_version())
-    assert ocppd.station(cp_id)["localListVersion"] == 9
+    run(read_version(9))
+    assert ocppd.station(cp_id)["localListVersion"] == 9 and len(ocppd.station(cp_id)["localList"]) == 1
+    run(read_version(0))
+    assert ocppd.station(cp_id)["localListVersion"] == 0 and ocppd.station(cp_id)["localList"] == []
+    run(read_version(9))
 
     # Every command is in the log, newest first; lists leave the detail-only fields null.
     log = ocppd.get(f"/api/commands?cpId={cp_id}&limit=2")
-    assert log.status_code == 200 and total_count(log) == 14
-    assert [c["action"] for c in log.json()] == ["GetLocalListVersion", "GetDiagnostics"]
+    assert log.status_code == 200 and total_count(log) == 16
+    assert [c["action"] for c in log.json()] == ["GetLocalListVersion", "GetLocalListVersion"]
     listed = [s for s in ocppd.get("/api/stations").json() if s["id"] == cp_id][0]
-    assert listed["configuration"] is None and listed["localListVersion"] == 9
+    assert listed["configuration"] is None and listed["localList"] is None and listed["localListVersion"] == 9
 
 
 def reservation(ocppd, rid: int) -> dict:

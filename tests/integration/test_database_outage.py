@@ -196,6 +196,11 @@ def test_a_database_restart_loses_no_acknowledged_message_and_keeps_the_websocke
     assert all(still_open), f"WebSockets closed by the outage: {still_open}"
     assert ledger.longest_wait >= OUTAGE_SECONDS / 2, "no message was waiting on the store across the outage"
     assert ledger.refused() == 0
+    # The operator sees the outage in the log once each way, not once per waiting message.
+    log = ocppd.log_text()
+    went, came = log.count("store unavailable: each call is retried"), log.count("store answers again")
+    assert 1 <= went <= 2 and came == went, (went, came)
+    assert log.rindex("store answers again") > log.rindex("store unavailable")
     check_stored(ocppd, ledger)
     check_refused_not_acknowledged(ocppd, ledger)
 

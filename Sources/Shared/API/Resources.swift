@@ -32,8 +32,11 @@ public struct Station: Codable, Sendable, Equatable {
     public var configurationReadAt: Date?
     /// Keys a GetConfiguration asked for that the station did not know.
     public var unknownConfigurationKeys: [String]?
-    /// Profiles the station accepted through SetChargingProfile and that no ClearChargingProfile removed.
+    /// Profiles the station accepted through SetChargingProfile and that no ClearChargingProfile (or, for a TxProfile,
+    /// the end of its transaction) removed.
     public var chargingProfiles: [StoredChargingProfile]?
+    /// The local authorization list as accepted SendLocalList requests left it, by idTag.
+    public var localList: [LocalListEntry]?
     public var lastFirmwareUpdate: CommandRecord?
     public var lastDiagnosticsRequest: CommandRecord?
 
@@ -93,6 +96,22 @@ public struct ConnectorAvailability: Codable, Sendable, Equatable {
         self.requested = requested
         self.status = status
         self.at = at
+    }
+}
+
+/// One entry of a station's local authorization list, as the central system last sent it.
+public struct LocalListEntry: Codable, Sendable, Equatable {
+    public var idTag: String
+    /// The idTagInfo status; nil in a Differential update removes the tag.
+    public var status: String?
+    public var expiryDate: Date?
+    public var parentIdTag: String?
+
+    public init(idTag: String, status: String?, expiryDate: Date? = nil, parentIdTag: String? = nil) {
+        self.idTag = idTag
+        self.status = status
+        self.expiryDate = expiryDate
+        self.parentIdTag = parentIdTag
     }
 }
 
@@ -359,8 +378,19 @@ extension Station {
         try container.encode(configurationReadAt, forKey: .configurationReadAt)
         try container.encode(unknownConfigurationKeys, forKey: .unknownConfigurationKeys)
         try container.encode(chargingProfiles, forKey: .chargingProfiles)
+        try container.encode(localList, forKey: .localList)
         try container.encode(lastFirmwareUpdate, forKey: .lastFirmwareUpdate)
         try container.encode(lastDiagnosticsRequest, forKey: .lastDiagnosticsRequest)
+    }
+}
+
+extension LocalListEntry {
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(idTag, forKey: .idTag)
+        try container.encode(status, forKey: .status)
+        try container.encode(expiryDate, forKey: .expiryDate)
+        try container.encode(parentIdTag, forKey: .parentIdTag)
     }
 }
 

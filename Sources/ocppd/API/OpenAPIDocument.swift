@@ -93,9 +93,19 @@ enum OpenAPIDocument {
                     "type": ["array", "null"], "items": ref("ChargingProfile"),
                     "description": "Profiles the station accepted and no ClearChargingProfile removed (one station only; null in lists)",
                 ],
+                "localList": [
+                    "type": ["array", "null"], "items": ref("LocalListEntry"),
+                    "description":
+                        "The local authorization list as accepted SendLocalList requests left it (one station only; null in lists)",
+                ],
                 "lastFirmwareUpdate": ["oneOf": [ref("CommandRecord"), ["type": "null"]]],
                 "lastDiagnosticsRequest": ["oneOf": [ref("CommandRecord"), ["type": "null"]]],
             ], required: ["id", "registrationStatus", "connected", "securityProfile", "createdAt", "connectors"]),
+        "LocalListEntry": object(
+            [
+                "idTag": string(), "status": string(nullable: true), "expiryDate": string("date-time", nullable: true),
+                "parentIdTag": string(nullable: true),
+            ], required: ["idTag"]),
         "StationUpdate": [
             "type": "object",
             "properties": [

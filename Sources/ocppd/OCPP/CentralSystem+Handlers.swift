@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import Shared
+import Synchronization
 
 extension CentralSystem {
     /// The handlers of all ten charge-point-initiated actions.
@@ -202,6 +204,8 @@ struct StoreRetry: Sendable {
     var firstDelay: Duration = .milliseconds(50)
     /// Caps the backoff so that the store is tried again soon after it comes back.
     var maxDelay: Duration = .seconds(1)
+    /// Shared by every copy: the store going away and coming back is logged once, not once per caller.
+    let health = StoreHealth()
 
     func callAsFunction<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
         let clock = ContinuousClock()
@@ -209,12 +213,36 @@ struct StoreRetry: Sendable {
         var delay = firstDelay
         while true {
             do {
-                return try await operation()
-            } catch StoreError.unavailable where clock.now < deadline {
+                let value = try await operation()
+                health.answered()
+                return value
+            } catch StoreError.unavailable(let reason) where clock.now < deadline {
+                health.unavailable(reason, window: window)
                 // The last attempt is made at the deadline, so the whole window is given to the store.
                 try await Task.sleep(for: min(delay, deadline - clock.now))
                 delay = min(delay * 2, maxDelay)
             }
         }
+    }
+}
+
+/// Whether the store answered the last call, so that an operator sees in the log when it went away and when it came
+/// back: one line each, however many stations wait meanwhile.
+final class StoreHealth: Sendable {
+    private let down = Atomic<Bool>(false)
+    private let logger = Logger(label: "ocppd")
+
+    func unavailable(_ reason: String, window: Duration) {
+        guard down.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        logger.notice(
+            "store unavailable: each call is retried for up to \(window.components.seconds) s before the station hears InternalError",
+            metadata: ["error": "\(reason)"])
+    }
+
+    func answered() {
+        guard down.load(ordering: .relaxed),
+            down.compareExchange(expected: true, desired: false, ordering: .relaxed).exchanged
+        else { return }
+        logger.notice("store answers again")
     }
 }

@@ -18,6 +18,10 @@ protocol DatabaseConnection: AnyObject, SendableMetatype {
     static func isTransient(_ error: any Error) -> Bool
     /// The connection cannot be used any more and must be reopened.
     static func isConnectionLost(_ error: any Error) -> Bool
+    /// Writes, in the open transaction, that batch `batch` of writer `writer` is in it.
+    func markBatch(writer: String, batch: Int64) throws
+    /// The last batch of `writer` that committed; nil when none did.
+    func lastCommittedBatch(writer: String) throws -> Int64?
 }
 
 /// Why the workers did not run a job.
@@ -151,15 +155,18 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     /// How often a batch or a read is tried when the database reports a transient failure.
     static var attempts: Int { 4 }
 
-    /// Connections are opened on their own thread at first use and reopened after a lost connection.
+    /// Connections are opened on their own thread at first use and reopened after a lost connection. `marksBatches`
+    /// is for a database across a network, where a COMMIT can take effect while its answer is lost: each group commit
+    /// then also writes its batch number (`markBatch`, in the `write_batches` table), so that after a lost answer the
+    /// writer learns whether the batch committed instead of running it twice.
     init(
-        name: String, readers: Int, makeWriter: @escaping @Sendable () throws -> Connection,
+        name: String, readers: Int, marksBatches: Bool = false, makeWriter: @escaping @Sendable () throws -> Connection,
         makeReader: @escaping @Sendable () throws -> Connection
     ) {
         let writeQueue = writeQueue
         let readQueue = readQueue
         writeQueue.threadStarted()
-        Self.start(name: "\(name)-writer") { Self.writerLoop(writeQueue, makeWriter) }
+        Self.start(name: "\(name)-writer") { Self.writerLoop(writeQueue, marksBatches: marksBatches, makeWriter) }
         for index in 0..<max(1, readers) {
             readQueue.threadStarted()
             Self.start(name: "\(name)-reader-\(index)") { Self.readerLoop(readQueue, makeReader) }
@@ -243,15 +250,38 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
         /// A job failed on its own in a batch run without savepoints: the batch was rolled back, to be run isolated.
         case jobFailed
         case failed(any Error)
+        /// The connection was lost while COMMIT ran: the batch may or may not have committed.
+        case commitAnswerLost([@Sendable () -> Void], any Error)
     }
 
-    private static func writerLoop(_ queue: JobQueue<Connection>, _ makeConnection: @Sendable () throws -> Connection) {
+    /// How long a writer whose COMMIT answer was lost keeps asking whether it committed, before it gives up and fails
+    /// the batch's callers (who cannot know either).
+    static var commitOutcomeWindow: Duration { .seconds(30) }
+
+    private static func writerLoop(
+        _ queue: JobQueue<Connection>, marksBatches: Bool, _ makeConnection: @Sendable () throws -> Connection
+    ) {
         var connection: Connection?
+        let writer = UUID().uuidString
+        var batchNumber: Int64 = 0
         while let batch = queue.takeAll() {
             var attempt = 1
             var isolated = false
             while true {
-                switch runBatch(batch, isolated: isolated, &connection, makeConnection) {
+                batchNumber += 1
+                let marker = marksBatches ? (writer: writer, batch: batchNumber) : nil
+                var outcome = runBatch(batch, isolated: isolated, marker: marker, &connection, makeConnection)
+                if case .commitAnswerLost(let completions, let error) = outcome {
+                    switch learnIfCommitted(writer: writer, batch: batchNumber, &connection, makeConnection) {
+                    case true?: outcome = .committed(completions)
+                    case false?: outcome = .failed(error)
+                    case nil:
+                        for job in batch {
+                            job.fail(error)
+                        }
+                    }
+                }
+                switch outcome {
                 case .committed(let completions):
                     queue.recordCommit(jobs: batch.count, isolated: isolated)
                     for complete in completions {
@@ -260,6 +290,8 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                 case .jobFailed:
                     isolated = true
                     continue
+                case .commitAnswerLost:
+                    break  // unknowable: its callers heard so above
                 case .failed(let error):
                     if retry(after: error, attempt: &attempt, connection: &connection) {
                         continue
@@ -279,7 +311,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     /// MariaDB two round trips per job); when a job does fail, the batch is rolled back and run again `isolated`: each
     /// job in a savepoint, so a failing one is undone alone and only its caller hears of it.
     private static func runBatch(
-        _ batch: [DatabaseJob<Connection>], isolated: Bool, _ connection: inout Connection?,
+        _ batch: [DatabaseJob<Connection>], isolated: Bool, marker: (writer: String, batch: Int64)?, _ connection: inout Connection?,
         _ makeConnection: @Sendable () throws -> Connection
     ) -> BatchOutcome {
         var open: Connection?
@@ -313,11 +345,40 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                     completions.append { job.fail(error) }
                 }
             }
-            try db.commit()
+            if let marker { try db.markBatch(writer: marker.writer, batch: marker.batch) }
+            do {
+                try db.commit()
+            } catch let error where marker != nil && Connection.isConnectionLost(error) {
+                return .commitAnswerLost(completions, error)
+            }
             return .committed(completions)
         } catch {
             open?.rollback()
             return .failed(error)
+        }
+    }
+
+    /// After a lost COMMIT answer: reconnects and reads whether `batch` committed. nil when the database cannot say
+    /// within `commitOutcomeWindow`.
+    private static func learnIfCommitted(
+        writer: String, batch: Int64, _ connection: inout Connection?, _ makeConnection: @Sendable () throws -> Connection
+    ) -> Bool? {
+        connection?.close()
+        connection = nil
+        let deadline = ContinuousClock.now + commitOutcomeWindow
+        var delay = 0.01
+        while true {
+            do {
+                let db = try makeConnection()
+                connection = db
+                return try db.lastCommittedBatch(writer: writer) == batch
+            } catch {
+                connection?.close()
+                connection = nil
+                guard ContinuousClock.now < deadline else { return nil }
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 1)
+            }
         }
     }
 

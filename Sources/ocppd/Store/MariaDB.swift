@@ -208,6 +208,8 @@ final class MariaDBConnection {
     private(set) var lastInsertID: Int64 = 0
     /// Rows the last INSERT, UPDATE or DELETE matched (not only the rows it changed, as SQLite counts them).
     private(set) var affectedRows = 0
+    /// For tests: lets COMMITs take effect while their answer is lost, as when the network fails at that moment.
+    var commitFault: CommitFault?
 
     /// Enough for every statement the store has; beyond it the cache starts over rather than growing on the server.
     static let statementCacheLimit = 256
@@ -632,7 +634,23 @@ extension MariaDBConnection: SQLDatabase {
     }
 
     func commit() throws {
+        if let commitFault, commitFault.take() {
+            try commitLosingTheAnswer()
+        }
         try exec("COMMIT")
+    }
+
+    /// Sends COMMIT and shuts the socket before its answer is read: the server commits, the client sees a lost
+    /// connection (CommitFault).
+    private func commitLosingTheAnswer() throws {
+        let db = try open()
+        guard mysql_send_query(db, "COMMIT", 6) == 0 else { throw fail(Self.error(db, sql: "COMMIT")) }
+        // The server has the whole COMMIT before it sees the end of the stream, so it commits, then finds nobody to
+        // answer. Give it a moment before the socket goes.
+        Thread.sleep(forTimeInterval: 0.05)
+        shutdown(mysql_get_socket(db), Int32(SHUT_RDWR))
+        _ = mysql_read_query_result(db)
+        throw fail(MariaDBError(code: 2013, message: "Lost connection to server during query (CommitFault)", sql: "COMMIT"))
     }
 
     func rollback() {

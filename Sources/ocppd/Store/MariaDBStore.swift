@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import Synchronization
 
 /// The production store: MariaDB (InnoDB) through libmariadb, with one group-committing writer connection and a pool
 /// of reader connections, each on a worker thread of its own. Connections open at first use and reopen by themselves
@@ -11,13 +12,18 @@ final class MariaDBStore: SQLStore {
     /// Reader connections when neither the configuration nor the URL's `connection_limit` says.
     static let defaultReaders = 4
 
-    /// `readers` wins over the URL's `connection_limit`, which counts the writer too.
-    init(url: MariaDBURL, readers: Int? = nil) {
+    /// `readers` wins over the URL's `connection_limit`, which counts the writer too. `commitFault` is for tests.
+    init(url: MariaDBURL, readers: Int? = nil, commitFault: CommitFault? = nil) {
         self.url = url
         let count = readers ?? url.connectionLimit.map { $0 - 1 } ?? Self.defaultReaders
         workers = DatabaseWorkers(
-            name: "mariadb", readers: max(1, count),
-            makeWriter: { try MariaDBConnection(url: url) },
+            // Across a network a COMMIT's answer can be lost after the server committed: the writer marks its batches.
+            name: "mariadb", readers: max(1, count), marksBatches: true,
+            makeWriter: {
+                let connection = try MariaDBConnection(url: url)
+                connection.commitFault = commitFault
+                return connection
+            },
             makeReader: { try MariaDBConnection(url: url) }
         )
         meterValueWriter = WriteCombiner(workers: workers, insert: Self.insertMeterValues)
@@ -77,6 +83,27 @@ final class MariaDBStore: SQLStore {
                 continuation.resume(with: Result { try body() })
             }
             thread.start()
+        }
+    }
+}
+
+/// For tests: the next `count` COMMITs of a store's writer take effect on the server while their answer is lost, as
+/// when the network fails at that moment, so that what the writer does then can be checked against a real server.
+final class CommitFault: Sendable {
+    private let pending = Mutex(0)
+
+    init() {}
+
+    func loseNextAnswers(_ count: Int = 1) {
+        pending.withLock { $0 += count }
+    }
+
+    /// Whether this COMMIT's answer is to be lost.
+    func take() -> Bool {
+        pending.withLock { pending in
+            guard pending > 0 else { return false }
+            pending -= 1
+            return true
         }
     }
 }

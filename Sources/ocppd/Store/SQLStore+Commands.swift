@@ -57,6 +57,13 @@ extension SQLStore {
                     chargingProfilePurpose: try row.string(3), profile: try Self.jsonValue(try row.string(4)) ?? .null,
                     setAt: try row.date(5))
             }
+            station.localList = try db.query(
+                "SELECT id_tag, status, expiry_date, parent_id_tag FROM local_list_entries WHERE cp_id = ? ORDER BY id_tag", [id]
+            ) { row in
+                LocalListEntry(
+                    idTag: try row.string(0), status: try row.string(1), expiryDate: row.optionalDate(2), parentIdTag: row.optionalString(3)
+                )
+            }
             station.lastFirmwareUpdate = try Self.lastCommand(db, id, action: UpdateFirmware.name)
             station.lastDiagnosticsRequest = try Self.lastCommand(db, id, action: GetDiagnostics.name)
             return station
@@ -140,6 +147,10 @@ extension SQLStore {
             try db.execute("UPDATE stations SET local_list_version = ? WHERE id = ?", [version, id])
             let entries: [LocalListEntry]
             switch change {
+            case .versionOnly where version <= 0:
+                // 0: the station's list is empty; -1: it has none.
+                try db.execute("DELETE FROM local_list_entries WHERE cp_id = ?", [id])
+                return
             case .versionOnly:
                 return
             case .full(let all):
@@ -154,18 +165,6 @@ extension SQLStore {
                 try db.execute(
                     "INSERT INTO local_list_entries (cp_id, id_tag, status, expiry_date, parent_id_tag) VALUES (?, ?, ?, ?, ?)",
                     [id, entry.idTag, status, entry.expiryDate, entry.parentIdTag])
-            }
-        }
-    }
-
-    func localList(_ id: String) async throws -> [LocalListEntry] {
-        try await read { db in
-            try db.query("SELECT id_tag, status, expiry_date, parent_id_tag FROM local_list_entries WHERE cp_id = ? ORDER BY id_tag", [id])
-            {
-                row in
-                LocalListEntry(
-                    idTag: try row.string(0), status: try row.string(1), expiryDate: row.optionalDate(2), parentIdTag: row.optionalString(3)
-                )
             }
         }
     }

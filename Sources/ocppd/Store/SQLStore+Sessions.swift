@@ -211,6 +211,13 @@ extension SQLStore {
                 WHERE transaction_id = ?
                 """,
                 [stop.meterStop, stop.timestamp, stop.reason, stop.idTag, stop.transactionId])
+            if current.active {
+                // A TxProfile lasts as long as the transaction on its connector (OCPP 1.6, 3.13.2): the station drops
+                // it now, and so does the record of what the station holds.
+                try db.execute(
+                    "DELETE FROM charging_profiles WHERE cp_id = ? AND connector_id = ? AND purpose = 'TxProfile'",
+                    [stop.cpId, current.connectorId])
+            }
             // The session as it now reads, without reading it again.
             var stopped = current
             stopped.active = false

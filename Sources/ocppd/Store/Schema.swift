@@ -238,6 +238,20 @@ enum Schema {
                 "DROP INDEX meter_values_by_connector ON meter_values",
             ]
         ),
+        Migration(
+            version: 4,
+            statements: [
+                // The last batch each writer committed, so that a writer whose COMMIT answer was lost can learn whether
+                // it committed (DatabaseWorkers); one row per writer, that is per ocppd start.
+                """
+                CREATE TABLE write_batches (
+                    writer VARCHAR(36) NOT NULL PRIMARY KEY,
+                    batch BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """
+            ]
+        ),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

@@ -274,7 +274,8 @@ public protocol Store: Sendable {
 
     // MARK: What commands changed
 
-    /// One station with what its commands left behind: configuration, charging profiles, last firmware and diagnostics requests.
+    /// One station with what its commands left behind: configuration, charging profiles, local list, last firmware and
+    /// diagnostics requests.
     func stationDetail(_ id: String) async throws -> Station?
     /// Logs a command sent to a station, answered or not.
     func recordCommand(_ record: CommandRecord) async throws
@@ -288,30 +289,13 @@ public protocol Store: Sendable {
     func changeConfiguration(_ id: String, key: String, value: String, at: Date) async throws
     /// A ChangeAvailability the station accepted or scheduled; connector 0 also applies to every known connector.
     func recordAvailability(_ id: String, connectorId: Int, _ availability: ConnectorAvailability) async throws
-    /// A SendLocalList the station accepted, or the version a GetLocalListVersion read.
+    /// A SendLocalList the station accepted, or the version a GetLocalListVersion read (0: the station's list is empty,
+    /// -1: it has none; either way no entries are kept).
     func recordLocalList(_ id: String, version: Int, _ change: LocalListChange) async throws
-    /// The local authorization list as the central system last sent it, by idTag.
-    func localList(_ id: String) async throws -> [LocalListEntry]
     /// A profile the station accepted; it replaces one with the same id, or the same connector, purpose and stack level.
     func setChargingProfile(_ id: String, _ profile: StoredChargingProfile) async throws
     /// Removes the profiles a ClearChargingProfile the station accepted names; returns how many.
     func clearChargingProfiles(_ id: String, _ filter: ChargingProfileFilter) async throws -> Int
-}
-
-/// One entry of a station's local authorization list.
-public struct LocalListEntry: Sendable, Equatable {
-    public var idTag: String
-    /// The idTagInfo status; nil in a Differential update removes the tag.
-    public var status: String?
-    public var expiryDate: Date?
-    public var parentIdTag: String?
-
-    public init(idTag: String, status: String?, expiryDate: Date? = nil, parentIdTag: String? = nil) {
-        self.idTag = idTag
-        self.status = status
-        self.expiryDate = expiryDate
-        self.parentIdTag = parentIdTag
-    }
 }
 
 /// How a local list version came to be.
