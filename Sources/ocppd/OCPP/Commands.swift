@@ -26,15 +26,16 @@ struct Commands: Sendable {
             )
         }
         var payload = payload
+        // An omitted reservationId is the central system's to allocate: the rest is checked with a stand-in id.
         let allocatesReservation = action == ReserveNow.self && payload["reservationId"] == nil
+        let checked = allocatesReservation ? JSONValue.object(payload.objectValue!.setting("reservationId", 1)) : payload
         do {
-            // An omitted reservationId is the central system's to allocate: validate the rest first.
-            try Self.validate(action, request: allocatesReservation ? .object(payload.objectValue!.setting("reservationId", 1)) : payload)
+            try Self.validate(action, request: checked)
         } catch {
             throw Problem.invalidPayload(error)
         }
         if action == ReserveNow.self {
-            payload = try await reserve(payload, station: id, allocate: allocatesReservation)
+            payload = try await reserve(try ReserveNow.Request.decode(from: checked), payload, station: id, allocate: allocatesReservation)
         }
 
         let sentAt = Date()
@@ -83,9 +84,9 @@ struct Commands: Sendable {
         }
     }
 
-    /// Stores the reservation as Requested before ReserveNow goes out, allocating its id when omitted.
-    private func reserve(_ payload: JSONValue, station: String, allocate: Bool) async throws -> JSONValue {
-        let request = try ReserveNow.Request.decode(from: allocate ? .object(payload.objectValue!.setting("reservationId", 1)) : payload)
+    /// Stores the reservation as Requested before ReserveNow goes out, allocating its id when omitted; returns the
+    /// payload to send.
+    private func reserve(_ request: ReserveNow.Request, _ payload: JSONValue, station: String, allocate: Bool) async throws -> JSONValue {
         let reservation = ReservationRequest(
             reservationId: allocate ? nil : request.reservationId, cpId: station, connectorId: request.connectorId,
             idTag: request.idTag.value, parentIdTag: request.parentIdTag?.value, expiryDate: request.expiryDate)
