@@ -80,11 +80,17 @@ struct MariaDBStoreTests {
             energyValue(transactionId: transactionId, value: "1500", at: 11),
             energyValue(transactionId: transactionId, value: "1700", at: 12),
         ])
-        #expect(fault.take() == false)  // both faults were used
+        #expect(fault.take() == nil)  // both faults were used
         let values = try await store.meterValues(transactionId: transactionId, PageRequest())
         #expect(values.items.map(\.value) == ["1500", "1700"])
         let sessions = try await store.read { db in try db.query("SELECT transaction_id FROM sessions") { try $0.int(0) } }
         #expect(sessions == [transactionId])
+        // The answer lost before COMMIT reached the server: nothing committed, so the batch runs again, once.
+        fault.loseNextAnswers(1, .beforeCommit)
+        try await store.recordMeterValues([energyValue(transactionId: transactionId, value: "1900", at: 13)])
+        #expect(fault.take() == nil)
+        let again = try await store.meterValues(transactionId: transactionId, PageRequest())
+        #expect(again.items.map(\.value) == ["1500", "1700", "1900"])
         // The writers' marks: one row for this store's one writer, however many batches it committed.
         let written = try await store.read { db in try db.queryFirst("SELECT COUNT(*) FROM write_batches") { try $0.int(0) } }
         #expect(written == 1)

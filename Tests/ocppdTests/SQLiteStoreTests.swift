@@ -595,7 +595,9 @@ struct StoreContractTests {
         }
     }
 
-    @Test("local list: Full replaces, Differential adds, changes and removes, a read sets the version", arguments: StoreBackend.all)
+    @Test(
+        "local list: Full replaces, Differential adds, changes and removes, a read sets the version and keeps only its own",
+        arguments: StoreBackend.all)
     func localList(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
             _ = try await store.putStation("CP1", StationUpdate())
@@ -618,10 +620,14 @@ struct StoreContractTests {
                 ])
             #expect(try await store.station("CP1")?.localListVersion == 3)
             #expect(try await store.station("CP1")?.localList == nil)  // detail only
-            try await store.recordLocalList("CP1", version: 7, .versionOnly)
-            #expect(try await store.stationDetail("CP1")?.localListVersion == 7)
+            // A read of the version sent keeps the entries; another version means they are not known.
+            try await store.recordLocalList("CP1", version: 3, .versionOnly)
             #expect(try await store.stationDetail("CP1")?.localList?.count == 2)
+            try await store.recordLocalList("CP1", version: 7, .versionOnly)
+            let other = try #require(try await store.stationDetail("CP1"))
+            #expect(other.localListVersion == 7 && other.localList == [])
             // Version 0: the station's list is empty (and -1: it has none), whatever was sent before.
+            try await store.recordLocalList("CP1", version: 8, .full([LocalListEntry(idTag: "F", status: "Accepted")]))
             try await store.recordLocalList("CP1", version: 0, .versionOnly)
             let emptied = try #require(try await store.stationDetail("CP1"))
             #expect(emptied.localListVersion == 0 && emptied.localList == [])
@@ -686,6 +692,10 @@ struct StoreContractTests {
             try await store.setChargingProfile("CP1", profile(4, connector: 1, purpose: "TxProfile"))
             _ = try await store.stopTransaction(stop(transactionId: first, at: 20))
             #expect(try #require(try await store.stationDetail("CP1")?.chargingProfiles).count == 3)
+            // A start that closes a session the charger never stopped ends that session's TxProfile too.
+            _ = try await store.startTransaction(start(connector: 2, tag: "TAG3", at: 30))
+            let left = try #require(try await store.stationDetail("CP1")?.chargingProfiles).map(\.chargingProfileId).sorted()
+            #expect(left == [3, 4])
         }
     }
 

@@ -171,18 +171,21 @@ def test_commands_leave_configuration_availability_local_list_profiles_and_reque
             answer = (await ocppd.aapi("POST", f"/api/admin/{cp_id}/get-local-list-version", json={})).json()
             assert answer == {"listVersion": version}
 
+    # The version last sent: the entries sent are the station's.
+    run(read_version(2))
+    assert ocppd.station(cp_id)["localListVersion"] == 2 and len(ocppd.station(cp_id)["localList"]) == 1
+    # Another version (a reset, another central system): which entries it has is not known.
     run(read_version(9))
-    assert ocppd.station(cp_id)["localListVersion"] == 9 and len(ocppd.station(cp_id)["localList"]) == 1
+    assert ocppd.station(cp_id)["localListVersion"] == 9 and ocppd.station(cp_id)["localList"] == []
     run(read_version(0))
     assert ocppd.station(cp_id)["localListVersion"] == 0 and ocppd.station(cp_id)["localList"] == []
-    run(read_version(9))
 
     # Every command is in the log, newest first; lists leave the detail-only fields null.
     log = ocppd.get(f"/api/commands?cpId={cp_id}&limit=2")
     assert log.status_code == 200 and total_count(log) == 16
     assert [c["action"] for c in log.json()] == ["GetLocalListVersion", "GetLocalListVersion"]
     listed = [s for s in ocppd.get("/api/stations").json() if s["id"] == cp_id][0]
-    assert listed["configuration"] is None and listed["localList"] is None and listed["localListVersion"] == 9
+    assert listed["configuration"] is None and listed["localList"] is None and listed["localListVersion"] == 0
 
 
 def reservation(ocppd, rid: int) -> dict:

@@ -212,9 +212,10 @@ struct StoreRetry: Sendable {
         let deadline = clock.now + window
         var delay = firstDelay
         while true {
+            let began = clock.now
             do {
                 let value = try await operation()
-                health.answered()
+                health.answered(callBegan: began)
                 return value
             } catch StoreError.unavailable(let reason) where clock.now < deadline {
                 health.unavailable(reason, window: window)
@@ -226,23 +227,36 @@ struct StoreRetry: Sendable {
     }
 }
 
-/// Whether the store answered the last call, so that an operator sees in the log when it went away and when it came
-/// back: one line each, however many stations wait meanwhile.
+/// Whether the store answers, so that an operator sees in the log when it went away and when it came back: one line
+/// each, however many stations wait meanwhile. Only a call begun after the store went away says it is back (one begun
+/// before may still finish on a connection that was open).
 final class StoreHealth: Sendable {
     private let down = Atomic<Bool>(false)
+    private let since = Mutex<ContinuousClock.Instant?>(nil)
     private let logger = Logger(label: "ocppd")
 
     func unavailable(_ reason: String, window: Duration) {
-        guard down.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        let wentDown = since.withLock { since in
+            guard since == nil else { return false }
+            since = .now
+            down.store(true, ordering: .relaxed)
+            return true
+        }
+        guard wentDown else { return }
         logger.notice(
-            "store unavailable: each call is retried for up to \(window.components.seconds) s before the station hears InternalError",
+            "store unavailable: each call is retried for up to \(window) before the station hears InternalError",
             metadata: ["error": "\(reason)"])
     }
 
-    func answered() {
-        guard down.load(ordering: .relaxed),
-            down.compareExchange(expected: true, desired: false, ordering: .relaxed).exchanged
-        else { return }
+    func answered(callBegan: ContinuousClock.Instant) {
+        guard down.load(ordering: .relaxed) else { return }
+        let cameBack = since.withLock { since in
+            guard let wentDown = since, callBegan > wentDown else { return false }
+            since = nil
+            down.store(false, ordering: .relaxed)
+            return true
+        }
+        guard cameBack else { return }
         logger.notice("store answers again")
     }
 }

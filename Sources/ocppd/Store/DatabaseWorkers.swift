@@ -27,6 +27,9 @@ protocol DatabaseConnection: AnyObject, SendableMetatype {
 /// Why the workers did not run a job.
 enum DatabaseWorkerError: Error, Equatable {
     case closed
+    /// The connection was lost while COMMIT ran and the database could not say in time whether it committed. Not a
+    /// failure to retry: running the batch again could store it twice.
+    case commitOutcomeUnknown
 }
 
 /// Group-commit counters, for tests and metrics.
@@ -255,8 +258,8 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     }
 
     /// How long a writer whose COMMIT answer was lost keeps asking whether it committed, before it gives up and fails
-    /// the batch's callers (who cannot know either).
-    static var commitOutcomeWindow: Duration { .seconds(30) }
+    /// the batch's callers (who cannot know either); shorter than the callers' own retry window (15 s by default).
+    static var commitOutcomeWindow: Duration { .seconds(10) }
 
     private static func writerLoop(
         _ queue: JobQueue<Connection>, marksBatches: Bool, _ makeConnection: @Sendable () throws -> Connection
@@ -277,7 +280,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                     case false?: outcome = .failed(error)
                     case nil:
                         for job in batch {
-                            job.fail(error)
+                            job.fail(DatabaseWorkerError.commitOutcomeUnknown)
                         }
                     }
                 }

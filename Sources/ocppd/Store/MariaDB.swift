@@ -634,16 +634,32 @@ extension MariaDBConnection: SQLDatabase {
     }
 
     func commit() throws {
-        if let commitFault, commitFault.take() {
-            try commitLosingTheAnswer()
+        if let commitFault, let fault = commitFault.take() {
+            try commitLosingTheAnswer(beforeCommit: fault == .beforeCommit)
         }
         try exec("COMMIT")
     }
 
+    /// A locking read: it waits until a transaction that still holds the writer's row (a COMMIT in flight on a
+    /// connection whose answer was lost, which the server has not ended yet) is over, committed or rolled back, so the
+    /// answer is final. It waits 5 s at most; the writer asks again until its window is over.
+    func lastCommittedBatch(writer: String) throws -> Int64? {
+        try exec("SET SESSION innodb_lock_wait_timeout = 5")
+        let batch = try queryFirst("SELECT batch FROM write_batches WHERE writer = ? LOCK IN SHARE MODE", [writer]) { try $0.int64(0) }
+        try exec("SET SESSION innodb_lock_wait_timeout = DEFAULT")  // this connection goes on as the writer's
+        return batch
+    }
+
     /// Sends COMMIT and shuts the socket before its answer is read: the server commits, the client sees a lost
-    /// connection (CommitFault).
-    private func commitLosingTheAnswer() throws {
+    /// connection (CommitFault). With `beforeCommit`, the socket goes before COMMIT is sent: nothing commits.
+    private func commitLosingTheAnswer(beforeCommit: Bool) throws {
         let db = try open()
+        if beforeCommit {
+            shutdown(mysql_get_socket(db), Int32(SHUT_RDWR))
+            _ = mysql_send_query(db, "COMMIT", 6)
+            _ = mysql_read_query_result(db)
+            throw fail(MariaDBError(code: 2013, message: "Lost connection to server before COMMIT (CommitFault)", sql: "COMMIT"))
+        }
         guard mysql_send_query(db, "COMMIT", 6) == 0 else { throw fail(Self.error(db, sql: "COMMIT")) }
         // The server has the whole COMMIT before it sees the end of the stream, so it commits, then finds nobody to
         // answer. Give it a moment before the socket goes.

@@ -39,6 +39,8 @@ final class MariaDBStore: SQLStore {
             return .unavailable(error.description)
         case DatabaseWorkerError.closed:
             return .unavailable("the store is closed")
+        case DatabaseWorkerError.commitOutcomeUnknown:
+            return .failed("the connection to the database was lost during COMMIT and it could not say whether it committed")
         default:
             return .failed(String(describing: error))
         }
@@ -73,6 +75,8 @@ final class MariaDBStore: SQLStore {
             }
             try db.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", [migration.version, Date()])
         }
+        // The commit marks of writers gone for a day (earlier runs of ocppd), here, outside any writer's transaction.
+        try db.execute("DELETE FROM write_batches WHERE updated_at < ?", [Date().addingTimeInterval(-86_400)])
     }
 
     /// Runs blocking `body` on a thread of its own, so it never holds a thread of the cooperative pool.
@@ -87,23 +91,25 @@ final class MariaDBStore: SQLStore {
     }
 }
 
-/// For tests: the next `count` COMMITs of a store's writer take effect on the server while their answer is lost, as
-/// when the network fails at that moment, so that what the writer does then can be checked against a real server.
+/// For tests: the next COMMITs of a store's writer lose their answer, as when the network fails at that moment: after
+/// the server committed (`afterCommit`), or before COMMIT reached it (`beforeCommit`), so that what the writer does then
+/// can be checked against a real server.
 final class CommitFault: Sendable {
-    private let pending = Mutex(0)
+    enum When: Sendable, Equatable {
+        case afterCommit
+        case beforeCommit
+    }
+
+    private let pending = Mutex<[When]>([])
 
     init() {}
 
-    func loseNextAnswers(_ count: Int = 1) {
-        pending.withLock { $0 += count }
+    func loseNextAnswers(_ count: Int = 1, _ when: When = .afterCommit) {
+        pending.withLock { $0 += Array(repeating: when, count: count) }
     }
 
-    /// Whether this COMMIT's answer is to be lost.
-    func take() -> Bool {
-        pending.withLock { pending in
-            guard pending > 0 else { return false }
-            pending -= 1
-            return true
-        }
+    /// Whether this COMMIT's answer is to be lost, and when.
+    func take() -> When? {
+        pending.withLock { $0.isEmpty ? nil : $0.removeFirst() }
     }
 }

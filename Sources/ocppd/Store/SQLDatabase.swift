@@ -89,8 +89,6 @@ extension SQLDatabase {
     func markBatch(writer: String, batch: Int64) throws {
         let now = Date()
         if try execute("UPDATE write_batches SET batch = ?, updated_at = ? WHERE writer = ?", [batch, now, writer]) == 0 {
-            // A writer's first batch: the rows of writers gone for a day (earlier runs of ocppd) go.
-            try execute("DELETE FROM write_batches WHERE updated_at < ?", [now.addingTimeInterval(-86_400)])
             try execute("INSERT INTO write_batches (writer, batch, updated_at) VALUES (?, ?, ?)", [writer, batch, now])
         }
     }

@@ -144,11 +144,13 @@ extension SQLStore {
 
     func recordLocalList(_ id: String, version: Int, _ change: LocalListChange) async throws {
         try await write { db in
+            let known = try db.queryFirst("SELECT local_list_version FROM stations WHERE id = ?", [id]) { $0.optionalInt(0) } ?? nil
             try db.execute("UPDATE stations SET local_list_version = ? WHERE id = ?", [version, id])
             let entries: [LocalListEntry]
             switch change {
-            case .versionOnly where version <= 0:
-                // 0: the station's list is empty; -1: it has none.
+            case .versionOnly where version <= 0 || version != known:
+                // 0: the station's list is empty; -1: it has none; another version than the one sent: its entries are
+                // not the ones sent (a reset, another central system), and which they are is not known.
                 try db.execute("DELETE FROM local_list_entries WHERE cp_id = ?", [id])
                 return
             case .versionOnly:

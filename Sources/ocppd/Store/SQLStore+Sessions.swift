@@ -151,6 +151,8 @@ extension SQLStore {
                     WHERE cp_id = ? AND connector_id = ? AND active = 1
                     """,
                     [start.timestamp, Self.staleStopReason] + connector)
+                // Their TxProfiles ended with them (a TxProfile is only ever set during its transaction).
+                try Self.endTxProfiles(db, start.cpId, connectorId: start.connectorId)
             }
             try db.execute(
                 """
@@ -171,6 +173,13 @@ extension SQLStore {
             }
             return StartOutcome(transactionId: transactionId, duplicate: false, closedStale: closedStale)
         }
+    }
+
+    /// A TxProfile lasts as long as the transaction on its connector (OCPP 1.6, 3.13.2): when that ends, the station
+    /// drops it, and so does the record of what the station holds.
+    static func endTxProfiles(_ db: Connection, _ cpId: String, connectorId: Int) throws {
+        try db.execute(
+            "DELETE FROM charging_profiles WHERE cp_id = ? AND connector_id = ? AND purpose = 'TxProfile'", [cpId, connectorId])
     }
 
     func stopTransaction(_ stop: TransactionStop) async throws -> StopOutcome {
@@ -212,11 +221,7 @@ extension SQLStore {
                 """,
                 [stop.meterStop, stop.timestamp, stop.reason, stop.idTag, stop.transactionId])
             if current.active {
-                // A TxProfile lasts as long as the transaction on its connector (OCPP 1.6, 3.13.2): the station drops
-                // it now, and so does the record of what the station holds.
-                try db.execute(
-                    "DELETE FROM charging_profiles WHERE cp_id = ? AND connector_id = ? AND purpose = 'TxProfile'",
-                    [stop.cpId, current.connectorId])
+                try Self.endTxProfiles(db, stop.cpId, connectorId: current.connectorId)
             }
             // The session as it now reads, without reading it again.
             var stopped = current
