@@ -253,7 +253,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
         /// A job failed on its own in a batch run without savepoints: the batch was rolled back, to be run isolated.
         case jobFailed
         case failed(any Error)
-        /// The connection was lost while COMMIT ran: the batch may or may not have committed.
+        /// The connection was lost while COMMIT ran: the batch may or may not have committed (`learnIfCommitted`).
         case commitAnswerLost([@Sendable () -> Void], any Error)
     }
 
@@ -278,10 +278,8 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                     switch learnIfCommitted(writer: writer, batch: batchNumber, &connection, makeConnection) {
                     case true?: outcome = .committed(completions)
                     case false?: outcome = .failed(error)
-                    case nil:
-                        for job in batch {
-                            job.fail(DatabaseWorkerError.commitOutcomeUnknown)
-                        }
+                    // Not retried (neither transient nor a lost connection): its callers hear it as it is.
+                    case nil: outcome = .failed(DatabaseWorkerError.commitOutcomeUnknown)
                     }
                 }
                 switch outcome {
@@ -293,9 +291,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                 case .jobFailed:
                     isolated = true
                     continue
-                case .commitAnswerLost:
-                    break  // unknowable: its callers heard so above
-                case .failed(let error):
+                case .failed(let error), .commitAnswerLost(_, let error):  // the latter is resolved above
                     if retry(after: error, attempt: &attempt, connection: &connection) {
                         continue
                     }
