@@ -53,7 +53,8 @@ struct Gateway {
         }
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let token = try APIToken.resolve(configuration: configuration, logger: logger)
-        let store = try makeStore()
+        let storeRetry = StoreRetry(window: configuration.storeRetryWindow)
+        let store = try makeStore(health: storeRetry.health)
         try await store.migrate()
 
         let registry = ConnectionRegistry(pingInterval: configuration.pingInterval)
@@ -61,7 +62,7 @@ struct Gateway {
         await events.startKeepAlive(every: configuration.sseKeepAlive)
         let centralSystem = CentralSystem(
             store: store, registry: registry, events: events, policy: configuration.unknownStations,
-            heartbeatInterval: configuration.heartbeatInterval, storeRetry: StoreRetry(window: configuration.storeRetryWindow),
+            heartbeatInterval: configuration.heartbeatInterval, storeRetry: storeRetry,
             logger: logger)
         let logger = self.logger
         let periodic = [
@@ -132,11 +133,11 @@ struct Gateway {
         }
     }
 
-    private func makeStore() throws -> any Store {
+    private func makeStore(health: StoreHealth) throws -> any Store {
         if let url = configuration.mariaDB {
             let readers = (configuration.databasePoolSize ?? url.connectionLimit ?? MariaDBStore.defaultReaders + 1) - 1
             logger.info("store: MariaDB", metadata: ["url": "\(url)", "connections": "\(max(1, readers) + 1)"])
-            return MariaDBStore(url: url, readers: readers)
+            return MariaDBStore(url: url, readers: readers, health: health)
         }
         guard let path = configuration.sqlitePath else {
             throw ConfigurationError(

@@ -96,4 +96,29 @@ struct MariaDBStoreTests {
         #expect(written == 1)
         await store.close()
     }
+
+    /// The server restarting while COMMIT ran: the writer waits in its own loop until it can ask whether the batch
+    /// committed, and no caller hears an error meanwhile, so the writer itself tells the store's health (the log lines
+    /// "store unavailable" and "store answers again").
+    @Test func theWriterWaitingOnARestartAfterALostCommitAnswerTellsTheOutage() async throws {
+        let fixture = try MariaDBFixture()
+        defer { Task { await fixture.remove() } }
+        let fault = CommitFault()
+        let health = StoreHealth(retryWindow: .seconds(15))
+        let store = MariaDBStore(url: fixture.url, readers: 1, health: health, commitFault: fault)
+        try await store.migrate()
+        _ = try await store.putStation("CP1", StationUpdate())
+        let transactionId = try await store.startTransaction(start(at: 10)).transactionId
+        #expect(health.outages == 0)
+        fault.loseNextAnswers()
+        fault.refuseNextConnections(3)
+        try await store.recordMeterValues([energyValue(transactionId: transactionId, value: "1500", at: 11)])
+        #expect(fault.take() == nil)
+        #expect((try? fault.refuseConnection()) != nil)  // all three refusals were used
+        #expect(health.outages == 1)
+        #expect(!health.isUnavailable)
+        let values = try await store.meterValues(transactionId: transactionId, PageRequest())
+        #expect(values.items.map(\.value) == ["1500"])
+        await store.close()
+    }
 }

@@ -720,11 +720,16 @@ def assert_callerror(frame: list, codes: str | Iterable[str], msg_id: str | None
     return frame
 
 
+def metric(ocppd, series: str) -> float:
+    """One series of /metrics, e.g. 'ocppd_store_outages_total' (0 while the counter was never touched)."""
+    text = requests.get(f"{ocppd.base_url}/metrics", timeout=10, verify=ocppd.verify).text
+    match = re.search(rf"^{re.escape(series)} (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
 def limit_refusals(ocppd, limit: str) -> float:
     """ocppd_limit_refusals_total{limit=...} from /metrics (0 before the first refusal)."""
-    text = requests.get(f"{ocppd.base_url}/metrics", timeout=10, verify=ocppd.verify).text
-    match = re.search(rf'^ocppd_limit_refusals_total\{{limit="{limit}"\}} (\S+)$', text, re.MULTILINE)
-    return float(match.group(1)) if match else 0.0
+    return metric(ocppd, f'ocppd_limit_refusals_total{{limit="{limit}"}}')
 
 
 async def handshake_refusal(url: str, **kw):

@@ -16,7 +16,7 @@ import pytest
 from ocpp.exceptions import InternalError
 from ocpp.v16 import call
 
-from harness import REPO_ROOT, TEST_DATABASE_URL, async_wait_until, connect_peer, energy_sample, run
+from harness import REPO_ROOT, TEST_DATABASE_URL, async_wait_until, connect_peer, energy_sample, metric, run
 
 pytestmark = pytest.mark.skipif(
     not TEST_DATABASE_URL, reason="MariaDB only: needs OCPPD_TEST_DATABASE_URL (scripts/test's MariaDB stage)"
@@ -201,6 +201,7 @@ def test_a_database_restart_loses_no_acknowledged_message_and_keeps_the_websocke
     went, came = log.count("store unavailable: each call is retried"), log.count("store answers again")
     assert 1 <= went <= 2 and came == went, (went, came)
     assert log.rindex("store answers again") > log.rindex("store unavailable")
+    assert metric(ocppd, "ocppd_store_outages_total") == went
     check_stored(ocppd, ledger)
     check_refused_not_acknowledged(ocppd, ledger)
 

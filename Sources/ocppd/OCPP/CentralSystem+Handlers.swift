@@ -200,12 +200,23 @@ struct StoreRetry: Sendable {
     /// response timeout is typically 30 s or more) hears the error and keeps the message to resend.
     static let defaultWindow: Duration = .seconds(15)
 
-    var window: Duration = Self.defaultWindow
-    var firstDelay: Duration = .milliseconds(50)
+    let window: Duration
+    let firstDelay: Duration
     /// Caps the backoff so that the store is tried again soon after it comes back.
-    var maxDelay: Duration = .seconds(1)
-    /// Shared by every copy: the store going away and coming back is logged once, not once per caller.
-    let health = StoreHealth()
+    let maxDelay: Duration
+    /// Shared by every copy, and by the store's writer: the store going away and coming back is logged once, not once
+    /// per caller.
+    let health: StoreHealth
+
+    init(
+        window: Duration = Self.defaultWindow, firstDelay: Duration = .milliseconds(50), maxDelay: Duration = .seconds(1),
+        health: StoreHealth? = nil
+    ) {
+        self.window = window
+        self.firstDelay = firstDelay
+        self.maxDelay = maxDelay
+        self.health = health ?? StoreHealth(retryWindow: window)
+    }
 
     func callAsFunction<T: Sendable>(_ operation: @Sendable () async throws -> T) async throws -> T {
         let clock = ContinuousClock()
@@ -218,45 +229,11 @@ struct StoreRetry: Sendable {
                 health.answered(callBegan: began)
                 return value
             } catch StoreError.unavailable(let reason) where clock.now < deadline {
-                health.unavailable(reason, window: window)
+                health.unavailable(reason)
                 // The last attempt is made at the deadline, so the whole window is given to the store.
                 try await Task.sleep(for: min(delay, deadline - clock.now))
                 delay = min(delay * 2, maxDelay)
             }
         }
-    }
-}
-
-/// Whether the store answers, so that an operator sees in the log when it went away and when it came back: one line
-/// each, however many stations wait meanwhile. Only a call begun after the store went away says it is back (one begun
-/// before may still finish on a connection that was open).
-final class StoreHealth: Sendable {
-    private let down = Atomic<Bool>(false)
-    private let since = Mutex<ContinuousClock.Instant?>(nil)
-    private let logger = Logger(label: "ocppd")
-
-    func unavailable(_ reason: String, window: Duration) {
-        let wentDown = since.withLock { since in
-            guard since == nil else { return false }
-            since = .now
-            down.store(true, ordering: .relaxed)
-            return true
-        }
-        guard wentDown else { return }
-        logger.notice(
-            "store unavailable: each call is retried for up to \(window) before the station hears InternalError",
-            metadata: ["error": "\(reason)"])
-    }
-
-    func answered(callBegan: ContinuousClock.Instant) {
-        guard down.load(ordering: .relaxed) else { return }
-        let cameBack = since.withLock { since in
-            guard let wentDown = since, callBegan > wentDown else { return false }
-            since = nil
-            down.store(false, ordering: .relaxed)
-            return true
-        }
-        guard cameBack else { return }
-        logger.notice("store answers again")
     }
 }

@@ -161,15 +161,16 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     /// Connections are opened on their own thread at first use and reopened after a lost connection. `marksBatches`
     /// is for a database across a network, where a COMMIT can take effect while its answer is lost: each group commit
     /// then also writes its batch number (`markBatch`, in the `write_batches` table), so that after a lost answer the
-    /// writer learns whether the batch committed instead of running it twice.
+    /// writer learns whether the batch committed instead of running it twice. While it cannot reach the database to
+    /// learn that, no caller hears an error: the writer tells `health` instead.
     init(
-        name: String, readers: Int, marksBatches: Bool = false, makeWriter: @escaping @Sendable () throws -> Connection,
-        makeReader: @escaping @Sendable () throws -> Connection
+        name: String, readers: Int, marksBatches: Bool = false, health: StoreHealth? = nil,
+        makeWriter: @escaping @Sendable () throws -> Connection, makeReader: @escaping @Sendable () throws -> Connection
     ) {
         let writeQueue = writeQueue
         let readQueue = readQueue
         writeQueue.threadStarted()
-        Self.start(name: "\(name)-writer") { Self.writerLoop(writeQueue, marksBatches: marksBatches, makeWriter) }
+        Self.start(name: "\(name)-writer") { Self.writerLoop(writeQueue, marksBatches: marksBatches, health: health, makeWriter) }
         for index in 0..<max(1, readers) {
             readQueue.threadStarted()
             Self.start(name: "\(name)-reader-\(index)") { Self.readerLoop(readQueue, makeReader) }
@@ -262,7 +263,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     static var commitOutcomeWindow: Duration { .seconds(10) }
 
     private static func writerLoop(
-        _ queue: JobQueue<Connection>, marksBatches: Bool, _ makeConnection: @Sendable () throws -> Connection
+        _ queue: JobQueue<Connection>, marksBatches: Bool, health: StoreHealth?, _ makeConnection: @Sendable () throws -> Connection
     ) {
         var connection: Connection?
         let writer = UUID().uuidString
@@ -275,7 +276,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                 let marker = marksBatches ? (writer: writer, batch: batchNumber) : nil
                 var outcome = runBatch(batch, isolated: isolated, marker: marker, &connection, makeConnection)
                 if case .commitAnswerLost(let completions, let error) = outcome {
-                    switch learnIfCommitted(writer: writer, batch: batchNumber, &connection, makeConnection) {
+                    switch learnIfCommitted(writer: writer, batch: batchNumber, health: health, &connection, makeConnection) {
                     case true?: outcome = .committed(completions)
                     case false?: outcome = .failed(error)
                     // Not retried (neither transient nor a lost connection): its callers hear it as it is.
@@ -360,20 +361,27 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     /// After a lost COMMIT answer: reconnects and reads whether `batch` committed. nil when the database cannot say
     /// within `commitOutcomeWindow`.
     private static func learnIfCommitted(
-        writer: String, batch: Int64, _ connection: inout Connection?, _ makeConnection: @Sendable () throws -> Connection
+        writer: String, batch: Int64, health: StoreHealth?, _ connection: inout Connection?,
+        _ makeConnection: @Sendable () throws -> Connection
     ) -> Bool? {
         connection?.close()
         connection = nil
         let deadline = ContinuousClock.now + commitOutcomeWindow
         var delay = 0.01
         while true {
+            let began = ContinuousClock.now
             do {
                 let db = try makeConnection()
                 connection = db
-                return try db.lastCommittedBatch(writer: writer) == batch
+                let committed = try db.lastCommittedBatch(writer: writer) == batch
+                health?.answered(callBegan: began)
+                return committed
             } catch {
                 connection?.close()
                 connection = nil
+                // The database restarting while COMMIT ran: the batch's callers wait here and hear nothing, so the
+                // outage is told from here.
+                if Connection.isConnectionLost(error) { health?.unavailable(String(describing: error)) }
                 guard ContinuousClock.now < deadline else { return nil }
                 Thread.sleep(forTimeInterval: delay)
                 delay = min(delay * 2, 1)

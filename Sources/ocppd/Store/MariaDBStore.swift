@@ -12,14 +12,16 @@ final class MariaDBStore: SQLStore {
     /// Reader connections when neither the configuration nor the URL's `connection_limit` says.
     static let defaultReaders = 4
 
-    /// `readers` wins over the URL's `connection_limit`, which counts the writer too. `commitFault` is for tests.
-    init(url: MariaDBURL, readers: Int? = nil, commitFault: CommitFault? = nil) {
+    /// `readers` wins over the URL's `connection_limit`, which counts the writer too. `health` hears of outages that only
+    /// the writer sees; `commitFault` is for tests.
+    init(url: MariaDBURL, readers: Int? = nil, health: StoreHealth? = nil, commitFault: CommitFault? = nil) {
         self.url = url
         let count = readers ?? url.connectionLimit.map { $0 - 1 } ?? Self.defaultReaders
         workers = DatabaseWorkers(
             // Across a network a COMMIT's answer can be lost after the server committed: the writer marks its batches.
-            name: "mariadb", readers: max(1, count), marksBatches: true,
+            name: "mariadb", readers: max(1, count), marksBatches: true, health: health,
             makeWriter: {
+                try commitFault?.refuseConnection()
                 let connection = try MariaDBConnection(url: url)
                 connection.commitFault = commitFault
                 return connection
@@ -101,8 +103,23 @@ final class CommitFault: Sendable {
     }
 
     private let pending = Mutex<[When]>([])
+    private let refusals = Mutex(0)
 
     init() {}
+
+    /// The writer's next `count` connection attempts fail as if the server were down (it restarting after the
+    /// lost answer).
+    func refuseNextConnections(_ count: Int) {
+        refusals.withLock { $0 += count }
+    }
+
+    func refuseConnection() throws {
+        let refuse = refusals.withLock { refusals in
+            defer { refusals = max(0, refusals - 1) }
+            return refusals > 0
+        }
+        if refuse { throw MariaDBError(code: 2003, message: "Can't connect to server (CommitFault)", sql: nil) }
+    }
 
     func loseNextAnswers(_ count: Int = 1, _ when: When = .afterCommit) {
         pending.withLock { $0 += Array(repeating: when, count: count) }
