@@ -137,7 +137,7 @@ struct Gateway {
         if let url = configuration.mariaDB {
             let readers = (configuration.databasePoolSize ?? url.connectionLimit ?? MariaDBStore.defaultReaders + 1) - 1
             logger.info("store: MariaDB", metadata: ["url": "\(url)", "connections": "\(max(1, readers) + 1)"])
-            return MariaDBStore(url: url, readers: readers, health: health)
+            return MariaDBStore(url: url, readers: readers, lostCommitCheck: .init(health: health))
         }
         guard let path = configuration.sqlitePath else {
             throw ConfigurationError(

@@ -105,7 +105,7 @@ struct MariaDBStoreTests {
         defer { Task { await fixture.remove() } }
         let fault = CommitFault()
         let health = StoreHealth(retryWindow: .seconds(15))
-        let store = MariaDBStore(url: fixture.url, readers: 1, health: health, commitFault: fault)
+        let store = MariaDBStore(url: fixture.url, readers: 1, lostCommitCheck: .init(health: health), commitFault: fault)
         try await store.migrate()
         _ = try await store.putStation("CP1", StationUpdate())
         let transactionId = try await store.startTransaction(start(at: 10)).transactionId
@@ -119,6 +119,39 @@ struct MariaDBStoreTests {
         #expect(!health.isUnavailable)
         let values = try await store.meterValues(transactionId: transactionId, PageRequest())
         #expect(values.items.map(\.value) == ["1500"])
+        await store.close()
+    }
+
+    /// The server committed, then stays unreachable for longer than the writer may wait to learn it: the callers hear
+    /// a failure that is not retried (running the batch again could store it twice), and the writer goes on afterwards.
+    @Test func aLostCommitAnswerThatCannotBeCheckedInTimeFailsWithoutARerun() async throws {
+        let fixture = try MariaDBFixture()
+        defer { Task { await fixture.remove() } }
+        let fault = CommitFault()
+        let health = StoreHealth(retryWindow: .seconds(15))
+        let store = MariaDBStore(
+            url: fixture.url, readers: 1, lostCommitCheck: .init(window: .milliseconds(300), health: health), commitFault: fault)
+        try await store.migrate()
+        _ = try await store.putStation("CP1", StationUpdate())
+        let transactionId = try await store.startTransaction(start(at: 10)).transactionId
+        fault.loseNextAnswers()
+        fault.refuseNextConnections(.max)
+        let began = ContinuousClock.now
+        let error = await #expect(throws: StoreError.self) {
+            try await store.recordMeterValues([energyValue(transactionId: transactionId, value: "1500", at: 11)])
+        }
+        guard case .failed(let reason) = error else {
+            Issue.record("expected .failed (not retried), got \(String(describing: error))")
+            return
+        }
+        #expect(reason.contains("COMMIT"))
+        #expect(ContinuousClock.now - began >= .milliseconds(300))
+        #expect(health.outages == 1)
+        fault.refuseNextConnections(0)
+        // The batch was run once: the server has it once, and the writer takes new work.
+        try await store.recordMeterValues([energyValue(transactionId: transactionId, value: "1700", at: 12)])
+        let values = try await store.meterValues(transactionId: transactionId, PageRequest())
+        #expect(values.items.map(\.value) == ["1500", "1700"])
         await store.close()
     }
 }

@@ -158,19 +158,26 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     /// How often a batch or a read is tried when the database reports a transient failure.
     static var attempts: Int { 4 }
 
-    /// Connections are opened on their own thread at first use and reopened after a lost connection. `marksBatches`
-    /// is for a database across a network, where a COMMIT can take effect while its answer is lost: each group commit
-    /// then also writes its batch number (`markBatch`, in the `write_batches` table), so that after a lost answer the
-    /// writer learns whether the batch committed instead of running it twice. While it cannot reach the database to
-    /// learn that, no caller hears an error: the writer tells `health` instead.
+    /// For a database across a network, where a COMMIT can take effect while its answer is lost: each group commit
+    /// also writes its batch number (`markBatch`, in the `write_batches` table), so that after a lost answer the writer
+    /// learns whether the batch committed instead of running it twice.
+    struct LostCommitCheck: Sendable {
+        /// How long the writer keeps asking before it gives up and fails the batch's callers (who cannot know either);
+        /// shorter than the callers' own retry window (15 s by default).
+        var window: Duration = .seconds(10)
+        /// Hears of the database being unreachable meanwhile: the batch's callers only wait, no caller hears an error.
+        var health: StoreHealth?
+    }
+
+    /// Connections are opened on their own thread at first use and reopened after a lost connection.
     init(
-        name: String, readers: Int, marksBatches: Bool = false, health: StoreHealth? = nil,
+        name: String, readers: Int, lostCommitCheck: LostCommitCheck? = nil,
         makeWriter: @escaping @Sendable () throws -> Connection, makeReader: @escaping @Sendable () throws -> Connection
     ) {
         let writeQueue = writeQueue
         let readQueue = readQueue
         writeQueue.threadStarted()
-        Self.start(name: "\(name)-writer") { Self.writerLoop(writeQueue, marksBatches: marksBatches, health: health, makeWriter) }
+        Self.start(name: "\(name)-writer") { Self.writerLoop(writeQueue, lostCommitCheck, makeWriter) }
         for index in 0..<max(1, readers) {
             readQueue.threadStarted()
             Self.start(name: "\(name)-reader-\(index)") { Self.readerLoop(readQueue, makeReader) }
@@ -258,12 +265,8 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
         case commitAnswerLost([@Sendable () -> Void], any Error)
     }
 
-    /// How long a writer whose COMMIT answer was lost keeps asking whether it committed, before it gives up and fails
-    /// the batch's callers (who cannot know either); shorter than the callers' own retry window (15 s by default).
-    static var commitOutcomeWindow: Duration { .seconds(10) }
-
     private static func writerLoop(
-        _ queue: JobQueue<Connection>, marksBatches: Bool, health: StoreHealth?, _ makeConnection: @Sendable () throws -> Connection
+        _ queue: JobQueue<Connection>, _ lostCommitCheck: LostCommitCheck?, _ makeConnection: @Sendable () throws -> Connection
     ) {
         var connection: Connection?
         let writer = UUID().uuidString
@@ -273,10 +276,10 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
             var isolated = false
             while true {
                 batchNumber += 1
-                let marker = marksBatches ? (writer: writer, batch: batchNumber) : nil
+                let marker = lostCommitCheck.map { _ in (writer: writer, batch: batchNumber) }
                 var outcome = runBatch(batch, isolated: isolated, marker: marker, &connection, makeConnection)
-                if case .commitAnswerLost(let completions, let error) = outcome {
-                    switch learnIfCommitted(writer: writer, batch: batchNumber, health: health, &connection, makeConnection) {
+                if case .commitAnswerLost(let completions, let error) = outcome, let check = lostCommitCheck {
+                    switch learnIfCommitted(writer: writer, batch: batchNumber, check, &connection, makeConnection) {
                     case true?: outcome = .committed(completions)
                     case false?: outcome = .failed(error)
                     // Not retried (neither transient nor a lost connection): its callers hear it as it is.
@@ -359,14 +362,14 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     }
 
     /// After a lost COMMIT answer: reconnects and reads whether `batch` committed. nil when the database cannot say
-    /// within `commitOutcomeWindow`.
+    /// within the check's window.
     private static func learnIfCommitted(
-        writer: String, batch: Int64, health: StoreHealth?, _ connection: inout Connection?,
+        writer: String, batch: Int64, _ check: LostCommitCheck, _ connection: inout Connection?,
         _ makeConnection: @Sendable () throws -> Connection
     ) -> Bool? {
         connection?.close()
         connection = nil
-        let deadline = ContinuousClock.now + commitOutcomeWindow
+        let deadline = ContinuousClock.now + check.window
         var delay = 0.01
         while true {
             let began = ContinuousClock.now
@@ -374,14 +377,14 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                 let db = try makeConnection()
                 connection = db
                 let committed = try db.lastCommittedBatch(writer: writer) == batch
-                health?.answered(callBegan: began)
+                check.health?.answered(callBegan: began)
                 return committed
             } catch {
                 connection?.close()
                 connection = nil
                 // The database restarting while COMMIT ran: the batch's callers wait here and hear nothing, so the
                 // outage is told from here.
-                if Connection.isConnectionLost(error) { health?.unavailable(String(describing: error)) }
+                if Connection.isConnectionLost(error) { check.health?.unavailable(String(describing: error)) }
                 guard ContinuousClock.now < deadline else { return nil }
                 Thread.sleep(forTimeInterval: delay)
                 delay = min(delay * 2, 1)

@@ -12,14 +12,17 @@ final class MariaDBStore: SQLStore {
     /// Reader connections when neither the configuration nor the URL's `connection_limit` says.
     static let defaultReaders = 4
 
-    /// `readers` wins over the URL's `connection_limit`, which counts the writer too. `health` hears of outages that only
-    /// the writer sees; `commitFault` is for tests.
-    init(url: MariaDBURL, readers: Int? = nil, health: StoreHealth? = nil, commitFault: CommitFault? = nil) {
+    /// `readers` wins over the URL's `connection_limit`, which counts the writer too. `lostCommitCheck.health` hears of
+    /// outages that only the writer sees; `commitFault` is for tests.
+    init(
+        url: MariaDBURL, readers: Int? = nil, lostCommitCheck: DatabaseWorkers<MariaDBConnection>.LostCommitCheck = .init(),
+        commitFault: CommitFault? = nil
+    ) {
         self.url = url
         let count = readers ?? url.connectionLimit.map { $0 - 1 } ?? Self.defaultReaders
         workers = DatabaseWorkers(
             // Across a network a COMMIT's answer can be lost after the server committed: the writer marks its batches.
-            name: "mariadb", readers: max(1, count), marksBatches: true, health: health,
+            name: "mariadb", readers: max(1, count), lostCommitCheck: lostCommitCheck,
             makeWriter: {
                 try commitFault?.refuseConnection()
                 let connection = try MariaDBConnection(url: url)
@@ -108,9 +111,9 @@ final class CommitFault: Sendable {
     init() {}
 
     /// The writer's next `count` connection attempts fail as if the server were down (it restarting after the
-    /// lost answer).
+    /// lost answer); 0 ends the refusals.
     func refuseNextConnections(_ count: Int) {
-        refusals.withLock { $0 += count }
+        refusals.withLock { $0 = count }
     }
 
     func refuseConnection() throws {
