@@ -42,7 +42,7 @@ struct Configuration: Sendable {
     /// Commands that may wait for a station behind its outstanding one; more are refused with 503.
     var maxQueuedCommands = 16
     /// Interval of the keep-alive comments of GET /api/events.
-    var sseKeepAlive: Duration = .seconds(15)
+    var sseKeepAlive: Duration = .seconds(10)
     var heartbeatInterval = 60
     var unknownStations = UnknownStationPolicy.accept
     var pingInterval: Duration = .seconds(60)
@@ -60,7 +60,7 @@ struct Configuration: Sendable {
     /// the rest of them.
     var authFailures = RateLimit(perSecond: 10.0 / 300, burst: 10)
     /// REST requests per second with the token (a burst of five seconds' worth), answered 429 beyond.
-    var apiRequestsPerSecond = RateLimit(perSecond: 200, burst: 1000)
+    var apiRequestsPerSecond = RateLimit(perSecond: 1000, burst: 5000)
     /// Event-stream subscribers at once; more are answered 429.
     var maxEventSubscribers = 100
     /// When set, `port` speaks TLS (wss:// and https://).

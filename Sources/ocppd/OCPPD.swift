@@ -79,7 +79,8 @@ struct OCPPD: AsyncParsableCommand {
 
     @Option(
         help:
-            "CALLs per second one station may send; more are answered CALLERROR (env OCPPD_MAX_CALLS_PER_SECOND, default 50; 0: no limit).")
+            "CALLs per second one station may send; more are answered CALLERROR, transaction messages later (env OCPPD_MAX_CALLS_PER_SECOND, default 50; 0: no limit)."
+    )
     var maxCallsPerSecond: Double?
 
     @Option(
@@ -95,7 +96,7 @@ struct OCPPD: AsyncParsableCommand {
     var maxAuthFailures: Int?
 
     @Option(
-        help: "REST requests per second with the token; more get 429 (env OCPPD_MAX_API_REQUESTS_PER_SECOND, default 200; 0: no limit).")
+        help: "REST requests per second with the token; more get 429 (env OCPPD_MAX_API_REQUESTS_PER_SECOND, default 1000; 0: no limit).")
     var maxApiRequestsPerSecond: Double?
 
     @Option(help: "Event-stream subscribers at once; more get 429 (env OCPPD_MAX_EVENT_SUBSCRIBERS, default 100; 0: no limit).")
@@ -285,13 +286,29 @@ struct OCPPD: AsyncParsableCommand {
             }
         }
         if let text = setting(logLevel, "LOG_LEVEL") {
-            let normalized = text.lowercased() == "warn" ? "warning" : text.lowercased()
-            guard let level = Logger.Level(rawValue: normalized) else {
+            guard let level = Self.logLevel(text) else {
                 throw ConfigurationError(description: "log level '\(text)': trace, debug, info, notice, warning, error or critical")
             }
             c.logLevel = level
         }
         return c
+    }
+}
+
+extension OCPPD {
+    /// swift-log's levels, and the names the original gateway's LOG_LEVEL took: winston's (warn, http, verbose, silly)
+    /// and NestJS's (log, fatal).
+    static func logLevel(_ text: String) -> Logger.Level? {
+        let name = text.lowercased()
+        if let level = Logger.Level(rawValue: name) { return level }
+        switch name {
+        case "silly": return .trace
+        case "verbose": return .debug
+        case "log", "http": return .info
+        case "warn": return .warning
+        case "fatal": return .critical
+        default: return nil
+        }
     }
 }
 

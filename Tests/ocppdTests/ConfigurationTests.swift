@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import ocppd
@@ -45,6 +46,15 @@ import Testing
         #expect(c.heartbeatInterval == 120)
         #expect(c.unknownStations == .pending)
         #expect(c.logLevel == .error)
+    }
+
+    /// The original gateway logged through winston inside NestJS: its LOG_LEVEL names mean the nearest level here.
+    @Test(arguments: [
+        ("log", Logger.Level.info), ("http", .info), ("verbose", .debug), ("silly", .trace), ("fatal", .critical), ("WARN", .warning),
+        ("notice", .notice),
+    ])
+    func theOriginalGatewaysLogLevelNamesAreUnderstood(_ name: String, _ level: Logger.Level) throws {
+        #expect(try resolve(["--data-dir", "/tmp/x"], environment: ["LOG_LEVEL": name]).logLevel == level)
     }
 
     @Test func ocppdsOwnVariablesAndDefaults() throws {

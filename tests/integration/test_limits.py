@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -13,9 +14,12 @@ from harness import (
     assert_callresult,
     assert_problem,
     basic_auth,
+    energy_sample,
     handshake_refusal,
     heartbeat_works,
+    iso_now,
     limit_refusals,
+    metric,
     open_ws,
     recv_frame,
     run,
@@ -53,6 +57,43 @@ def test_calls_over_a_stations_rate_get_callerror_and_others_are_not_held_up(ocp
     # Logged, but not once per refusal: a flood must not flood the log too.
     logged = ocppd.log_text().count("CALL over the station's rate limit refused")
     assert 1 <= logged < limit_refusals(ocppd, "station_calls"), logged
+
+
+def test_transaction_messages_over_a_stations_rate_wait_for_their_turn_and_are_never_refused(ocppd_factory):
+    # A charger back from an outage replays its queue as fast as it is answered; a CALLERROR could make it drop
+    # a message, so over the rate its MeterValues are answered later instead.
+    ocppd = ocppd_factory("--max-calls-per-second", "20")  # a burst of 80, then 20 per second
+    count = 120
+
+    async def scenario():
+        replay = await open_ws(ocppd.ws_url("CP-REPLAY"))
+        calm = await open_ws(ocppd.ws_url("CP-CALM"))
+        try:
+            start = {"connectorId": 1, "idTag": "TAG-REPLAY", "meterStart": 0, "timestamp": iso_now()}
+            await replay.send(json.dumps([2, "start", "StartTransaction", start]))
+            transaction_id = assert_callresult(await recv_frame(replay), "start")["transactionId"]
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            for n in range(count):
+                values = {"connectorId": 1, "transactionId": transaction_id, "meterValue": [energy_sample(str(n))]}
+                await replay.send(json.dumps([2, f"m{n}", "MeterValues", values]))
+            answers = [await recv_frame(replay, timeout=30) for _ in range(count)]
+            elapsed = loop.time() - began
+            assert [a[:2] for a in answers] == [[3, f"m{n}"] for n in range(count)], [a for a in answers if a[0] != 3][:3]
+            # Paced, not let through: the 40 past the burst took about 2 s.
+            assert elapsed >= 1.5, elapsed
+            await heartbeat_works(calm)  # the wait held up this station alone
+            return transaction_id
+        finally:
+            await replay.close()
+            await calm.close()
+
+    transaction_id = run(scenario(), timeout=60)
+    assert limit_refusals(ocppd, "station_calls") == 0
+    assert metric(ocppd, 'ocppd_limit_delays_total{limit="station_calls"}') >= 1
+    stored = ocppd.get(f"/api/sessions/{transaction_id}/meter-values", params={"limit": 1000}).json()
+    assert sorted(int(v["value"]) for v in stored) == list(range(count))
+    assert "transaction message over the station's CALL rate: answered later" in ocppd.log_text()
 
 
 def test_handshakes_over_an_addresss_rate_get_429_with_retry_after(ocppd_factory):

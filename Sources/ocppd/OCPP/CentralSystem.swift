@@ -40,6 +40,26 @@ final class CentralSystem: Sendable {
         await unknownStations.saw(id, at: remoteAddress)
     }
 
+    /// A station the policy lets in unannounced is registered as it connects (Accepted, or Pending under `pending`),
+    /// so that operators see it, and can send it TriggerMessage(BootNotification), before it boots. Not awaited by the
+    /// handshake: its BootNotification creates the station anyway if this has not committed yet.
+    func registerUnknownStation(_ id: String) {
+        let status: RegistrationStatus = policy == .pending ? .pending : .accepted
+        let store = store
+        let logger = logger
+        Task {
+            do {
+                if try await store.registerStation(id, status: status, at: Date()) {
+                    logger.info("station registered on connecting", metadata: ["station": "\(id)", "status": "\(status.rawValue)"])
+                }
+            } catch {
+                logger.warning(
+                    "could not register a connecting station; its BootNotification will",
+                    metadata: ["station": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
     func connected(_ connection: StationConnection) async {
         await events.publish("station.connected", cpId: connection.id, ["remoteAddress": .string(connection.remoteAddress)])
     }
@@ -87,7 +107,7 @@ final class CentralSystem: Sendable {
             return
         }
         switch frame {
-        case .call(let id, _, _) where connection.takeCall() != nil:
+        case .call(let id, let action, _) where !Self.pacedActions.contains(action) && connection.takeCall() != nil:
             LimitRefusals.stationCalls.record(
                 "CALL over the station's rate limit refused",
                 ["station": "\(connection.id)", "perSecond": "\(connection.callLimit.perSecond)"])
@@ -98,6 +118,7 @@ final class CentralSystem: Sendable {
                         .genericError, "rate limit: more than \(connection.callLimit.perSecond) CALLs per second; send it again later")
                 ), to: connection, logger: logger)
         case .call(let id, let action, let payload):
+            if Self.pacedActions.contains(action) { await pace(connection) }
             let context = StationContext(id: connection.id, connection: connection, logger: logger)
             switch await router.dispatch(action: action, payload: payload, station: context) {
             case .success(let payloadBytes):
@@ -120,6 +141,26 @@ final class CentralSystem: Sendable {
             let failure = CallFailure.callError(code: code, description: description, details: details)
             if await !connection.resolve(messageId: id, with: .failure(failure)) {
                 logger.notice("late or unexpected CALLERROR dropped", metadata: ["messageId": "\(id)"])
+            }
+        }
+    }
+
+    /// The messages a charger queues while offline and replays, fast, once it is back (OCPP 1.6 §4.7): over the
+    /// station's CALL rate they wait for their turn instead of being refused, since a CALLERROR could make the charger
+    /// give one up. Messages are handled one at a time per station, so the wait slows that station down and nobody else.
+    static let pacedActions: Set<String> = [
+        StartTransaction.name, StopTransaction.name, MeterValues.name,
+    ]
+
+    private func pace(_ connection: StationConnection) async {
+        while let wait = connection.takeCall() {
+            LimitRefusals.stationCallsDelayed.record(
+                "transaction message over the station's CALL rate: answered later",
+                ["station": "\(connection.id)", "perSecond": "\(connection.callLimit.perSecond)"])
+            do {
+                try await Task.sleep(for: wait)
+            } catch {
+                return  // cancelled: the connection is going; answer without waiting
             }
         }
     }

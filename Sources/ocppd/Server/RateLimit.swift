@@ -128,10 +128,13 @@ extension LimitRefusals {
     static let queuedCommands = LimitRefusals("queued_commands")
     static let eventSubscribers = LimitRefusals("event_subscribers")
     static let bodySize = LimitRefusals("body_size")
+    /// Transaction messages over a station's CALL rate are not refused but answered later (`CentralSystem.pace`).
+    static let stationCallsDelayed = LimitRefusals("station_calls", metric: "ocppd_limit_delays_total")
 }
 
-/// Where one limit's refusals go: `ocppd_limit_refusals_total{limit=NAME}`, every one, and the log, at most one line
-/// a second per limit (saying how many were not logged since), so that a flood does not flood the log as well.
+/// Where one limit's refusals go: `ocppd_limit_refusals_total{limit=NAME}` (or another metric), every one, and the log,
+/// at most one line a second per limit (saying how many were not logged since), so that a flood does not flood the log
+/// as well.
 final class LimitRefusals: Sendable {
     static let logInterval = Duration.seconds(1)
 
@@ -140,9 +143,9 @@ final class LimitRefusals: Sendable {
     private let logger = Logger(label: "ocppd")
     private let logged = Mutex<(at: ContinuousClock.Instant?, unlogged: Int)>((nil, 0))
 
-    init(_ name: String) {
+    init(_ name: String, metric: String = "ocppd_limit_refusals_total") {
         self.name = name
-        counter = Counter(label: "ocppd_limit_refusals_total", dimensions: [("limit", name)])
+        counter = Counter(label: metric, dimensions: [("limit", name)])
     }
 
     /// Counts a refusal and logs it, unless a refusal of this limit was logged less than a second ago.
