@@ -330,6 +330,21 @@ private func outcome(_ name: String, _ side: Side, _ json: JSONValue) -> Outcome
     return decodeOutcome(action, side, json)
 }
 
+/// nil when `json` decodes exactly, else the field of the unknown member (or the other error's text).
+private func exactOutcome(_ action: any OCPPAction.Type, _ side: Side, _ json: JSONValue) -> String? {
+    func check<A: OCPPAction>(_ action: A.Type) -> String? {
+        do {
+            if side == .request { _ = try A.Request.decodeExactly(from: json) } else { _ = try A.Response.decodeExactly(from: json) }
+            return nil
+        } catch let error as UnknownMemberError {
+            return error.field
+        } catch {
+            return "\(error)"
+        }
+    }
+    return check(action)
+}
+
 private func outcome<P: OCPPPayload>(_ type: P.Type, _ text: String) throws -> Outcome {
     let json = try JSONParser.parse(text)
     do {
@@ -428,6 +443,38 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
         let action = try #require(OCPPActions.named(name))
         let spec = try #require(specs[name])
         try roundTrip(action, spec)
+    }
+
+    @Test(arguments: actionNames, Side.allCases)
+    func exactDecodingRefusesAMemberTheSchemaDoesNotHaveAnywhere(_ name: String, _ side: Side) throws {
+        let action = try #require(OCPPActions.named(name))
+        let json = try JSONParser.parse(spec(name, side).json)
+        #expect(exactOutcome(action, side, json) == nil, "the sample itself")
+        let objects = [(path: [Step](), value: json)] + nodes(json).filter { if case .object = $0.value { true } else { false } }
+        for (path, value) in objects {
+            guard case .object(var object) = value else { continue }
+            object["vendorExtra"] = 1
+            let extended = path.isEmpty ? .object(object) : replacing(json, at: path[...], with: .object(object))
+            #expect(exactOutcome(action, side, extended) == pathText(path + [.key("vendorExtra")]), "\(name) \(side)")
+            // Received payloads are not held to it (vendor fields): the lenient decoding takes it.
+            #expect(outcome(name, side, extended) == .decoded, "\(name) \(side)")
+        }
+    }
+
+    /// The specification's connector numbers, which the schemas leave open: from 1, with 0 for the whole charge point
+    /// where the action says so, never negative.
+    @Test(arguments: [
+        ("StartTransaction", false), ("UnlockConnector", false), ("RemoteStartTransaction", false), ("TriggerMessage", false),
+        ("StatusNotification", true), ("MeterValues", true), ("ChangeAvailability", true), ("ReserveNow", true),
+        ("SetChargingProfile", true), ("GetCompositeSchedule", true),
+    ])
+    func connectorIdsAreNumberedFromOneOrZeroForTheChargePoint(_ name: String, _ allowsZero: Bool) throws {
+        let json = try JSONParser.parse(spec(name, .request).json)
+        let path: [Step] = [.key("connectorId")]
+        #expect(outcome(name, .request, replacing(json, at: path[...], with: 1)) == .decoded, "\(name)")
+        #expect(outcome(name, .request, replacing(json, at: path[...], with: -1)) == .dataCorrupted("connectorId"), "\(name)")
+        let zero = outcome(name, .request, replacing(json, at: path[...], with: 0))
+        #expect(zero == (allowsZero ? .decoded : .dataCorrupted("connectorId")), "\(name)")
     }
 
     @Test(arguments: actionNames, Side.allCases)

@@ -55,7 +55,9 @@ def test_every_rest_command_emits_command_result_with_its_request_and_outcome(oc
     assert answered["cpId"] == cp_id and answered["action"] == "Reset"
     assert answered["request"] == {"type": "Soft"} and answered["response"] == {"status": "Accepted"}
     assert_utc(answered["at"])
-    assert refused["action"] == "ClearCache" and "NotSupported" in refused["response"]["failure"]
+    assert refused["action"] == "ClearCache" and refused["response"] is None
+    assert refused["error"]["status"] == 502 and refused["error"]["errorCode"] == "NotSupported"
+    assert "NotSupported" in refused["error"]["detail"]
 
 
 def test_keep_alive_comments_arrive_at_the_configured_interval(ocppd_factory):

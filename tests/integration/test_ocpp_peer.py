@@ -533,6 +533,11 @@ def test_admin_command_is_sent_and_answered_with_the_charge_points_result(ocppd)
             bad = await ocppd.aapi("POST", f"/api/admin/{cp_id}/reset", json={"type": "Sideways"})
             assert_problem(bad, 400)
             assert cp.resets == ["Soft"]
+            # A member the schema does not have: the charger's own schema check would refuse it (FormationViolation).
+            extra = await ocppd.aapi("POST", f"/api/admin/{cp_id}/reset", json={"type": "Soft", "vendorFlag": True})
+            assert_problem(extra, 400, mentions="vendorFlag")
+            assert extra.json()["field"] == "vendorFlag"
+            assert cp.resets == ["Soft"]
 
             # The charger answers CALLERROR: 502 with its code in the detail.
             refused = await ocppd.aapi(

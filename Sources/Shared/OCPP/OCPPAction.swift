@@ -53,6 +53,59 @@ extension OCPPPayload {
     }
 }
 
+extension OCPPPayload {
+    /// Decodes like `decode(from:)` and also refuses members that the schema does not name (every OCPP 1.6 schema sets
+    /// `additionalProperties: false`). What ocppd sends is held to this, so that a charger never refuses it for an
+    /// extra field; what it receives is not (see the README: vendors add fields, and a refused StartTransaction could
+    /// lose a session).
+    public static func decodeExactly(from json: JSONValue) throws -> Self {
+        let payload = try decode(from: json)
+        // The samples of every action survive re-encoding whole (OCPPModelTests), so what re-encoding drops was not
+        // a member of the schema.
+        if let field = json.firstMember(missingFrom: try JSONCoding.jsonValue(payload)) {
+            throw UnknownMemberError(field: field)
+        }
+        return payload
+    }
+}
+
+/// A payload member that the action's schema does not have.
+public struct UnknownMemberError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Its path, as `OCPPError` names fields: `meterValue[0].extra`.
+    public let field: String
+
+    public var description: String { "\(field): not a member of the OCPP 1.6 schema (additional properties are not allowed)" }
+}
+
+extension JSONValue {
+    /// The path of the first member of this value (depth first) that `other` lacks, nulls aside.
+    fileprivate func firstMember(missingFrom other: JSONValue, path: String = "") -> String? {
+        switch (self, other) {
+        case (.object(let object), .object(let otherObject)):
+            for (key, value) in object.members where value != .null {
+                let memberPath = path.isEmpty ? key : "\(path).\(key)"
+                guard let otherValue = otherObject[key] else { return memberPath }
+                if let found = value.firstMember(missingFrom: otherValue, path: memberPath) { return found }
+            }
+        case (.array(let elements), .array(let otherElements)):
+            for (index, (element, otherElement)) in zip(elements, otherElements).enumerated() {
+                if let found = element.firstMember(missingFrom: otherElement, path: "\(path)[\(index)]") { return found }
+            }
+        default:
+            break
+        }
+        return nil
+    }
+}
+
+/// The specification's bounds on a connector id, which the schemas leave out: connectors are numbered from 1, 0 stands
+/// for the whole charge point where the action allows it, and no id is negative.
+public func checkConnectorId(_ id: Int?, allowsZero: Bool, field: String = "connectorId") throws {
+    guard let id, id < (allowsZero ? 0 : 1) else { return }
+    throw constraintViolation(
+        field, allowsZero ? "must be 0 (the charge point) or a connector number" : "must be a connector number (1 or more)")
+}
+
 /// Raises a field error from `validate()`, so that it maps to PropertyConstraintViolation and names the field.
 public func constraintViolation(_ field: String, _ message: String) -> DecodingError {
     DecodingError.dataCorrupted(.init(codingPath: field.split(separator: ".").map { AnyCodingKey(String($0)) }, debugDescription: message))

@@ -26,6 +26,10 @@ public struct OCPPError: Error, Sendable, Equatable {
 
     /// Maps a payload decoding failure to the code the specification gives for it.
     public init(payloadError error: any Error) {
+        if let error = error as? UnknownMemberError {
+            self.init(.formationViolation, error.description, details: .object(["field": .string(error.field)]))
+            return
+        }
         guard let error = error as? DecodingError else {
             self.init(.formationViolation, "\(error)")
             return

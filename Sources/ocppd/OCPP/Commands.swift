@@ -45,7 +45,7 @@ struct Commands: Sendable {
         } catch let failure as CallFailure {
             let problem = Self.problem(for: failure, station: id, action: action.name, timeout: timeout)
             await log(CommandRecord(cpId: id, action: action.name, request: payload, response: nil, error: problem.detail, at: sentAt))
-            await publishResult(id, action: action.name, payload: payload, outcome: .object(["failure": .string("\(failure)")]))
+            await publishResult(id, action: action.name, payload: payload, failure: problem)
             throw problem
         }
         do {
@@ -70,7 +70,7 @@ struct Commands: Sendable {
             logger.error(
                 "could not store what a command changed", metadata: ["station": "\(id)", "action": "\(action.name)", "error": "\(error)"])
         }
-        await publishResult(id, action: action.name, payload: payload, outcome: result)
+        await publishResult(id, action: action.name, payload: payload, response: result)
         return result
     }
 
@@ -99,12 +99,22 @@ struct Commands: Sendable {
         }
     }
 
-    private func publishResult(_ id: String, action: String, payload: JSONValue, outcome: JSONValue) async {
-        await events.publish("command.result", cpId: id, ["action": .string(action), "request": payload, "response": outcome])
+    /// `response` is the charge point's answer; a command that got none has `response` null and `error`: the REST
+    /// problem's status and detail, with the charge point's CALLERROR code, description and details when it sent one.
+    private func publishResult(_ id: String, action: String, payload: JSONValue, response: JSONValue) async {
+        await events.publish("command.result", cpId: id, ["action": .string(action), "request": payload, "response": response])
     }
 
+    private func publishResult(_ id: String, action: String, payload: JSONValue, failure: Problem) async {
+        var error: JSONObject = ["status": .integer(Int64(failure.status.code)), "detail": .string(failure.detail)]
+        for (key, value) in failure.extra.members { error[key] = value }
+        await events.publish(
+            "command.result", cpId: id, ["action": .string(action), "request": payload, "response": .null, "error": .object(error)])
+    }
+
+    /// A command is held to the schema exactly: a charger would refuse a member it does not know.
     static func validate<A: OCPPAction>(_ action: A.Type, request: JSONValue) throws {
-        _ = try A.Request.decode(from: request)
+        _ = try A.Request.decodeExactly(from: request)
     }
 
     static func validate<A: OCPPAction>(_ action: A.Type, response: JSONValue) throws {

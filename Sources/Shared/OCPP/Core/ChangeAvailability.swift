@@ -14,6 +14,10 @@ public enum ChangeAvailability: OCPPAction {
             self.connectorId = connectorId
             self.type = type
         }
+
+        public func validate() throws {
+            try checkConnectorId(connectorId, allowsZero: true)
+        }
     }
 
     public struct Response: OCPPPayload {

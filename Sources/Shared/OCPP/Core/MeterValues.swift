@@ -18,6 +18,7 @@ public enum MeterValues: OCPPAction {
 
         /// The schema's `minItems: 1` on both arrays.
         public func validate() throws {
+            try checkConnectorId(connectorId, allowsZero: true)
             if meterValue.isEmpty {
                 throw constraintViolation("meterValue", "must hold at least one meter value")
             }

@@ -19,6 +19,7 @@ public enum RemoteStartTransaction: OCPPAction {
         }
 
         public func validate() throws {
+            try checkConnectorId(connectorId, allowsZero: false)
             try chargingProfile?.validate(at: "chargingProfile")
         }
     }

@@ -23,6 +23,10 @@ public enum StartTransaction: OCPPAction {
             self.reservationId = reservationId
             self.timestamp = timestamp
         }
+
+        public func validate() throws {
+            try checkConnectorId(connectorId, allowsZero: false)
+        }
     }
 
     public struct Response: OCPPPayload {

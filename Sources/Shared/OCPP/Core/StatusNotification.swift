@@ -31,6 +31,10 @@ public enum StatusNotification: OCPPAction {
             self.vendorId = vendorId
             self.vendorErrorCode = vendorErrorCode
         }
+
+        public func validate() throws {
+            try checkConnectorId(connectorId, allowsZero: true)
+        }
     }
 
     public struct Response: OCPPPayload {

@@ -9,6 +9,10 @@ public enum UnlockConnector: OCPPAction {
         public var connectorId: Int
 
         public init(connectorId: Int) { self.connectorId = connectorId }
+
+        public func validate() throws {
+            try checkConnectorId(connectorId, allowsZero: false)
+        }
     }
 
     public struct Response: OCPPPayload {

@@ -14,6 +14,10 @@ public enum TriggerMessage: OCPPAction {
             self.requestedMessage = requestedMessage
             self.connectorId = connectorId
         }
+
+        public func validate() throws {
+            try checkConnectorId(connectorId, allowsZero: false)
+        }
     }
 
     public struct Response: OCPPPayload {

@@ -24,6 +24,10 @@ public enum ReserveNow: OCPPAction {
             self.parentIdTag = parentIdTag
             self.reservationId = reservationId
         }
+
+        public func validate() throws {
+            try checkConnectorId(connectorId, allowsZero: true)
+        }
     }
 
     public struct Response: OCPPPayload {

@@ -19,6 +19,10 @@ public enum GetCompositeSchedule: OCPPAction {
             self.duration = duration
             self.chargingRateUnit = chargingRateUnit
         }
+
+        public func validate() throws {
+            try checkConnectorId(connectorId, allowsZero: true)
+        }
     }
 
     public struct Response: OCPPPayload {

@@ -16,6 +16,7 @@ public enum SetChargingProfile: OCPPAction {
         }
 
         public func validate() throws {
+            try checkConnectorId(connectorId, allowsZero: true)
             try csChargingProfiles.validate(at: "csChargingProfiles")
         }
     }
