@@ -424,6 +424,25 @@ struct StoreContractTests {
         }
     }
 
+    @Test("a station registered as it connects is created once, and its boot keeps what an operator set", arguments: StoreBackend.all)
+    func registeringAConnectingStation(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            #expect(try await store.registerStation("CP-NEW", status: .pending, at: time(1)))
+            #expect(try await !store.registerStation("CP-NEW", status: .accepted, at: time(2)))
+            let registered = try #require(try await store.station("CP-NEW"))
+            #expect(registered.registrationStatus == .pending && registered.vendor == nil && registered.lastBootAt == nil)
+            // A station an operator set up is left as it is.
+            _ = try await store.putStation("CP-KNOWN", StationUpdate(registrationStatus: .rejected, securityProfile: 1))
+            #expect(try await !store.registerStation("CP-KNOWN", status: .accepted, at: time(3)))
+            #expect(try await store.stationAccess("CP-KNOWN") == StationAccess(securityProfile: 1, keyHash: nil))
+            #expect(try await store.station("CP-KNOWN")?.registrationStatus == .rejected)
+            // The boot answers with the registered status and fills in the rest.
+            let info = BootInfo(vendor: "ACME", model: "Volt")
+            #expect(try await store.recordBoot("CP-NEW", info, newStationStatus: .accepted, at: time(4)) == .pending)
+            #expect(try await store.station("CP-NEW")?.vendor == "ACME")
+        }
+    }
+
     @Test("stations: put, boot, heartbeat, list, delete", arguments: StoreBackend.all)
     func stationsLifecycle(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in

@@ -22,6 +22,7 @@ from harness import (
     next_id,
     open_ws,
     raw_call,
+    recv_frame,
     recv_reply,
     run,
     sighting_ids,
@@ -58,6 +59,19 @@ def test_ocpp16_is_chosen_among_several_offered_subprotocols(ocppd):
         ws = await open_ws(ocppd.ws_url("CP-SUB-2"), subprotocols=["ocpp2.0.1", "ocpp1.6"])
         try:
             assert ws.subprotocol == "ocpp1.6"
+        finally:
+            await ws.close()
+
+    run(scenario())
+
+
+def test_the_subprotocol_is_answered_in_the_spelling_the_client_offered(ocppd):
+    # Subprotocol names compare by case here, but a client checks the answer against what it sent.
+    async def scenario():
+        ws = await open_ws(ocppd.ws_url("CP-SUB-CASE"), subprotocols=["OCPP1.6"])
+        try:
+            assert ws.subprotocol == "OCPP1.6"
+            await heartbeat_works(ws)
         finally:
             await ws.close()
 
@@ -185,6 +199,38 @@ def test_pending_policy_boots_pending_until_operator_accepts(ocppd_factory, how)
         finally:
             await ws.close()
         assert ocppd.station(cp_id)["registrationStatus"] == "Accepted"
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("policy, status", [("accept", "Accepted"), ("pending", "Pending")])
+def test_a_station_that_has_not_booted_yet_is_registered_connected_and_can_be_asked_to_boot(ocppd_factory, policy, status):
+    ocppd = ocppd_factory("--unknown-stations", policy)
+    cp_id = f"CP-QUIET-{policy}"
+
+    async def scenario():
+        ws = await open_ws(ocppd.ws_url(cp_id))
+        try:
+            def listed():
+                station = ocppd.station(cp_id)
+                return station is not None and station["connected"]
+
+            await async_wait_until(listed, what=f"{cp_id} registered and connected before its BootNotification")
+            station = ocppd.station(cp_id)
+            assert station["registrationStatus"] == status and station["vendor"] is None
+            assert cp_id in [s["id"] for s in ocppd.get("/api/stations/connected/list").json()]
+            # The one thing to do with a station that keeps quiet: ask it to boot.
+            trigger = asyncio.create_task(
+                ocppd.aapi("POST", f"/api/admin/{cp_id}/trigger-message", json={"requestedMessage": "BootNotification"}))
+            frame = await recv_frame(ws)
+            assert frame[0] == 2 and frame[2] == "TriggerMessage" and frame[3] == {"requestedMessage": "BootNotification"}
+            await ws.send(json.dumps([3, frame[1], {"status": "Accepted"}]))
+            answered = await trigger
+            assert answered.status_code == 200 and answered.json() == {"status": "Accepted"}
+            assert (await boot_raw(ws))["status"] == status
+        finally:
+            await ws.close()
+        assert ocppd.station(cp_id)["vendor"] == "ACME"
 
     run(scenario())
 

@@ -149,8 +149,8 @@ def test_rfid_card_lifecycle(ocppd):
     assert ocppd.get("/api/rfid/CARD-1").json()["status"] == "Accepted"
 
     deleted = ocppd.delete("/api/rfid/CARD-1")
-    assert deleted.status_code == 204
-    assert deleted.content == b""
+    assert deleted.status_code == 200  # as NestJS answered the original gateway's DELETEs
+    assert deleted.json()["idTag"] == "CARD-1" and deleted.json()["status"] == "Accepted"
     assert_problem(ocppd.get("/api/rfid/CARD-1"), 404)
     assert_problem(ocppd.delete("/api/rfid/CARD-1"), 404)
     assert_problem(ocppd.post("/api/rfid/CARD-1/block"), 404)
@@ -258,6 +258,38 @@ def test_connected_filter_lists_only_connected_stations(ocppd):
 # ---------------------------------------------------------------------------------------------
 
 
+def test_put_station_without_a_body_preregisters_it(ocppd):
+    # Every field of the body is optional, so no body at all is the same as {}.
+    created = ocppd.api("PUT", "/api/stations/CP-BARE")
+    assert created.status_code == 201, created.text
+    assert created.json()["id"] == "CP-BARE" and created.json()["registrationStatus"] == "Accepted"
+    assert ocppd.api("PUT", "/api/stations/CP-BARE").status_code == 200
+
+
+def test_status_history_lists_every_notification_newest_first(ocppd):
+    async def scenario():
+        async with connect_peer(ocppd, "CP-HISTORY") as cp:
+            await cp.boot()
+            # Sent out of order, as a charger replaying its queue may: the history is ordered by the station's times.
+            for connector, status, second in ((1, "Preparing", 2), (1, "Available", 1), (2, "Faulted", 3), (0, "Available", 4)):
+                await cp.call(call.StatusNotification(
+                    connector_id=connector, error_code="NoError", status=status, timestamp=f"2026-01-01T00:00:0{second}Z"))
+
+    run(scenario())
+    everything = ocppd.get("/api/stations/CP-HISTORY/status-history")
+    assert everything.status_code == 200 and total_count(everything) == 4
+    assert [(r["connectorId"], r["status"]) for r in everything.json()] == [
+        (0, "Available"), (2, "Faulted"), (1, "Preparing"), (1, "Available")]
+    assert all(set(r) >= {"connectorId", "status", "errorCode", "updatedAt"} for r in everything.json())
+    one = ocppd.get("/api/stations/CP-HISTORY/status-history", params={"connectorId": 1, "limit": 1})
+    assert [r["status"] for r in one.json()] == ["Preparing"] and total_count(one) == 2
+    assert_problem(ocppd.get("/api/stations/CP-HISTORY/status-history", params={"connectorId": -1}), 400)
+    assert_problem(ocppd.get("/api/stations/CP-NEVER/status-history"), 404)
+    # The current status is still the newest, not the last sent.
+    connectors = {c["connectorId"]: c["status"] for c in ocppd.station("CP-HISTORY")["connectors"]}
+    assert connectors[1] == "Preparing"
+
+
 def test_put_station_creates_then_updates_and_delete_removes(ocppd):
     created = ocppd.put("/api/stations/CP-REST-1", json={"description": "bay 1"})
     assert created.status_code == 201, created.text
@@ -272,7 +304,8 @@ def test_put_station_creates_then_updates_and_delete_removes(ocppd):
     assert station["connected"] is False
 
     deleted = ocppd.delete("/api/stations/CP-REST-1")
-    assert deleted.status_code == 204
+    assert deleted.status_code == 200
+    assert deleted.json()["id"] == "CP-REST-1" and deleted.json()["description"] == "bay 2"
     assert_problem(ocppd.get("/api/stations/CP-REST-1"), 404)
 
 

@@ -35,20 +35,9 @@ enum API {
     static let maxOffset = 9_007_199_254_740_991
 
     static func pageRequest(_ request: Request) throws -> PageRequest {
-        let query = request.uri.queryParameters
         var page = PageRequest()
-        if let text = query["limit"] {
-            guard let limit = Int(String(text)), (1...maxLimit).contains(limit) else {
-                throw Problem.badRequest("invalid query parameter 'limit': an integer from 1 to \(maxLimit)")
-            }
-            page.limit = limit
-        }
-        if let text = query["offset"] {
-            guard let offset = Int(String(text)), (0...maxOffset).contains(offset) else {
-                throw Problem.badRequest("invalid query parameter 'offset': an integer from 0 to \(maxOffset)")
-            }
-            page.offset = offset
-        }
+        if let limit = try intQuery(request, "limit", in: 1...maxLimit) { page.limit = limit }
+        if let offset = try intQuery(request, "offset", in: 0...maxOffset) { page.offset = offset }
         return page
     }
 
@@ -61,6 +50,14 @@ enum API {
         }
     }
 
+    static func intQuery(_ request: Request, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw Problem.badRequest("invalid query parameter '\(name)': an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
     static func dateQuery(_ request: Request, _ name: String) throws -> Date? {
         guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
         guard let date = OCPPDate.parse(String(text)) else {
@@ -69,9 +66,11 @@ enum API {
         return date
     }
 
-    /// Reads and strictly decodes a JSON body; errors are 400s naming the field.
-    static func body<T: Decodable>(_ type: T.Type, from request: Request, maxSize: Int) async throws -> T {
-        guard let json = try await jsonObject(request, maxSize: maxSize) else { throw Problem.badRequest("a JSON body is required") }
+    /// Reads and strictly decodes a JSON body; errors are 400s naming the field. With `emptyIsObject` (every field
+    /// optional), no body at all reads as `{}`.
+    static func body<T: Decodable>(_ type: T.Type, from request: Request, maxSize: Int, emptyIsObject: Bool = false) async throws -> T {
+        let json: JSONValue? = try await jsonObject(request, maxSize: maxSize) ?? (emptyIsObject ? .object([:]) : nil)
+        guard let json else { throw Problem.badRequest("a JSON body is required") }
         do {
             return try JSONValueDecoder.decode(type, from: json)
         } catch {

@@ -205,7 +205,7 @@ enum OpenAPIDocument {
     }
 
     private static func operation(
-        _ summary: String, parameters: [JSONValue] = [], body: String? = nil, responses: JSONObject
+        _ summary: String, parameters: [JSONValue] = [], body: String? = nil, bodyRequired: Bool = true, responses: JSONObject
     ) -> JSONValue {
         var responses = responses
         responses["401"] = ["$ref": "#/components/responses/Problem"]
@@ -213,7 +213,7 @@ enum OpenAPIDocument {
         var object: JSONObject = ["summary": .string(summary), "responses": .object(responses)]
         if !parameters.isEmpty { object["parameters"] = .array(parameters) }
         if let body {
-            object["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]]
+            object["requestBody"] = ["required": .bool(bodyRequired), "content": ["application/json": ["schema": ref(body)]]]
         }
         return .object(object)
     }
@@ -231,8 +231,6 @@ enum OpenAPIDocument {
             ]
         ]
     }
-
-    private static let noContent: JSONObject = ["204": ["description": "Done."]]
 
     private static let status: JSONObject = [
         "200": ["description": "OK", "content": ["application/json": ["schema": ["type": "object"]]]]
@@ -260,9 +258,18 @@ enum OpenAPIDocument {
         "/api/stations/{cpId}": [
             "get": operation("One station", parameters: [pathParameter("cpId")], responses: ok("Station")),
             "put": operation(
-                "Register, accept or configure a station", parameters: [pathParameter("cpId")], body: "StationUpdate",
+                "Register, accept or configure a station (no body: {})", parameters: [pathParameter("cpId")], body: "StationUpdate",
+                bodyRequired: false,
                 responses: ok("Station").merging(ok("Station", status: "201", description: "Created"))),
-            "delete": operation("Remove a station", parameters: [pathParameter("cpId")], responses: noContent),
+            "delete": operation(
+                "Remove a station; answers with it as it was", parameters: [pathParameter("cpId")], responses: ok("Station")),
+        ],
+        "/api/stations/{cpId}/status-history": [
+            "get": operation(
+                "The station's StatusNotifications, newest first",
+                parameters: limitOffset + [
+                    pathParameter("cpId"), query("connectorId", ["type": "integer", "minimum": 0, "maximum": .integer(Int64(Int32.max))]),
+                ], responses: list("Connector"))
         ],
         "/api/sessions": [
             "get": operation(
@@ -291,7 +298,8 @@ enum OpenAPIDocument {
         ],
         "/api/rfid/{tagId}": [
             "get": operation("One RFID card", parameters: [pathParameter("tagId")], responses: ok("RfidCard")),
-            "delete": operation("Delete an RFID card", parameters: [pathParameter("tagId")], responses: noContent),
+            "delete": operation(
+                "Delete an RFID card; answers with it as it was", parameters: [pathParameter("tagId")], responses: ok("RfidCard")),
         ],
         "/api/rfid/{tagId}/block": ["post": operation("Block a card", parameters: [pathParameter("tagId")], responses: ok("RfidCard"))],
         "/api/rfid/{tagId}/activate": [

@@ -64,10 +64,19 @@ extension APIRoutes {
             return try API.json(withConnection(station, await registry.byId))
         }
 
+        /// The StatusNotifications of a station as they came, newest first (by the station's timestamps); `?connectorId=`
+        /// narrows them to one connector (0: the station itself).
+        api.get("stations/:cpId/status-history") { request, context in
+            let id = try API.pathParameter(context, "cpId")
+            let connectorId = try API.intQuery(request, "connectorId", in: 0...Int(Int32.max))
+            guard try await store.station(id) != nil else { throw Problem.notFound("unknown station '\(id)'") }
+            return try API.list(try await store.statusHistory(id, connectorId: connectorId, try API.pageRequest(request)))
+        }
+
         /// Pre-registers a station, accepts a pending one, sets its authorization key or security profile.
         api.put("stations/:cpId") { request, context in
             let id = try API.stationId(context)
-            let body = try await API.body(StationBody.self, from: request, maxSize: configuration.maxBodySize)
+            let body = try await API.body(StationBody.self, from: request, maxSize: configuration.maxBodySize, emptyIsObject: true)
             var update = StationUpdate(registrationStatus: body.registrationStatus, securityProfile: body.securityProfile)
             if let profile = body.securityProfile, !(0...3).contains(profile) {
                 throw Problem(
@@ -91,14 +100,17 @@ extension APIRoutes {
             return try API.json(withConnection(station, await registry.byId), status: created ? .created : .ok)
         }
 
-        /// Removes a station; its sessions and meter values are kept. A connected station is disconnected.
+        /// Removes a station; its sessions and meter values are kept. A connected station is disconnected. Answers 200
+        /// with the station as it was (as the original gateway's DELETE answered 200).
         api.delete("stations/:cpId") { _, context in
             let id = try API.pathParameter(context, "cpId")
+            let station = try await store.station(id).orNotFound("unknown station '\(id)'")
             guard try await store.deleteStation(id) else { throw Problem.notFound("unknown station '\(id)'") }
+            let removed = withConnection(station, await registry.byId)
             if let connection = await registry.connection(id) {
                 await connection.close(code: .policyViolation, reason: "station removed")
             }
-            return Response(status: .noContent)
+            return try API.json(removed)
         }
     }
 

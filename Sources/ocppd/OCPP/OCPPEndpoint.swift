@@ -54,8 +54,8 @@ struct OCPPEndpoint: StationEndpoint {
         let subprotocol: String?
         if offered.isEmpty {
             subprotocol = nil  // older chargers offer nothing and speak 1.6
-        } else if offered.contains(where: { $0.lowercased() == Self.subprotocol }) {
-            subprotocol = Self.subprotocol
+        } else if let match = offered.first(where: { $0.lowercased() == Self.subprotocol }) {
+            subprotocol = match  // echoed as offered: a client checks the answer against its own spelling (OCPP1.6)
         } else {
             logger.notice("handshake refused: no ocpp1.6 subprotocol", metadata: ["station": "\(identity)", "offered": "\(offered)"])
             return .refuse(
@@ -75,6 +75,7 @@ struct OCPPEndpoint: StationEndpoint {
                 logger.notice("handshake refused: unknown station", metadata: ["station": "\(identity)", "remote": "\(remoteAddress)"])
                 return .refuse(.notFound, headers: [:], reason: "unknown charge point '\(identity)'")
             }
+            centralSystem.registerUnknownStation(identity)
             return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress)
         }
         let metadata: Logger.Metadata = ["station": "\(identity)", "remote": "\(remoteAddress)"]
@@ -97,8 +98,9 @@ struct OCPPEndpoint: StationEndpoint {
                         "handshake refused: no client certificate for the identity",
                         metadata: metadata.merging(["certificate": "\(String(reflecting: transport.certificateIdentity ?? "none"))"]) { $1 }
                     )
+                    // The certificate is profile 3's credential: refused as PRODUCT.md refuses missing or wrong ones.
                     return .refuse(
-                        .forbidden, headers: [:],
+                        .unauthorized, headers: Self.basicChallenge,
                         reason: transport.certificateIdentity.map { "the client certificate is for '\($0)', not '\(identity)'" }
                             ?? "security profile 3: a client certificate signed by the central system's station CA is required")
                 }

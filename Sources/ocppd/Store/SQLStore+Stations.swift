@@ -143,6 +143,20 @@ extension SQLStore {
         }
     }
 
+    func registerStation(_ id: String, status: RegistrationStatus, at: Date) async throws -> Bool {
+        do {
+            return try await write { db in
+                guard try db.queryFirst("SELECT 1 FROM stations WHERE id = ?", [id], { try $0.int(0) }) == nil else { return false }
+                try db.execute(
+                    "INSERT INTO stations (id, registration_status, security_profile, created_at) VALUES (?, ?, 0, ?)",
+                    [id, status.rawValue, at])
+                return true
+            }
+        } catch StoreError.conflict {
+            return false  // another ocppd on the same database registered it meanwhile
+        }
+    }
+
     func recordBoot(_ id: String, _ info: BootInfo, newStationStatus: RegistrationStatus, at: Date) async throws
         -> RegistrationStatus
     {
@@ -174,8 +188,8 @@ extension SQLStore {
         }
     }
 
-    // Heartbeats and firmware/diagnostics reports of a station without a row change nothing: only a boot or an
-    // operator creates stations, so a removed station is not brought back by its own chatter.
+    // Heartbeats and firmware/diagnostics reports of a station without a row change nothing: only a boot, a connection
+    // the policy lets in or an operator creates stations, so a removed station is not brought back by its own chatter.
 
     func recordHeartbeats(_ heartbeats: [(id: String, at: Date)]) async throws {
         guard !heartbeats.isEmpty else { return }

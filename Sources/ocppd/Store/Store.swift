@@ -223,6 +223,8 @@ public protocol Store: Sendable {
     func putStation(_ id: String, _ update: StationUpdate) async throws -> (station: Station, created: Bool)
     /// Removes a station and its connectors (sessions and meter values are kept). False if it did not exist.
     func deleteStation(_ id: String) async throws -> Bool
+    /// Creates the station with `status` unless it exists (a station connecting unannounced). False if it existed.
+    func registerStation(_ id: String, status: RegistrationStatus, at: Date) async throws -> Bool
     /// Records a boot, creating the station with `newStationStatus` if it is unknown; returns its registration status
     /// (a known station keeps its own), the answer to the boot.
     func recordBoot(_ id: String, _ info: BootInfo, newStationStatus: RegistrationStatus, at: Date) async throws
