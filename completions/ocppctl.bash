@@ -173,13 +173,13 @@ _ocppctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    stations|sessions|rfid|reservations|reset|unlock|start|stop|availability|config|reserve|cancel-reservation|trigger|clear-cache|data-transfer|firmware|diagnostics|local-list|charging-profile|events|top|shell|login|help)
+    stations|sessions|rfid|reservations|reset|unlock|start|stop|availability|config|reserve|cancel-reservation|trigger|clear-cache|data-transfer|firmware|diagnostics|local-list|charging-profile|events|top|shell|login|status|metrics|openapi|help)
         # Offer subcommand argument completions
         "_ocppctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'stations sessions rfid reservations reset unlock start stop availability config reserve cancel-reservation trigger clear-cache data-transfer firmware diagnostics local-list charging-profile events top shell login help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'stations sessions rfid reservations reset unlock start stop availability config reserve cancel-reservation trigger clear-cache data-transfer firmware diagnostics local-list charging-profile events top shell login status metrics openapi help' -- "${cur}"))
         ;;
     esac
 }
@@ -196,13 +196,13 @@ _ocppctl_stations() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|show|accept|remove|unknown)
+    list|show|accept|set|remove|history|unknown)
         # Offer subcommand argument completions
         "_ocppctl_stations_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list show accept remove unknown' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list show accept set remove history unknown' -- "${cur}"))
         ;;
     esac
 }
@@ -313,6 +313,52 @@ _ocppctl_stations_accept() {
     esac
 }
 
+_ocppctl_stations_set() {
+    repeating_flags=()
+    non_repeating_flags=(--no-authorization-key --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --status --authorization-key --security-profile --description)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--status')
+        __ocppctl_add_completions -W 'Accepted'$'\n''Pending'$'\n''Rejected'
+        return
+        ;;
+    '--authorization-key')
+        return
+        ;;
+    '--security-profile')
+        return
+        ;;
+    '--description')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations set -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
 _ocppctl_stations_remove() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
@@ -341,6 +387,48 @@ _ocppctl_stations_remove() {
     case "${positional_number}" in
     1)
         __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations remove -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_stations_history() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --connector --limit --offset)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--connector')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--offset')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations history -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1654,6 +1742,81 @@ _ocppctl_shell() {
 }
 
 _ocppctl_login() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_status() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_metrics() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_openapi() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()

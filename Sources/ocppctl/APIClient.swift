@@ -96,7 +96,7 @@ struct APIClient: Sendable {
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw CtlError(.timeout, "no answer from \(base) within \(Int(timeout.seconds)) s; raise --timeout or check the server")
         } catch {
-            throw CtlError(.unreachable, "cannot reach ocppd at \(base) (\(Self.describe(error))); check --server or OCPPCTL_SERVER")
+            throw CtlError(.unreachable, "cannot reach ocppd at \(base): \(Self.describe(error)); check --server or OCPPCTL_SERVER")
         }
         guard (200..<300).contains(response.status) else { throw Self.error(for: response, command: command, base: base) }
         return response
@@ -145,10 +145,24 @@ struct APIClient: Sendable {
     func events(cpId: String?, heartbeats: Bool = false) -> AsyncThrowingStream<(type: String, data: String), any Error> {
         let request = makeRequest(.GET, url("/api/events", query: [("cpId", cpId), ("heartbeats", heartbeats ? "true" : nil)]), body: nil)
         let base = self.base
+        let timeout = self.timeout
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    let answer = try await HTTPClient.shared.execute(request, timeout: .hours(24 * 365))
+                    // The stream lasts as long as it is read; only its start is bounded by --timeout.
+                    let answer = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+                        group.addTask { try await HTTPClient.shared.execute(request, timeout: .hours(24 * 365)) }
+                        group.addTask {
+                            try await Task.sleep(for: timeout)
+                            return nil
+                        }
+                        defer { group.cancelAll() }
+                        guard let answer = try await group.next() ?? nil else {
+                            throw CtlError(
+                                .timeout, "no answer from \(base) within \(Int(timeout.seconds)) s; raise --timeout or check the server")
+                        }
+                        return answer
+                    }
                     guard answer.status == .ok else {
                         let body = try await answer.body.collect(upTo: 1 << 20)
                         let response = APIResponse(status: Int(answer.status.code), headers: answer.headers, body: Array(buffer: body))

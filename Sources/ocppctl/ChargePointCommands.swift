@@ -15,6 +15,8 @@ protocol ChargePointCommand: APICommand {
     static var command: String { get }
     var station: String { get }
     func payload() throws -> JSONValue
+    /// Prints the answer for a person (a requirement, so that a command's own version is the one called).
+    func printAnswer(_ answer: JSONValue)
 }
 
 extension ChargePointCommand {
@@ -91,6 +93,9 @@ struct Availability: ChargePointCommand {
     static let command = "change-availability"
     enum Kind: String, ExpressibleByArgument, CaseIterable {
         case operative, inoperative
+
+        /// As typed, or as OCPP spells it (Inoperative).
+        init?(argument: String) { self.init(rawValue: argument.lowercased()) }
     }
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Station id.", completion: Completion.stations) var station: String
@@ -103,7 +108,7 @@ struct Availability: ChargePointCommand {
 }
 
 /// Configuration keys of a charge point.
-struct Config: AsyncParsableCommand {
+struct Config: CommandGroup {
     static let configuration = CommandConfiguration(
         abstract: "Read or change a charge point's configuration keys.", subcommands: [Get.self, Set.self])
 
@@ -231,7 +236,7 @@ struct DataTransferCommand: ChargePointCommand {
 }
 
 /// Firmware management.
-struct Firmware: AsyncParsableCommand {
+struct Firmware: CommandGroup {
     static let configuration = CommandConfiguration(abstract: "Firmware of a charge point.", subcommands: [Update.self])
 
     struct Update: ChargePointCommand {
@@ -278,7 +283,7 @@ struct Diagnostics: ChargePointCommand {
 }
 
 /// The local authorization list of a charge point.
-struct LocalList: AsyncParsableCommand {
+struct LocalList: CommandGroup {
     static let configuration = CommandConfiguration(
         commandName: "local-list", abstract: "A charge point's local authorization list.", subcommands: [Get.self, Send.self])
 
@@ -314,7 +319,7 @@ struct LocalList: AsyncParsableCommand {
 }
 
 /// Smart charging profiles.
-struct ChargingProfile: AsyncParsableCommand {
+struct ChargingProfile: CommandGroup {
     static let configuration = CommandConfiguration(
         commandName: "charging-profile", abstract: "Smart charging profiles.", subcommands: [Set.self, Clear.self, Composite.self])
 

@@ -11,7 +11,8 @@ struct OCPPCtl: AsyncParsableCommand {
             Talks only to ocppd's REST API and event stream. The server is --server, OCPPCTL_SERVER, \
             the config file written by 'ocppctl login' ($XDG_CONFIG_HOME/ocppctl/config), or \
             http://127.0.0.1:3000; the token comes from --token, OCPPCTL_TOKEN, that file, or the \
-            api-token file of a local ocppd's data directory. -o json prints the API's JSON as it is.
+            api-token file of a local ocppd's data directory. -o json prints the API's JSON as it is. \
+            Tables are coloured on a terminal unless NO_COLOR is set (and not empty).
 
             \(ExitStatus.documentation)
             """,
@@ -20,7 +21,8 @@ struct OCPPCtl: AsyncParsableCommand {
             Stations.self, Sessions.self, Rfid.self, Reservations.self,
             ResetCommand.self, Unlock.self, Start.self, Stop.self, Availability.self, Config.self, Reserve.self,
             CancelReservation.self, Trigger.self, ClearCache.self, DataTransferCommand.self, Firmware.self, Diagnostics.self,
-            LocalList.self, ChargingProfile.self, Events.self, Top.self, Shell.self, Login.self,
+            LocalList.self, ChargingProfile.self, Events.self, Top.self, Shell.self, Login.self, StatusCommand.self,
+            MetricsCommand.self, OpenAPI.self,
         ]
     )
 }
@@ -119,6 +121,17 @@ enum Main {
 }
 
 /// A command that talks to the server with the global options.
+/// A command that only groups others: run alone it is a usage error naming them (exit 2), not help and success, so
+/// that a script that left the subcommand out hears of it.
+protocol CommandGroup: AsyncParsableCommand {}
+
+extension CommandGroup {
+    func run() async throws {
+        let names = Self.configuration.subcommands.map { $0._commandName }.joined(separator: ", ")
+        throw CtlError(.usage, "'\(Self._commandName)' needs a subcommand: \(names) (see 'ocppctl \(Self._commandName) --help')")
+    }
+}
+
 protocol APICommand: AsyncParsableCommand {
     var global: GlobalOptions { get }
     func execute(_ client: APIClient) async throws

@@ -4,7 +4,7 @@ import Shared
 /// Human output: aligned tables, local times with ages, colour only on a terminal without NO_COLOR.
 enum Output {
     static let useColor: Bool = {
-        isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        isatty(STDOUT_FILENO) == 1 && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty  // no-color.org: set and non-empty
             && ProcessInfo.processInfo.environment["TERM"] != "dumb"
     }()
 

@@ -173,8 +173,8 @@ struct Rfid: AsyncParsableCommand {
         @Argument(help: "The idTag.", completion: Completion.tags) var tag: String
 
         func execute(_ client: APIClient) async throws {
-            try await client.send(.DELETE, "/api/rfid/\(APIClient.segment(tag))")
-            if global.output == .json { return print("{}") }
+            let response = try await client.send(.DELETE, "/api/rfid/\(APIClient.segment(tag))")
+            if global.output == .json { return Output.raw(response) }
             print("\(tag): deleted")
         }
     }

@@ -32,25 +32,38 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// `$XDG_CONFIG_HOME/ocppctl/config`: `server=` and `token=` lines, written by `ocppctl login`.
+/// `~/.config/ocppctl/config` (`$XDG_CONFIG_HOME/ocppctl/config` when that is set): `server=` and `token=` lines,
+/// written by `ocppctl login`. Blank lines and `#` comments are skipped; a value may be quoted.
 struct CtlConfig {
     var server: String?
     var token: String?
 
+    /// Where `login` writes.
     static func path(environment: [String: String]) -> String {
-        let base = environment["XDG_CONFIG_HOME"].nonEmpty ?? ((environment["HOME"] ?? ".") + "/.config")
-        return base + "/ocppctl/config"
+        paths(environment: environment)[0]
+    }
+
+    /// Where the file is looked for: the XDG place, then ~/.config (where PRODUCT.md says it is) when XDG moved it.
+    static func paths(environment: [String: String]) -> [String] {
+        let home = (environment["HOME"] ?? ".") + "/.config/ocppctl/config"
+        guard let base = environment["XDG_CONFIG_HOME"].nonEmpty else { return [home] }
+        let xdg = base + "/ocppctl/config"
+        return xdg == home ? [home] : [xdg, home]
     }
 
     static func load(environment: [String: String]) -> CtlConfig {
-        guard let text = try? String(contentsOfFile: path(environment: environment), encoding: .utf8) else { return CtlConfig() }
+        let text = paths(environment: environment).lazy.compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }.first
         var config = CtlConfig()
-        for line in text.split(separator: "\n") {
+        for line in (text ?? "").split(whereSeparator: \.isNewline) {
             let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2 else { continue }
+            guard parts.count == 2, !parts[0].hasPrefix("#") else { continue }
+            var value = parts[1]
+            if value.count >= 2, let quote = value.first, quote == "\"" || quote == "'", value.last == quote {
+                value = String(value.dropFirst().dropLast())
+            }
             switch parts[0] {
-            case "server": config.server = parts[1]
-            case "token": config.token = parts[1]
+            case "server": config.server = value
+            case "token": config.token = value
             default: continue
             }
         }

@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import Shared
 
-/// Stations: list, show, accept (or pre-register), remove, and the unknown ones.
+/// Stations: list, show, accept (or pre-register), change, remove, their status history, and the unknown ones.
 struct Stations: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Charging stations.", subcommands: [List.self, Show.self, Accept.self, Remove.self, Unknown.self],
+        abstract: "Charging stations.",
+        subcommands: [List.self, Show.self, Accept.self, Update.self, Remove.self, History.self, Unknown.self],
         defaultSubcommand: List.self)
 
     struct List: APICommand {
@@ -66,14 +67,72 @@ struct Stations: AsyncParsableCommand {
         }
     }
 
+    struct Update: APICommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set",
+            abstract: "Pre-register a station or change it: registration status, authorization key, security profile, description.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Station id.", completion: Completion.stations) var station: String
+        @Option(help: "Registration status: Accepted, Pending or Rejected.") var status: RegistrationStatus?
+        @Option(help: "Authorization key for HTTP Basic (security profile 1 and 2), 16 to 40 characters.") var authorizationKey: String?
+        @Flag(help: "Remove the authorization key.") var noAuthorizationKey = false
+        @Option(help: "OCPP security profile 0-3.") var securityProfile: Int?
+        @Option(help: "Free text shown with the station (empty: none).") var description: String?
+
+        func validate() throws {
+            if noAuthorizationKey, authorizationKey != nil {
+                throw ValidationError("--authorization-key and --no-authorization-key exclude each other")
+            }
+        }
+
+        func execute(_ client: APIClient) async throws {
+            var body: JSONObject = [:]
+            if let status { body["registrationStatus"] = .string(status.rawValue) }
+            if let authorizationKey { body["authorizationKey"] = .string(authorizationKey) }
+            if noAuthorizationKey { body["authorizationKey"] = .null }
+            if let securityProfile { body["securityProfile"] = .integer(Int64(securityProfile)) }
+            if let description { body["description"] = description.isEmpty ? .null : .string(description) }
+            let response = try await client.send(.PUT, "/api/stations/\(APIClient.segment(station))", body: .object(body))
+            if global.output == .json { return Output.raw(response) }
+            Stations.printDetail(try response.decode(Station.self))
+        }
+    }
+
+    struct History: APICommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The StatusNotifications of a station, newest first (by the station's timestamps).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Station id.", completion: Completion.stations) var station: String
+        @Option(help: "Only this connector (0: the station itself).") var connector: Int?
+        @OptionGroup var page: PageOptions
+
+        func execute(_ client: APIClient) async throws {
+            let response = try await client.get(
+                "/api/stations/\(APIClient.segment(station))/status-history",
+                query: page.query + [("connectorId", connector.map(String.init))])
+            if global.output == .json { return Output.raw(response) }
+            let reports = try response.decode([Connector].self)
+            Output.table(
+                ["AT", "CONNECTOR", "STATUS", "ERROR", "INFO"],
+                reports.map { report in
+                    [
+                        Cell(Output.time(report.updatedAt)), Cell(report.connectorId == 0 ? "0 (station)" : "\(report.connectorId)"),
+                        .status(report.status), Cell(report.errorCode, report.errorCode == "NoError" ? nil : .red),
+                        Cell(optional: report.info),
+                    ]
+                })
+            page.footer(shown: reports.count, total: response.totalCount)
+        }
+    }
+
     struct Remove: APICommand {
         static let configuration = CommandConfiguration(abstract: "Remove a station (its sessions are kept).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Station id.", completion: Completion.stations) var station: String
 
         func execute(_ client: APIClient) async throws {
-            try await client.send(.DELETE, "/api/stations/\(APIClient.segment(station))")
-            if global.output == .json { return print("{}") }
+            let response = try await client.send(.DELETE, "/api/stations/\(APIClient.segment(station))")
+            if global.output == .json { return Output.raw(response) }
             print("\(station): removed")
         }
     }
@@ -110,6 +169,14 @@ struct Stations: AsyncParsableCommand {
                     Cell(Output.time(connector.updatedAt)),
                 ]
             })
+    }
+}
+
+extension RegistrationStatus: ExpressibleByArgument {
+    /// Accepted, Pending or Rejected, in any case.
+    public init?(argument: String) {
+        guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == argument.lowercased() }) else { return nil }
+        self = match
     }
 }
 

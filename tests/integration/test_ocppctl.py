@@ -56,6 +56,7 @@ class ResettablePeer(Peer):
         self.reset_status = reset_status
         self.silent = silent
         self.resets: list[str] = []
+        self.availability: tuple | None = None
 
     @on(Action.reset)
     async def on_reset(self, type, **kwargs):
@@ -63,6 +64,16 @@ class ResettablePeer(Peer):
         if self.silent:
             await asyncio.sleep(5)
         return call_result.Reset(status=self.reset_status)
+
+    @on(Action.get_configuration)
+    async def on_get_configuration(self, **kwargs):
+        return call_result.GetConfiguration(
+            configuration_key=[{"key": "HeartbeatInterval", "readonly": False, "value": "300"}], unknown_key=["Nonsense"])
+
+    @on(Action.change_availability)
+    async def on_change_availability(self, connector_id, type, **kwargs):
+        self.availability = (connector_id, type)
+        return call_result.ChangeAvailability(status="Accepted")
 
 
 def test_json_output_is_exactly_the_apis_json(ocppd, tmp_path):
@@ -154,6 +165,91 @@ def test_exit_codes_say_what_went_wrong(ocppd, tmp_path):
     assert unreachable.returncode == UNREACHABLE and "cannot reach" in unreachable.stderr
     for done in (offline, unknown, usage, bad_token, unreachable):
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_answers_print_as_each_command_shows_them_and_arguments_take_ocpp_spelling(ocppd, tmp_path):
+    async def scenario():
+        async with connect_peer(ocppd, "CTL-CONF", peer_class=ResettablePeer) as cp:
+            await cp.boot()
+            got = await actl(ocppd, tmp_path, "config", "get", "CTL-CONF")
+            availability = await actl(ocppd, tmp_path, "availability", "CTL-CONF", "1", "Inoperative")
+            return got, availability, cp.availability
+
+    got, availability, sent = run(scenario())
+    assert got[0] == OK, got
+    header, row = got[1].splitlines()[:2]
+    assert header.split() == ["KEY", "VALUE", "READONLY"] and row.split() == ["HeartbeatInterval", "300", "no"], got[1]
+    assert "unknown keys: Nonsense" in got[1]
+    assert availability[0] == OK, availability
+    assert sent == (1, "Inoperative")
+
+
+def test_station_set_and_history_and_the_server_commands(ocppd, tmp_path):
+    done = ctl(ocppd, tmp_path, "stations", "set", "CTL-SET", "--status", "pending", "--description", "bay 7", "-o", "json")
+    assert done.returncode == OK, done.stderr
+    assert json.loads(done.stdout)["registrationStatus"] == "Pending" and json.loads(done.stdout)["description"] == "bay 7"
+    done = ctl(ocppd, tmp_path, "stations", "set", "CTL-SET", "--security-profile", "1", "--authorization-key", "k" * 16)
+    assert done.returncode == OK, done.stderr
+    assert "key set" in done.stdout and "Pending" in done.stdout
+    assert ctl(ocppd, tmp_path, "stations", "set", "CTL-SET", "--no-authorization-key", "--authorization-key", "x" * 16).returncode == USAGE
+
+    async def scenario():
+        async with connect_peer(ocppd, "CTL-HIST") as cp:
+            await cp.boot()
+            for status, second in (("Available", 1), ("Preparing", 2), ("Charging", 3)):
+                await cp.call(call.StatusNotification(
+                    connector_id=1, error_code="NoError", status=status, timestamp=f"2026-01-01T00:00:0{second}Z"))
+
+    run(scenario())
+    history = ctl(ocppd, tmp_path, "stations", "history", "CTL-HIST", "--connector", "1", "-o", "json")
+    assert history.returncode == OK, history.stderr
+    assert [r["status"] for r in json.loads(history.stdout)] == ["Charging", "Preparing", "Available"]
+    table = ctl(ocppd, tmp_path, "stations", "history", "CTL-HIST", "--limit", "1")
+    assert "Charging" in table.stdout and "Preparing" not in table.stdout and "1 of 3" in table.stdout
+    assert ctl(ocppd, tmp_path, "stations", "history", "CTL-NOBODY").returncode == NOT_FOUND
+
+    status = ctl(ocppd, tmp_path, "status", "-o", "json")
+    assert status.returncode == OK and json.loads(status.stdout)["status"] == "ready", status
+    metrics = ctl(ocppd, tmp_path, "metrics", "ocppd_store")
+    assert metrics.returncode == OK and metrics.stdout.strip(), metrics
+    assert all("ocppd_store" in line for line in metrics.stdout.splitlines()), metrics.stdout
+    openapi = ctl(ocppd, tmp_path, "openapi")
+    assert openapi.returncode == OK and json.loads(openapi.stdout)["openapi"].startswith("3.1")
+    down = ctl(ocppd, tmp_path, "--server", "http://127.0.0.1:9", "status")
+    assert down.returncode == UNREACHABLE
+
+
+def test_a_group_without_its_subcommand_is_a_usage_error(ocppd, tmp_path):
+    for group in ("config", "firmware", "local-list", "charging-profile"):
+        done = ctl(ocppd, tmp_path, group)
+        assert done.returncode == USAGE, (group, done)
+        assert "needs a subcommand" in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_events_that_get_no_answer_time_out(tmp_path):
+    # A server that takes the connection and never answers: the stream's start is bounded by --timeout.
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OCPPCTL_", "OCPPD_"))}
+        env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"), OCPPCTL_TOKEN="t")
+        done = subprocess.run(
+            [str(ocppctl_binary()), "--server", f"http://127.0.0.1:{silent.getsockname()[1]}", "--timeout", "1",
+             "events", "--count", "1"], capture_output=True, text=True, timeout=30, env=env)
+    assert done.returncode == TIMEOUT, done
+
+
+def test_the_config_file_in_home_is_read_with_quotes_and_comments(ocppd, tmp_path):
+    env = ctl_env(ocppd, tmp_path)
+    env.pop("OCPPCTL_SERVER")
+    env.pop("OCPPCTL_TOKEN")
+    config = tmp_path / ".config" / "ocppctl" / "config"  # ~/.config, though XDG_CONFIG_HOME points elsewhere
+    config.parent.mkdir(parents=True)
+    config.write_text(f'# written by hand\nserver = "{ocppd.base_url}"\ntoken=\'{DEFAULT_TOKEN}\'\n')
+    done = ctl(ocppd, tmp_path, "rfid", "list", "-o", "json", env=env)
+    assert done.returncode == OK, done.stderr
 
 
 def test_a_charge_point_that_never_answers_is_a_timeout(ocppd_factory, tmp_path):

@@ -24,10 +24,10 @@ pytestmark = pytest.mark.skipif(subprocess.run(["which", "tmux"], capture_output
 class Pane:
     """A tmux session running `ocppctl top`; always killed by name at the end."""
 
-    def __init__(self, ocppd, tmp_path: Path, columns: int = 80, rows: int = 24):
+    def __init__(self, ocppd, tmp_path: Path, columns: int = 80, rows: int = 24, token: str = DEFAULT_TOKEN):
         self.name = f"ocpptop-{uuid.uuid4().hex[:8]}"
         ctl = ocppd_binary().parent / "ocppctl"
-        env = f"OCPPCTL_SERVER={ocppd.base_url} OCPPCTL_TOKEN={DEFAULT_TOKEN} XDG_CONFIG_HOME={tmp_path}"
+        env = f"OCPPCTL_SERVER={ocppd.base_url} OCPPCTL_TOKEN={token} XDG_CONFIG_HOME={tmp_path}"
         command = f"env {env} {shlex.quote(str(ctl))} top; echo TOP-EXIT=$?; sleep 60"
         subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(columns), "-y", str(rows), command], check=True)
 
@@ -137,6 +137,13 @@ def test_ctrl_c_and_sigterm_restore_the_terminal(ocppd, pane_factory):
     pane2.wait_for("live")
     os.kill(pane2.top_pid(), 15)
     assert "STATION" not in pane2.wait_for("TOP-EXIT=0")
+
+
+def test_a_wrong_token_ends_top_with_the_unauthorized_status_and_a_restored_terminal(ocppd, pane_factory):
+    # Waiting will not mend a wrong token, unlike a lost server: top says so and exits 8.
+    pane = pane_factory(ocppd, token="wrong-token")
+    screen = pane.wait_for("TOP-EXIT=8")
+    assert "unauthorized" in screen and "STATION" not in screen
 
 
 def test_redraws_on_resize_and_uses_a_wider_terminal(ocppd, pane_factory):

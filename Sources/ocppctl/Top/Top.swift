@@ -21,13 +21,13 @@ struct Top: APICommand {
         defer { feed.cancel() }
         let server = client.base.replacingOccurrences(of: "http://", with: "").replacingOccurrences(of: "https://", with: "")
         // Curses wants one thread: the view runs on its own, and async work reaches it through the inbox.
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        let failure = await withCheckedContinuation { (done: CheckedContinuation<CtlError?, Never>) in
             let thread = Thread {
-                TopLoop(inbox: inbox, client: client, server: server).run()
-                done.resume()
+                done.resume(returning: TopLoop(inbox: inbox, client: client, server: server).run())
             }
             thread.start()
         }
+        if let failure { throw failure }
     }
 
     /// Loads the stations and active sessions, then follows the event stream; on any loss, reports
@@ -47,6 +47,8 @@ struct Top: APICommand {
                     inbox.post(.event(event.type, data))
                 }
                 inbox.post(.lost("the server closed the event stream"))
+            } catch let error as CtlError where error.status == .unauthorized {
+                return inbox.post(.fatal(error))  // waiting will not mend a wrong token: exit and say so
             } catch let error as CtlError {
                 inbox.post(.lost(error.message))
             } catch {
@@ -64,6 +66,8 @@ enum TopMessage: Sendable {
     case event(String, JSONValue)
     case lost(String)
     case result(String)
+    /// Ends top (after the terminal is restored) with this error.
+    case fatal(CtlError)
 }
 
 /// A mailbox the view's thread drains between keys.
@@ -91,7 +95,8 @@ struct TopLoop {
 
     static let stopRequested = Atomic<Bool>(false)
 
-    func run() {
+    /// Returns the error that ended it, nil when the operator quit.
+    func run() -> CtlError? {
         var signalSources: [any DispatchSourceSignal] = []
         for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
             signal(signalNumber, SIG_IGN)
@@ -121,13 +126,15 @@ struct TopLoop {
                     screen.model.server = .lost(reason)
                 case .result(let text):
                     screen.statusLine = text
+                case .fatal(let error):
+                    return error
                 }
                 dirty = true
             }
             let size = terminal.size
             if let key = terminal.key() {
                 switch screen.handle(key, pageSize: size.rows - 5) {
-                case .quit: return
+                case .quit: return nil
                 case .run(let action): perform(action)
                 case .redraw: break
                 case .none: continue
@@ -142,6 +149,7 @@ struct TopLoop {
                 dirty = false
             }
         }
+        return nil
     }
 
     private func perform(_ action: TopAction) {
