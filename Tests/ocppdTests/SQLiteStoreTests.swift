@@ -321,13 +321,16 @@ struct StoreContractTests {
             _ = try await store.putStation("CP1", StationUpdate())
             #expect(
                 try await store.recordStatus(
-                    "CP1", Connector(connectorId: 1, status: "Charging", errorCode: "NoError", updatedAt: time(20))))
+                    "CP1", Connector(connectorId: 1, status: "Charging", errorCode: "NoError", updatedAt: time(20))
+                ).current)
             #expect(
                 try await !store.recordStatus(
-                    "CP1", Connector(connectorId: 1, status: "Preparing", errorCode: "NoError", updatedAt: time(10))))
+                    "CP1", Connector(connectorId: 1, status: "Preparing", errorCode: "NoError", updatedAt: time(10))
+                ).current)
             #expect(
                 try await store.recordStatus(
-                    "CP1", Connector(connectorId: 0, status: "Available", errorCode: "NoError", updatedAt: time(5))))
+                    "CP1", Connector(connectorId: 0, status: "Available", errorCode: "NoError", updatedAt: time(5))
+                ).current)
             let connectors = try #require(try await store.station("CP1")).connectors
             #expect(connectors.map(\.connectorId) == [0, 1])
             #expect(connectors[1].status == "Charging" && connectors[1].updatedAt == time(20))
@@ -338,7 +341,8 @@ struct StoreContractTests {
             // Same timestamp: the later report wins.
             #expect(
                 try await store.recordStatus(
-                    "CP1", Connector(connectorId: 1, status: "Finishing", errorCode: "NoError", updatedAt: time(20))))
+                    "CP1", Connector(connectorId: 1, status: "Finishing", errorCode: "NoError", updatedAt: time(20))
+                ).current)
             #expect(try await store.station("CP1")?.connectors[1].status == "Finishing")
         }
     }
@@ -590,6 +594,44 @@ struct StoreContractTests {
             #expect(station.unknownConfigurationKeys == ["NoSuchKey"] && station.configurationReadAt == time(3))
             // Lists stay light: the configuration is in the detail only.
             #expect(try await store.station("CP1")?.configuration == nil)
+        }
+    }
+
+    @Test("a connector that reports Available closes the sessions the charger lost on it", arguments: StoreBackend.all)
+    func availableClosesLostSessions(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            _ = try await store.putStation("CP1", StationUpdate())
+            _ = try await store.createCard(RfidCard(idTag: "TAG-1", status: .accepted, createdAt: time(0)))
+            let lost = try await store.startTransaction(start(connector: 1, tag: "TAG-1", at: 10)).transactionId
+            let other = try await store.startTransaction(start(connector: 2, tag: "TAG-2", at: 10)).transactionId
+            #expect(try await store.tagState("TAG-1").active?.transactionId == lost)
+            // A replayed Available from before the start closes nothing; connector 0 is the station, not a connector.
+            let before = try await store.recordStatus(
+                "CP1", Connector(connectorId: 1, status: "Available", errorCode: "NoError", updatedAt: time(5)))
+            #expect(before.closedStale.isEmpty)
+            let station = try await store.recordStatus(
+                "CP1", Connector(connectorId: 0, status: "Available", errorCode: "NoError", updatedAt: time(20)))
+            #expect(station.closedStale.isEmpty)
+            let charging = try await store.recordStatus(
+                "CP1", Connector(connectorId: 1, status: "Charging", errorCode: "NoError", updatedAt: time(15)))
+            #expect(charging.closedStale.isEmpty)
+            // The charger rebooted and lost the transaction: its connector is Available again.
+            let available = try await store.recordStatus(
+                "CP1", Connector(connectorId: 1, status: "Available", errorCode: "NoError", updatedAt: time(30)))
+            #expect(available == StatusOutcome(current: true, closedStale: [lost]))
+            #expect(try await store.tagState("TAG-1").active == nil)
+            let closed = try #require(try await store.session(lost))
+            #expect(!closed.active && closed.stopReason == "StaleSession" && closed.stoppedAt == time(30) && closed.meterStop == nil)
+            #expect(try await store.session(other)?.active == true)
+            // The StopTransaction the charger sends after all still records the real end.
+            guard
+                case .stopped(let stopped) = try await store.stopTransaction(
+                    stop(transactionId: lost, meter: 1500, at: 25, reason: "PowerLoss"))
+            else {
+                Issue.record("the late stop was not recorded")
+                return
+            }
+            #expect(stopped.meterStop == 1500 && stopped.stopReason == "PowerLoss")
         }
     }
 

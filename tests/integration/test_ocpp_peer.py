@@ -472,6 +472,28 @@ def test_new_start_on_a_busy_connector_closes_the_stale_session_without_concurre
     assert [s["transactionId"] for s in active] == [new.transaction_id]
 
 
+def test_a_session_the_charger_lost_ends_when_its_connector_reports_available(ocppd):
+    # A power cut: the charger reboots without the transaction and says its connector is free. The session must
+    # not keep the driver's card out with ConcurrentTx elsewhere until that connector happens to start again.
+    ocppd.create_tag("TAG-LOST")
+
+    async def scenario():
+        async with connect_peer(ocppd, "CP-LOST-A") as a, connect_peer(ocppd, "CP-LOST-B") as b:
+            await a.boot()
+            await b.boot()
+            tid = (await a.start_tx(1, "TAG-LOST", 0, timestamp=iso_now(-60))).transaction_id
+            assert tag_status(await b.send(call.Authorize(id_tag="TAG-LOST"))) == AuthorizationStatus.concurrent_tx
+            await a.boot()
+            await a.send(call.StatusNotification(connector_id=1, error_code="NoError", status="Available", timestamp=iso_now()))
+            free = await b.send(call.Authorize(id_tag="TAG-LOST"))
+            return tid, free
+
+    tid, free = run(scenario())
+    assert tag_status(free) == AuthorizationStatus.accepted
+    session = ocppd.session(tid)
+    assert session["active"] is False and session["stopReason"] == "StaleSession"
+
+
 def test_tag_charging_elsewhere_is_concurrent_tx_until_stopped(ocppd):
     ocppd.create_tag("TAG-ONE-CAR")
 

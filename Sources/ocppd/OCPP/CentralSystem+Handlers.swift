@@ -117,8 +117,13 @@ extension CentralSystem {
                 connectorId: request.connectorId, status: request.status.rawValue, errorCode: request.errorCode.rawValue,
                 info: request.info?.value, vendorId: request.vendorId?.value, vendorErrorCode: request.vendorErrorCode?.value,
                 updatedAt: request.timestamp ?? Date())
-            let current = try await storeRetry { try await store.recordStatus(station.id, report) }
-            if current {
+            let outcome = try await storeRetry { try await store.recordStatus(station.id, report) }
+            if !outcome.closedStale.isEmpty {
+                station.logger.notice(
+                    "closed stale sessions on a connector that reported Available",
+                    metadata: ["connectorId": "\(request.connectorId)", "transactionIds": "\(outcome.closedStale)"])
+            }
+            if outcome.current {
                 await events.publish(
                     "connector.status", cpId: station.id,
                     [

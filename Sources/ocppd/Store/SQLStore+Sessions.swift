@@ -110,7 +110,7 @@ extension SQLStore {
             var active: (charge: ActiveCharge, startedAt: Int64)?
             // The newest active session is picked here: an ORDER BY made SQLite walk every active session in start
             // order (sessions_active) instead of looking up the tag's few.
-            try db.query(Self.tagStateQuery, [idTag, idTag]) { row in
+            _ = try db.query(Self.tagStateQuery, [idTag, idTag]) { row in
                 guard !row.isNull(6) else {
                     card = try Self.readCard(row)
                     return

@@ -212,7 +212,7 @@ extension SQLStore {
         }
     }
 
-    func recordStatus(_ id: String, _ report: Connector) async throws -> Bool {
+    func recordStatus(_ id: String, _ report: Connector) async throws -> StatusOutcome {
         try await write { db in
             let fields: [any SQLBindable] = [
                 report.status, report.errorCode, report.info, report.vendorId, report.vendorErrorCode, report.updatedAt,
@@ -234,18 +234,37 @@ extension SQLStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [id, report.connectorId] + fields)
-                return true
+                return StatusOutcome(current: true, closedStale: try Self.closeSessionsOfAnAvailableConnector(db, id, report))
             }
             // Replayed notifications arrive late: only one at least as new as the current status replaces it.
-            guard StoredTime.milliseconds(report.updatedAt) >= current else { return false }
+            guard StoredTime.milliseconds(report.updatedAt) >= current else { return StatusOutcome(current: false) }
             try db.execute(
                 """
                 UPDATE connectors SET status = ?, error_code = ?, info = ?, vendor_id = ?, vendor_error_code = ?, updated_at = ?
                 WHERE cp_id = ? AND connector_id = ?
                 """,
                 fields + [id, report.connectorId])
-            return true
+            return StatusOutcome(current: true, closedStale: try Self.closeSessionsOfAnAvailableConnector(db, id, report))
         }
+    }
+
+    /// Available means no transaction on the connector (OCPP 1.6 §4.9): a session still open there that started before
+    /// is one the charger lost (a power cut) and will never stop, and it must not block its tag with ConcurrentTx.
+    /// Closed as stale, as a newer start on the connector closes one; a StopTransaction that comes after all still
+    /// records its real end.
+    private static func closeSessionsOfAnAvailableConnector(_ db: Connection, _ id: String, _ report: Connector) throws -> [Int] {
+        guard report.connectorId > 0, report.status == ChargePointStatus.available.rawValue else { return [] }
+        let filter = "cp_id = ? AND connector_id = ? AND active = 1 AND started_at <= ?"
+        let parameters: [any SQLBindable] = [id, report.connectorId, report.updatedAt]
+        let stale = try db.query("SELECT transaction_id FROM sessions WHERE \(filter) ORDER BY transaction_id", parameters) {
+            try $0.int(0)
+        }
+        guard !stale.isEmpty else { return [] }
+        try db.execute(
+            "UPDATE sessions SET active = 0, stale = 1, stopped_at = ?, stop_reason = ? WHERE \(filter)",
+            [report.updatedAt, staleStopReason] + parameters)
+        try endTxProfiles(db, id, connectorId: report.connectorId)
+        return stale
     }
 
     func statusHistory(_ id: String, connectorId: Int?, _ page: PageRequest) async throws -> Page<Connector> {

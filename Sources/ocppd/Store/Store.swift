@@ -151,6 +151,14 @@ public struct ActiveCharge: Sendable, Equatable {
     public var connectorId: Int
 }
 
+/// The outcome of storing a StatusNotification.
+public struct StatusOutcome: Sendable, Equatable {
+    /// Whether the report became the connector's current status (it was not older than the current one).
+    public var current: Bool
+    /// Sessions on the connector closed as stale because it reported Available.
+    public var closedStale: [Int] = []
+}
+
 /// The outcome of storing a StartTransaction.
 public struct StartOutcome: Sendable, Equatable {
     public var transactionId: Int
@@ -232,8 +240,9 @@ public protocol Store: Sendable {
     /// Stores the last Heartbeat of each station, in one transaction (ocppd saves them in batches).
     func recordHeartbeats(_ heartbeats: [(id: String, at: Date)]) async throws
     /// Stores the report in the history; it becomes the connector's current status only when it is not
-    /// older than the current one. Returns whether it became current.
-    func recordStatus(_ id: String, _ report: Connector) async throws -> Bool
+    /// older than the current one. A connector that became Available has no transaction: sessions still open on it
+    /// that started before are closed as stale.
+    func recordStatus(_ id: String, _ report: Connector) async throws -> StatusOutcome
     func statusHistory(_ id: String, connectorId: Int?, _ page: PageRequest) async throws -> Page<Connector>
     func recordFirmwareStatus(_ id: String, status: String, at: Date) async throws
     func recordDiagnosticsStatus(_ id: String, status: String, at: Date) async throws
