@@ -59,3 +59,59 @@ struct OpenAPI: APICommand {
         Output.raw(try await client.get("/api/openapi.json"))
     }
 }
+
+/// The log of commands sent to charge points (GET /api/commands), newest first.
+struct CommandLog: APICommand {
+    static let configuration = CommandConfiguration(
+        commandName: "commands", abstract: "The log of commands sent to charge points, newest first, with their answers.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.customLong("station")], help: "Only this station's.", completion: Completion.stations) var station: String?
+    @OptionGroup var page: PageOptions
+
+    func execute(_ client: APIClient) async throws {
+        let response = try await client.get("/api/commands", query: page.query + [("cpId", station)])
+        if global.output == .json { return Output.raw(response) }
+        let records = try response.decode([CommandRecord].self)
+        Output.table(
+            ["AT", "STATION", "ACTION", "OUTCOME"],
+            records.map { record in
+                let outcome: Cell =
+                    if let error = record.error {
+                        Cell(error, .red)
+                    } else if let status = record.response?["status"]?.stringValue {
+                        .status(status)
+                    } else {
+                        Cell(record.response?.jsonText ?? "-")
+                    }
+                return [Cell(Output.time(record.at)), Cell(record.cpId, .bold), Cell(record.action), outcome]
+            })
+        page.footer(shown: records.count, total: response.totalCount)
+    }
+}
+
+/// The REST API's token (POST /api/token/rotate).
+struct Token: CommandGroup {
+    static let configuration = CommandConfiguration(abstract: "ocppd's REST API token.", subcommands: [Rotate.self])
+
+    struct Rotate: APICommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace a generated API token: the old one stops working at once. Prints the new one, and saves it in "
+                + "ocppctl's config file when the old one came from there.")
+        @OptionGroup var global: GlobalOptions
+
+        func execute(_ client: APIClient) async throws {
+            let response = try await client.send(.POST, "/api/token/rotate")
+            guard let token = try response.json()["token"]?.stringValue else {
+                throw CtlError(.failure, "the server's answer has no token")
+            }
+            let environment = ProcessInfo.processInfo.environment
+            var config = CtlConfig.load(environment: environment)
+            if config.token != nil, config.token == client.token {
+                config.token = token
+                _ = try config.save(environment: environment)
+            }
+            if global.output == .json { return Output.raw(response) }
+            print(token)
+        }
+    }
+}

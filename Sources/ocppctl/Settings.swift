@@ -38,9 +38,10 @@ struct CtlConfig {
     var server: String?
     var token: String?
 
-    /// Where `login` writes.
+    /// Where `login` writes: the file in use, else the XDG place.
     static func path(environment: [String: String]) -> String {
-        paths(environment: environment)[0]
+        let paths = paths(environment: environment)
+        return paths.first { FileManager.default.fileExists(atPath: $0) } ?? paths[0]
     }
 
     /// Where the file is looked for: the XDG place, then ~/.config (where PRODUCT.md says it is) when XDG moved it.

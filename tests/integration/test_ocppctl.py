@@ -219,6 +219,38 @@ def test_station_set_and_history_and_the_server_commands(ocppd, tmp_path):
     assert down.returncode == UNREACHABLE
 
 
+def test_the_command_log_shows_what_was_sent_and_what_came_back(ocppd, tmp_path):
+    async def scenario():
+        async with connect_peer(ocppd, "CTL-LOG", peer_class=lambda *a, **k: ResettablePeer(*a, reset_status="Rejected", **k)) as cp:
+            await cp.boot()
+            await actl(ocppd, tmp_path, "reset", "CTL-LOG")
+
+    run(scenario())
+    log = ctl(ocppd, tmp_path, "commands", "--station", "CTL-LOG", "-o", "json")
+    assert log.returncode == OK, log.stderr
+    assert [(r["action"], r["response"]) for r in json.loads(log.stdout)] == [("Reset", {"status": "Rejected"})]
+    table = ctl(ocppd, tmp_path, "commands")
+    assert table.stdout.splitlines()[0].split() == ["AT", "STATION", "ACTION", "OUTCOME"]
+    assert "CTL-LOG" in table.stdout and "Rejected" in table.stdout
+
+
+def test_token_rotate_prints_the_new_token_and_keeps_a_logged_in_config_working(ocppd_factory, tmp_path):
+    ocppd = ocppd_factory(token=None)  # generated, so it can be rotated
+    old = (ocppd.data_dir / "api-token").read_text().strip()
+    env = ctl_env(ocppd, tmp_path)
+    env.pop("OCPPCTL_SERVER")
+    env.pop("OCPPCTL_TOKEN")
+    assert ctl(ocppd, tmp_path, "login", "--server", ocppd.base_url, "--token", old, env=env).returncode == OK
+    rotated = ctl(ocppd, tmp_path, "token", "rotate", env=env)
+    assert rotated.returncode == OK, rotated.stderr
+    new = rotated.stdout.strip()
+    assert new and new != old
+    assert ocppd.api("GET", "/api/stations", token=old).status_code == 401
+    assert ocppd.api("GET", "/api/stations", token=new).status_code == 200
+    # The config file had the old token: it has the new one now, so the next command still works.
+    assert ctl(ocppd, tmp_path, "stations", "list", env=env).returncode == OK
+
+
 def test_a_group_without_its_subcommand_is_a_usage_error(ocppd, tmp_path):
     for group in ("config", "firmware", "local-list", "charging-profile"):
         done = ctl(ocppd, tmp_path, group)
