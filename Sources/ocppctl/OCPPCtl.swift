@@ -77,29 +77,39 @@ enum Main {
         FileHandle.standardError.write(Data("ocppctl: \(message)\n".utf8))
     }
 
-    /// `ocppctl --server URL stations` reads naturally; the parser wants global options after the
-    /// subcommand, so leading ones are moved to the end.
+    /// `ocppctl --server URL stations` and `ocppctl stations -o json list` read naturally; the parser wants global
+    /// options after the last subcommand, so the ones before it (among the subcommand names) are moved to the end.
     static func globalOptionsLast(_ arguments: [String]) -> [String] {
         let withValue: Set<String> = ["--server", "--token", "-o", "--output", "--timeout"]
-        var leading: [String] = []
+        var command: any ParsableCommand.Type = OCPPCtl.self
+        var moved: [String] = []
+        var path: [String] = []
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
             if withValue.contains(argument), index + 1 < arguments.count {
-                leading += [argument, arguments[index + 1]]
+                moved += [argument, arguments[index + 1]]
                 index += 2
-            } else if let name = argument.split(separator: "=", maxSplits: 1).first, argument.contains("="),
+            } else if argument.contains("="), let name = argument.split(separator: "=", maxSplits: 1).first,
                 withValue.contains(String(name))
             {
-                leading.append(argument)
+                moved.append(argument)
+                index += 1
+            } else if let next = subcommand(of: command, named: argument) {
+                path.append(argument)
+                command = next
                 index += 1
             } else {
                 break
             }
         }
-        let rest = Array(arguments[index...])
-        guard !leading.isEmpty, !rest.isEmpty, !rest.contains("--") else { return arguments }
-        return rest + leading
+        let rest = path + arguments[index...]
+        guard !moved.isEmpty, !path.isEmpty, !arguments[index...].contains("--") else { return arguments }
+        return rest + moved
+    }
+
+    private static func subcommand(of command: any ParsableCommand.Type, named name: String) -> (any ParsableCommand.Type)? {
+        command.configuration.subcommands.first { ($0.configuration.commandName ?? $0._commandName) == name }
     }
 
     /// The subcommand names at the start of `arguments`, e.g. `["config", "get"]`.
@@ -107,11 +117,7 @@ enum Main {
         var command: any ParsableCommand.Type = OCPPCtl.self
         var path: [String] = []
         for argument in arguments {
-            guard
-                let next = command.configuration.subcommands.first(where: {
-                    ($0.configuration.commandName ?? $0._commandName) == argument
-                })
-            else { break }
+            guard let next = subcommand(of: command, named: argument) else { break }
             path.append(argument)
             command = next
         }
@@ -120,7 +126,6 @@ enum Main {
 
 }
 
-/// A command that talks to the server with the global options.
 /// A command that only groups others: run alone it is a usage error naming them (exit 2), not help and success, so
 /// that a script that left the subcommand out hears of it.
 protocol CommandGroup: AsyncParsableCommand {}
@@ -132,6 +137,7 @@ extension CommandGroup {
     }
 }
 
+/// A command that talks to the server with the global options.
 protocol APICommand: AsyncParsableCommand {
     var global: GlobalOptions { get }
     func execute(_ client: APIClient) async throws

@@ -88,6 +88,14 @@ import Testing
         #expect(Main.globalOptionsLast(["--token=t", "reset", "CP1"]) == ["reset", "CP1", "--token=t"])
         #expect(Main.globalOptionsLast(["reset", "CP1", "--hard"]) == ["reset", "CP1", "--hard"])
         #expect(Main.globalOptionsLast(["--help"]) == ["--help"])
+        // Between subcommand names too; after the last one they are where the parser wants them already.
+        #expect(Main.globalOptionsLast(["stations", "-o", "json", "list"]) == ["stations", "list", "-o", "json"])
+        #expect(
+            Main.globalOptionsLast(["--timeout=5", "config", "--server", "http://x", "get", "CP1"]) == [
+                "config", "get", "CP1", "--timeout=5", "--server", "http://x",
+            ])
+        #expect(Main.globalOptionsLast(["stations", "show", "CP1", "-o", "json"]) == ["stations", "show", "CP1", "-o", "json"])
+        #expect(Main.globalOptionsLast(["-o", "json"]) == ["-o", "json"])
     }
 }
 
