@@ -41,9 +41,8 @@ struct MetricsCommand: APICommand {
 
     func execute(_ client: APIClient) async throws {
         let response = try await client.get("/metrics")
-        let lines = String(decoding: response.body, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         guard let prefix else { return Output.raw(response) }
-        for line in lines {
+        for line in String(decoding: response.body, as: UTF8.self).split(separator: "\n") {
             let name = line.hasPrefix("# ") ? line.split(separator: " ").dropFirst(2).first.map(String.init) ?? "" : String(line)
             if name.hasPrefix(prefix) { print(line) }
         }
@@ -104,14 +103,19 @@ struct Token: CommandGroup {
             guard let token = try response.json()["token"]?.stringValue else {
                 throw CtlError(.failure, "the server's answer has no token")
             }
+            // Printed first: the old token is dead already, and this one must not be lost to a config file that
+            // cannot be written.
+            if global.output == .json { Output.raw(response) } else { print(token) }
             let environment = ProcessInfo.processInfo.environment
             var config = CtlConfig.load(environment: environment)
-            if config.token != nil, config.token == client.token {
-                config.token = token
+            guard config.token != nil, config.token == client.token else { return }
+            config.token = token
+            do {
                 _ = try config.save(environment: environment)
+            } catch {
+                let reason = (error as? CtlError)?.message ?? "\(error)"
+                FileHandle.standardError.write(Data("ocppctl: the new token is above; the config file keeps the old: \(reason)\n".utf8))
             }
-            if global.output == .json { return Output.raw(response) }
-            print(token)
         }
     }
 }

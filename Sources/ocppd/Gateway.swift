@@ -137,7 +137,10 @@ struct Gateway {
         if let url = configuration.mariaDB {
             let readers = (configuration.databasePoolSize ?? url.connectionLimit ?? MariaDBStore.defaultReaders + 1) - 1
             logger.info("store: MariaDB", metadata: ["url": "\(url)", "connections": "\(max(1, readers) + 1)"])
-            return MariaDBStore(url: url, readers: readers, lostCommitCheck: .init(health: health))
+            // A lost COMMIT answer is settled well within the callers' own retry window, which it would otherwise outlast.
+            let check = DatabaseWorkers<MariaDBConnection>.LostCommitCheck(
+                window: min(.seconds(10), configuration.storeRetryWindow * 2 / 3), health: health)
+            return MariaDBStore(url: url, readers: readers, lostCommitCheck: check)
         }
         guard let path = configuration.sqlitePath else {
             throw ConfigurationError(

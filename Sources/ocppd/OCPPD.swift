@@ -79,7 +79,7 @@ struct OCPPD: AsyncParsableCommand {
 
     @Option(
         help:
-            "CALLs per second one station may send; more are answered CALLERROR, transaction messages later (env OCPPD_MAX_CALLS_PER_SECOND, default 50; 0: no limit)."
+            "CALLs per second per station: one that waits for each answer is slowed to it, one that does not gets CALLERROR beyond it (env OCPPD_MAX_CALLS_PER_SECOND, default 50; 0: no limit)."
     )
     var maxCallsPerSecond: Double?
 

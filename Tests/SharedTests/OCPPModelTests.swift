@@ -464,8 +464,8 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
     /// The specification's connector numbers, which the schemas leave open: from 1, with 0 for the whole charge point
     /// where the action says so, never negative.
     @Test(arguments: [
-        ("StartTransaction", false), ("UnlockConnector", false), ("RemoteStartTransaction", false), ("TriggerMessage", false),
-        ("StatusNotification", true), ("MeterValues", true), ("ChangeAvailability", true), ("ReserveNow", true),
+        ("UnlockConnector", false), ("RemoteStartTransaction", false), ("TriggerMessage", false),
+        ("StartTransaction", true), ("StatusNotification", true), ("MeterValues", true), ("ChangeAvailability", true), ("ReserveNow", true),
         ("SetChargingProfile", true), ("GetCompositeSchedule", true),
     ])
     func connectorIdsAreNumberedFromOneOrZeroForTheChargePoint(_ name: String, _ allowsZero: Bool) throws {

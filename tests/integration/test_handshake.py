@@ -235,6 +235,31 @@ def test_a_station_that_has_not_booted_yet_is_registered_connected_and_can_be_as
     run(scenario())
 
 
+def test_a_removed_station_that_reconnects_by_itself_is_not_registered_again_until_it_boots(ocppd):
+    cp_id = "CP-REMOVED"
+
+    async def scenario():
+        first = await open_ws(ocppd.ws_url(cp_id))
+        await async_wait_until(lambda: ocppd.station(cp_id) is not None, what=f"{cp_id} registered on connecting")
+        removed = await ocppd.aapi("DELETE", f"/api/stations/{cp_id}")
+        assert removed.status_code == 200 and removed.json()["id"] == cp_id
+        with pytest.raises(websockets.ConnectionClosed):
+            await asyncio.wait_for(first.recv(), 10)  # ocppd closed it
+        # The charger comes back on its own: the operator's removal holds.
+        again = await open_ws(ocppd.ws_url(cp_id))
+        try:
+            await heartbeat_works(again)
+            await asyncio.sleep(0.5)
+            assert ocppd.station(cp_id) is None
+            # Its next boot brings it back under the accept policy, as it always did.
+            assert (await boot_raw(again))["status"] == "Accepted"
+        finally:
+            await again.close()
+        assert ocppd.station(cp_id) is not None
+
+    run(scenario())
+
+
 # ---------------------------------------------------------------------------------------------
 # Security profile 1: HTTP Basic
 # ---------------------------------------------------------------------------------------------

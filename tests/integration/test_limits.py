@@ -41,7 +41,9 @@ def test_calls_over_a_stations_rate_get_callerror_and_others_are_not_held_up(ocp
             assert [a[1] for a in answers] == [f"h{n}" for n in range(20)]
             accepted = [a for a in answers if a[0] == 3]
             refused = [a for a in answers if a[0] == 4]
-            assert 8 <= len(accepted) <= 10 and len(accepted) + len(refused) == 20, answers
+            # The burst, and the few CALLs read when nothing else waited behind them (the last one at least), which
+            # are answered late instead; the flood beyond is refused.
+            assert 8 <= len(accepted) <= 12 and len(refused) >= 8 and len(accepted) + len(refused) == 20, answers
             assert all(a[2] == "GenericError" and "rate limit" in a[3] for a in refused), refused
             await heartbeat_works(calm)  # another station has its own budget
         finally:
@@ -59,9 +61,9 @@ def test_calls_over_a_stations_rate_get_callerror_and_others_are_not_held_up(ocp
     assert 1 <= logged < limit_refusals(ocppd, "station_calls"), logged
 
 
-def test_transaction_messages_over_a_stations_rate_wait_for_their_turn_and_are_never_refused(ocppd_factory):
-    # A charger back from an outage replays its queue as fast as it is answered; a CALLERROR could make it drop
-    # a message, so over the rate its MeterValues are answered later instead.
+def test_a_station_that_waits_for_each_answer_is_slowed_to_its_rate_and_never_refused(ocppd_factory):
+    # A charger back from an outage replays its queue as fast as it is answered, one message at a time; a CALLERROR
+    # could make it drop a message, so over the rate its CALLs are answered later instead, whatever the action.
     ocppd = ocppd_factory("--max-calls-per-second", "20")  # a burst of 80, then 20 per second
     count = 120
 
@@ -72,17 +74,28 @@ def test_transaction_messages_over_a_stations_rate_wait_for_their_turn_and_are_n
             start = {"connectorId": 1, "idTag": "TAG-REPLAY", "meterStart": 0, "timestamp": iso_now()}
             await replay.send(json.dumps([2, "start", "StartTransaction", start]))
             transaction_id = assert_callresult(await recv_frame(replay), "start")["transactionId"]
-            loop = asyncio.get_running_loop()
-            began = loop.time()
-            for n in range(count):
-                values = {"connectorId": 1, "transactionId": transaction_id, "meterValue": [energy_sample(str(n))]}
-                await replay.send(json.dumps([2, f"m{n}", "MeterValues", values]))
-            answers = [await recv_frame(replay, timeout=30) for _ in range(count)]
-            elapsed = loop.time() - began
-            assert [a[:2] for a in answers] == [[3, f"m{n}"] for n in range(count)], [a for a in answers if a[0] != 3][:3]
-            # Paced, not let through: the 40 past the burst took about 2 s.
-            assert elapsed >= 1.5, elapsed
-            await heartbeat_works(calm)  # the wait held up this station alone
+
+            async def replaying():
+                began = asyncio.get_running_loop().time()
+                for n in range(count):
+                    if n % 10 == 5:  # what else a charger says meanwhile is slowed too, not refused
+                        status = {"connectorId": 1, "errorCode": "NoError", "status": "Charging"}
+                        await replay.send(json.dumps([2, f"s{n}", "StatusNotification", status]))
+                        assert_callresult(await recv_frame(replay, timeout=10), f"s{n}")
+                    values = {"connectorId": 1, "transactionId": transaction_id, "meterValue": [energy_sample(str(n))]}
+                    await replay.send(json.dumps([2, f"m{n}", "MeterValues", values]))
+                    assert_callresult(await recv_frame(replay, timeout=10), f"m{n}")
+                return asyncio.get_running_loop().time() - began
+
+            replay_task = asyncio.create_task(replaying())
+            await asyncio.sleep(1.0)  # the burst is spent by now: the replay is being slowed
+            assert not replay_task.done()
+            began = asyncio.get_running_loop().time()
+            await heartbeat_works(calm)  # the wait holds up the replaying station alone
+            assert asyncio.get_running_loop().time() - began < 0.5
+            elapsed = await replay_task
+            # Paced, not let through: the 52 CALLs past the burst of 80 took over 2 s at 20 a second.
+            assert elapsed >= 2.0, elapsed
             return transaction_id
         finally:
             await replay.close()
@@ -93,7 +106,7 @@ def test_transaction_messages_over_a_stations_rate_wait_for_their_turn_and_are_n
     assert metric(ocppd, 'ocppd_limit_delays_total{limit="station_calls"}') >= 1
     stored = ocppd.get(f"/api/sessions/{transaction_id}/meter-values", params={"limit": 1000}).json()
     assert sorted(int(v["value"]) for v in stored) == list(range(count))
-    assert "transaction message over the station's CALL rate: answered later" in ocppd.log_text()
+    assert "CALL over the station's rate: answered later" in ocppd.log_text()
 
 
 def test_handshakes_over_an_addresss_rate_get_429_with_retry_after(ocppd_factory):

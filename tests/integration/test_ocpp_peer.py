@@ -17,6 +17,7 @@ from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus, ResetStatus
 
 from harness import (
+    SseStream,
     Peer,
     assert_problem,
     assert_utc,
@@ -483,12 +484,19 @@ def test_a_session_the_charger_lost_ends_when_its_connector_reports_available(oc
             await b.boot()
             tid = (await a.start_tx(1, "TAG-LOST", 0, timestamp=iso_now(-60))).transaction_id
             assert tag_status(await b.send(call.Authorize(id_tag="TAG-LOST"))) == AuthorizationStatus.concurrent_tx
-            await a.boot()
-            await a.send(call.StatusNotification(connector_id=1, error_code="NoError", status="Available", timestamp=iso_now()))
+            stream = await SseStream.open(ocppd, "/api/events?cpId=CP-LOST-A")
+            try:
+                await a.boot()
+                await a.send(call.StatusNotification(connector_id=1, error_code="NoError", status="Available", timestamp=iso_now()))
+                # A live view hears that the session ended.
+                stopped = await stream.next_of_type("transaction.stopped")
+            finally:
+                await stream.close()
             free = await b.send(call.Authorize(id_tag="TAG-LOST"))
-            return tid, free
+            return tid, free, stopped
 
-    tid, free = run(scenario())
+    tid, free, stopped = run(scenario())
+    assert stopped["transactionId"] == tid and stopped["connectorId"] == 1 and stopped["reason"] == "StaleSession"
     assert tag_status(free) == AuthorizationStatus.accepted
     session = ocppd.session(tid)
     assert session["active"] is False and session["stopReason"] == "StaleSession"

@@ -228,6 +228,10 @@ public struct Session: Codable, Sendable, Equatable {
 }
 
 extension Session {
+    /// The stop reason of a session the charger will never stop, closed by ocppd: a newer StartTransaction came on its
+    /// connector, or the connector reported Available.
+    public static let staleStopReason = "StaleSession"
+
     /// Energy between two meter readings in Wh; nil when a station's numbers cannot be subtracted (it would overflow).
     public static func energyWh(meterStart: Int, meterStop: Int) -> Int? {
         let (energy, overflow) = meterStop.subtractingReportingOverflow(meterStart)

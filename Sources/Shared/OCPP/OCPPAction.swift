@@ -78,6 +78,19 @@ public struct UnknownMemberError: Error, Sendable, Equatable, CustomStringConver
 }
 
 extension JSONValue {
+    /// This value without its null members, at every depth: to a REST client null says "absent", while to a charger it
+    /// is a value of the wrong type (no OCPP 1.6 schema allows null).
+    public func removingNullMembers() -> JSONValue {
+        switch self {
+        case .object(let object):
+            .object(JSONObject(object.members.compactMap { $0.value == .null ? nil : ($0.key, $0.value.removingNullMembers()) }))
+        case .array(let elements):
+            .array(elements.map { $0.removingNullMembers() })
+        default:
+            self
+        }
+    }
+
     /// The path of the first member of this value (depth first) that `other` lacks, nulls aside.
     fileprivate func firstMember(missingFrom other: JSONValue, path: String = "") -> String? {
         switch (self, other) {

@@ -69,7 +69,7 @@ enum API {
     /// Reads and strictly decodes a JSON body; errors are 400s naming the field. With `emptyIsObject` (every field
     /// optional), no body at all reads as `{}`.
     static func body<T: Decodable>(_ type: T.Type, from request: Request, maxSize: Int, emptyIsObject: Bool = false) async throws -> T {
-        let json: JSONValue? = try await jsonObject(request, maxSize: maxSize) ?? (emptyIsObject ? .object([:]) : nil)
+        let json = emptyIsObject ? try await jsonObjectBody(request, maxSize: maxSize) : try await jsonObject(request, maxSize: maxSize)
         guard let json else { throw Problem.badRequest("a JSON body is required") }
         do {
             return try JSONValueDecoder.decode(type, from: json)

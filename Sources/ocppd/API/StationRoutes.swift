@@ -97,6 +97,7 @@ extension APIRoutes {
             if let description = body.description { update.description = .some(description) }
             let (station, created) = try await store.putStation(id, update)
             await centralSystem.unknownStations.forget(id)
+            centralSystem.removedStations.remove(id)
             return try API.json(withConnection(station, await registry.byId), status: created ? .created : .ok)
         }
 
@@ -106,6 +107,7 @@ extension APIRoutes {
             let id = try API.pathParameter(context, "cpId")
             let station = try await store.station(id).orNotFound("unknown station '\(id)'")
             guard try await store.deleteStation(id) else { throw Problem.notFound("unknown station '\(id)'") }
+            centralSystem.removedStations.add(id)
             let removed = withConnection(station, await registry.byId)
             if let connection = await registry.connection(id) {
                 await connection.close(code: .policyViolation, reason: "station removed")

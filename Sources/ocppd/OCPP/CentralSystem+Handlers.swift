@@ -49,9 +49,7 @@ extension CentralSystem {
                 cpId: station.id, connectorId: request.connectorId, idTag: request.idTag.value, idTagStatus: info.status,
                 meterStart: request.meterStart, timestamp: request.timestamp, reservationId: request.reservationId)
             let outcome = try await storeRetry { try await store.startTransaction(start) }
-            if !outcome.closedStale.isEmpty {
-                station.logger.notice("closed stale sessions on the connector", metadata: ["transactionIds": "\(outcome.closedStale)"])
-            }
+            await Self.closedStale(outcome.closedStale, connectorId: request.connectorId, at: request.timestamp, station, events)
             station.logger.info(
                 outcome.duplicate ? "repeated StartTransaction: same transaction" : "transaction started",
                 metadata: ["transactionId": "\(outcome.transactionId)", "connectorId": "\(request.connectorId)"])
@@ -118,11 +116,7 @@ extension CentralSystem {
                 info: request.info?.value, vendorId: request.vendorId?.value, vendorErrorCode: request.vendorErrorCode?.value,
                 updatedAt: request.timestamp ?? Date())
             let outcome = try await storeRetry { try await store.recordStatus(station.id, report) }
-            if !outcome.closedStale.isEmpty {
-                station.logger.notice(
-                    "closed stale sessions on a connector that reported Available",
-                    metadata: ["connectorId": "\(request.connectorId)", "transactionIds": "\(outcome.closedStale)"])
-            }
+            await Self.closedStale(outcome.closedStale, connectorId: request.connectorId, at: report.updatedAt, station, events)
             if outcome.current {
                 await events.publish(
                     "connector.status", cpId: station.id,
@@ -181,6 +175,23 @@ struct Authorizer: Sendable {
             if !sameConnector { return info(.concurrentTx) }
         }
         return info(.accepted)
+    }
+}
+
+extension CentralSystem {
+    /// Sessions closed because the charger will never stop them: logged, and told to event subscribers as stopped, so
+    /// that a live view does not keep showing them.
+    static func closedStale(_ ids: [Int], connectorId: Int, at: Date, _ station: StationContext, _ events: EventBus) async {
+        guard !ids.isEmpty else { return }
+        station.logger.notice("closed stale sessions", metadata: ["connectorId": "\(connectorId)", "transactionIds": "\(ids)"])
+        for id in ids {
+            await events.publish(
+                "transaction.stopped", cpId: station.id,
+                [
+                    "transactionId": .integer(Int64(id)), "connectorId": .integer(Int64(connectorId)), "meterStop": .null,
+                    "energyWh": .null, "reason": .string(Session.staleStopReason), "timestamp": .string(OCPPDate.format(at)),
+                ])
+        }
     }
 }
 

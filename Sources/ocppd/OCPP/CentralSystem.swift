@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import Shared
+import Synchronization
 
 /// The central system's answers to what charge points send: registration, authorization,
 /// transactions, status and meter values. Every answer to a transaction message is sent only
@@ -11,6 +12,7 @@ final class CentralSystem: Sendable {
     let registry: ConnectionRegistry
     let unknownStations = SightingList(capacity: 200)
     let unknownTags = SightingList(capacity: 200)
+    let removedStations = RemovedStations(capacity: 1000)
     let policy: UnknownStationPolicy
     let heartbeatInterval: Int
     let events: EventBus
@@ -42,8 +44,10 @@ final class CentralSystem: Sendable {
 
     /// A station the policy lets in unannounced is registered as it connects (Accepted, or Pending under `pending`),
     /// so that operators see it, and can send it TriggerMessage(BootNotification), before it boots. Not awaited by the
-    /// handshake: its BootNotification creates the station anyway if this has not committed yet.
+    /// handshake: its BootNotification creates the station anyway if this has not committed yet. Not for a station an
+    /// operator just removed, which reconnects by itself: only its next boot (or an operator) brings it back, as before.
     func registerUnknownStation(_ id: String) {
+        guard !removedStations.contains(id) else { return }
         let status: RegistrationStatus = policy == .pending ? .pending : .accepted
         let store = store
         let logger = logger
@@ -90,8 +94,9 @@ final class CentralSystem: Sendable {
     }
 
     /// Handles one WebSocket message of a station: a CALL is answered, a CALLRESULT or CALLERROR
-    /// goes to the command waiting for it; anything malformed gets a CALLERROR and changes nothing.
-    func handleMessage(_ bytes: [UInt8], from connection: StationConnection, logger: Logger) async {
+    /// goes to the command waiting for it; anything malformed gets a CALLERROR and changes nothing. `pipelined`: the
+    /// station sent more before this was answered (see `pace`).
+    func handleMessage(_ bytes: [UInt8], from connection: StationConnection, logger: Logger, pipelined: Bool = false) async {
         messagesIn.increment()
         if logger.logLevel <= .debug {
             logger.debug("ocpp in", metadata: ["frame": "\(String(decoding: bytes, as: UTF8.self))"])
@@ -107,7 +112,7 @@ final class CentralSystem: Sendable {
             return
         }
         switch frame {
-        case .call(let id, let action, _) where !Self.pacedActions.contains(action) && connection.takeCall() != nil:
+        case .call(let id, _, _) where pipelined && connection.takeCall() != nil:
             LimitRefusals.stationCalls.record(
                 "CALL over the station's rate limit refused",
                 ["station": "\(connection.id)", "perSecond": "\(connection.callLimit.perSecond)"])
@@ -118,7 +123,7 @@ final class CentralSystem: Sendable {
                         .genericError, "rate limit: more than \(connection.callLimit.perSecond) CALLs per second; send it again later")
                 ), to: connection, logger: logger)
         case .call(let id, let action, let payload):
-            if Self.pacedActions.contains(action) { await pace(connection) }
+            if !pipelined { await pace(connection) }
             let context = StationContext(id: connection.id, connection: connection, logger: logger)
             switch await router.dispatch(action: action, payload: payload, station: context) {
             case .success(let payloadBytes):
@@ -145,23 +150,17 @@ final class CentralSystem: Sendable {
         }
     }
 
-    /// The messages a charger queues while offline and replays, fast, once it is back (OCPP 1.6 §4.7): over the
-    /// station's CALL rate they wait for their turn instead of being refused, since a CALLERROR could make the charger
-    /// give one up. Messages are handled one at a time per station, so the wait slows that station down and nobody else.
-    static let pacedActions: Set<String> = [
-        StartTransaction.name, StopTransaction.name, MeterValues.name,
-    ]
-
+    /// A station that waits for each answer before it sends again, as OCPP-J asks, is slowed down to its CALL rate,
+    /// never refused: a charger replaying its queue after an outage sends exactly so, and one that got a CALLERROR
+    /// may give a message up. Messages are handled one at a time per station and its socket is not read meanwhile,
+    /// so the wait holds up that station alone. Only a station that sends on without waiting (a flood) is refused
+    /// what it sends over the rate.
     private func pace(_ connection: StationConnection) async {
-        while let wait = connection.takeCall() {
+        while let wait = connection.takeCall(), !Task.isCancelled {
             LimitRefusals.stationCallsDelayed.record(
-                "transaction message over the station's CALL rate: answered later",
+                "CALL over the station's rate: answered later",
                 ["station": "\(connection.id)", "perSecond": "\(connection.callLimit.perSecond)"])
-            do {
-                try await Task.sleep(for: wait)
-            } catch {
-                return  // cancelled: the connection is going; answer without waiting
-            }
+            try? await Task.sleep(for: wait)
         }
     }
 
@@ -175,6 +174,32 @@ final class CentralSystem: Sendable {
             logger.debug("ocpp out", metadata: ["frame": "\(String(decoding: bytes, as: UTF8.self))"])
         }
         connection.send(bytes)
+    }
+}
+
+/// Stations an operator removed lately, the oldest forgotten first beyond `capacity`.
+final class RemovedStations: Sendable {
+    let capacity: Int
+    private let ids = Mutex<[String]>([])
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func add(_ id: String) {
+        ids.withLock { ids in
+            ids.removeAll { $0 == id }
+            ids.append(id)
+            if ids.count > capacity { ids.removeFirst(ids.count - capacity) }
+        }
+    }
+
+    func remove(_ id: String) {
+        ids.withLock { $0.removeAll { $0 == id } }
+    }
+
+    func contains(_ id: String) -> Bool {
+        ids.withLock { $0.contains(id) }
     }
 }
 

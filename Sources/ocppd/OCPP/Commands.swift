@@ -25,7 +25,7 @@ struct Commands: Sendable {
                     "station '\(id)' is Rejected: the only command it may be sent is trigger-message with requestedMessage BootNotification"
             )
         }
-        var payload = payload
+        var payload = payload.removingNullMembers()
         // An omitted reservationId is the central system's to allocate: the rest is checked with a stand-in id.
         let allocatesReservation = action == ReserveNow.self && payload["reservationId"] == nil
         let checked = allocatesReservation ? JSONValue.object(payload.objectValue!.setting("reservationId", 1)) : payload

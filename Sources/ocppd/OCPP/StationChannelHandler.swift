@@ -202,7 +202,8 @@ final class StationChannelHandler: ChannelInboundHandler {
         let connection = connection
         let centralSystem = services.centralSystem
         let logger = logger
-        run(context) { await centralSystem.handleMessage(message, from: connection, logger: logger) }
+        let pipelined = !waiting.isEmpty  // the station did not wait for this one's answer
+        run(context) { await centralSystem.handleMessage(message, from: connection, logger: logger, pipelined: pipelined) }
         pauseReading(context, waiting.count >= Self.maxWaitingMessages)
     }
 

@@ -9,8 +9,7 @@ extension SQLStore {
         """
     }
 
-    /// The stop reason of a session closed because a newer StartTransaction arrived on its connector.
-    static var staleStopReason: String { "StaleSession" }
+    static var staleStopReason: String { Session.staleStopReason }
 
     static func readSession(_ row: Connection.Row) throws -> Session {
         let meterStart = try row.int(6)

@@ -24,8 +24,10 @@ public enum StartTransaction: OCPPAction {
             self.timestamp = timestamp
         }
 
+        /// The specification wants a connector (1 or more), but a charger that says 0 still had a session: refusing
+        /// its start could lose it. A negative id is refused.
         public func validate() throws {
-            try checkConnectorId(connectorId, allowsZero: false)
+            try checkConnectorId(connectorId, allowsZero: true)
         }
     }
 
