@@ -568,6 +568,10 @@ def test_admin_command_is_sent_and_answered_with_the_charge_points_result(ocppd)
             assert_problem(extra, 400, mentions="vendorFlag")
             assert extra.json()["field"] == "vendorFlag"
             assert cp.resets == ["Soft"]
+            # null is "absent" to a REST client but a wrong type to the charger's schema: it is dropped, not sent.
+            nulls = await ocppd.aapi("POST", f"/api/admin/{cp_id}/reset", json={"type": "Hard", "vendorFlag": None})
+            assert nulls.status_code == 200, nulls.text
+            assert cp.resets == ["Soft", "Hard"]
 
             # The charger answers CALLERROR: 502 with its code in the detail.
             refused = await ocppd.aapi(
