@@ -348,6 +348,11 @@ def test_help_documents_the_exit_codes(tmp_path):
     assert done.returncode == 0
     for code in range(0, 9):
         assert f"  {code}  " in done.stdout
+    # The man page's EXIT STATUS section lists them too (scripts/generate-docs), not just "0 on success".
+    page = (Path(__file__).resolve().parents[2] / "man" / "ocppctl.1").read_text()
+    exit_status = page.split('.Sh "EXIT STATUS"', 1)[1]
+    assert all(f".It {code}\n" in exit_status for code in range(0, 9)), exit_status
+    assert ".Ex -std" not in page
 
 
 def test_bash_completion_offers_station_ids_and_tags_from_the_server(ocppd, tmp_path):
