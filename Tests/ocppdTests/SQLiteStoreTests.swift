@@ -402,8 +402,8 @@ struct StoreContractTests {
             #expect(try await store.setCardStatus("abc123", .accepted)?.status == .accepted)
             #expect(try await store.setCardStatus("nope", .blocked) == nil)
 
-            #expect(try await store.deleteCard("ABC123"))
-            #expect(try await !store.deleteCard("ABC123"))
+            #expect(try await store.deleteCard("ABC123")?.idTag == "AbC123")  // as it was stored
+            #expect(try await store.deleteCard("ABC123") == nil)
             #expect(try await store.card("AbC123") == nil)
         }
     }
@@ -487,8 +487,8 @@ struct StoreContractTests {
             #expect(page.total == 3 && page.items.map(\.id) == ["CP-B", "CP-C"])
             #expect(page.items.last?.connectors.map(\.status) == ["Available"] && page.items.first?.connectors == [])
 
-            #expect(try await store.deleteStation("CP-C"))
-            #expect(try await !store.deleteStation("CP-C"))
+            #expect(try await store.deleteStation("CP-C")?.id == "CP-C")
+            #expect(try await store.deleteStation("CP-C") == nil)
             #expect(try await store.station("CP-C") == nil)
             // A heartbeat of a removed station does not bring it back.
             try await store.recordHeartbeats([("CP-C", time(11))])
@@ -773,7 +773,7 @@ struct StoreContractTests {
                     connectorId: 1, chargingProfileId: 1, stackLevel: 0, chargingProfilePurpose: "TxDefaultProfile", profile: [:],
                     setAt: time(1)))
             try await store.recordCommand(CommandRecord(cpId: "CP1", action: "Reset", request: [:], response: [:], at: time(1)))
-            #expect(try await store.deleteStation("CP1"))
+            #expect(try await store.deleteStation("CP1") != nil)
             _ = try await store.putStation("CP1", StationUpdate())
             let fresh = try #require(try await store.stationDetail("CP1"))
             #expect(fresh.configuration == [] && fresh.chargingProfiles == [] && fresh.localListVersion == nil)

@@ -61,9 +61,7 @@ extension APIRoutes {
         /// Deletes a card; answers 200 with the card as it was.
         api.delete("rfid/:tagId") { _, context in
             let tag = try API.pathParameter(context, "tagId")
-            let card = try await store.card(tag).orNotFound("unknown RFID tag '\(tag)'")
-            guard try await store.deleteCard(tag) else { throw Problem.notFound("unknown RFID tag '\(tag)'") }
-            return try API.json(card)
+            return try API.json(try await store.deleteCard(tag).orNotFound("unknown RFID tag '\(tag)'"))
         }
     }
 }

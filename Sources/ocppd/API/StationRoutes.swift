@@ -105,8 +105,7 @@ extension APIRoutes {
         /// with the station as it was (as the original gateway's DELETE answered 200).
         api.delete("stations/:cpId") { _, context in
             let id = try API.pathParameter(context, "cpId")
-            let station = try await store.station(id).orNotFound("unknown station '\(id)'")
-            guard try await store.deleteStation(id) else { throw Problem.notFound("unknown station '\(id)'") }
+            let station = try await store.deleteStation(id).orNotFound("unknown station '\(id)'")
             centralSystem.removedStations.add(id)
             let removed = withConnection(station, await registry.byId)
             if let connection = await registry.connection(id) {

@@ -51,9 +51,12 @@ extension SQLStore {
         }
     }
 
-    func deleteCard(_ idTag: String) async throws -> Bool {
+    func deleteCard(_ idTag: String) async throws -> RfidCard? {
         try await write { db in
-            try db.execute("DELETE FROM rfid_cards WHERE id_tag = ?", [idTag]) > 0
+            guard let card = try db.queryFirst("SELECT \(Self.cardColumns) FROM rfid_cards WHERE id_tag = ?", [idTag], Self.readCard)
+            else { return nil }
+            try db.execute("DELETE FROM rfid_cards WHERE id_tag = ?", [idTag])
+            return card
         }
     }
 

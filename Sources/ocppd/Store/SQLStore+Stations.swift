@@ -132,14 +132,16 @@ extension SQLStore {
         return (result.station, result.created)
     }
 
-    func deleteStation(_ id: String) async throws -> Bool {
+    func deleteStation(_ id: String) async throws -> Station? {
         try await write { db in
+            guard let station = try Self.fetchStation(db, id) else { return nil }
             try db.execute("DELETE FROM connectors WHERE cp_id = ?", [id])
             try db.execute("DELETE FROM connector_status_history WHERE cp_id = ?", [id])
             for table in ["station_configuration", "connector_availability", "local_list_entries", "charging_profiles"] {
                 try db.execute("DELETE FROM \(table) WHERE cp_id = ?", [id])
             }
-            return try db.execute("DELETE FROM stations WHERE id = ?", [id]) > 0
+            try db.execute("DELETE FROM stations WHERE id = ?", [id])
+            return station
         }
     }
 

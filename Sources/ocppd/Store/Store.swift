@@ -229,8 +229,9 @@ public protocol Store: Sendable {
     func stationAccess(_ id: String) async throws -> StationAccess?
     /// Creates or changes a station; returns it and whether it was created.
     func putStation(_ id: String, _ update: StationUpdate) async throws -> (station: Station, created: Bool)
-    /// Removes a station and its connectors (sessions and meter values are kept). False if it did not exist.
-    func deleteStation(_ id: String) async throws -> Bool
+    /// Removes a station and its connectors (sessions and meter values are kept); returns it as it was, nil if it did
+    /// not exist.
+    func deleteStation(_ id: String) async throws -> Station?
     /// Creates the station with `status` unless it exists (a station connecting unannounced). False if it existed.
     func registerStation(_ id: String, status: RegistrationStatus, at: Date) async throws -> Bool
     /// Records a boot, creating the station with `newStationStatus` if it is unknown; returns its registration status
@@ -256,7 +257,8 @@ public protocol Store: Sendable {
     func createCard(_ card: RfidCard) async throws
     /// Returns the changed card, nil when unknown.
     func setCardStatus(_ idTag: String, _ status: RfidCard.Status) async throws -> RfidCard?
-    func deleteCard(_ idTag: String) async throws -> Bool
+    /// Deletes a card; returns it as it was, nil if it did not exist.
+    func deleteCard(_ idTag: String) async throws -> RfidCard?
 
     // MARK: Sessions
 
