@@ -273,7 +273,7 @@ _ocppctl_stations_show() {
 
 _ocppctl_stations_accept() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--no-authorization-key --version -h --help)
     repeating_options=()
     non_repeating_options=(--server --token --output -o --timeout --authorization-key --security-profile --description)
     __ocppctl_offer_flags_options 1

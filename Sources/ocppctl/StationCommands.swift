@@ -52,16 +52,10 @@ struct Stations: AsyncParsableCommand {
             abstract: "Accept a pending or unknown station (registers it), optionally with its authorization key.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Station id.", completion: Completion.stations) var station: String
-        @Option(help: "Authorization key for HTTP Basic (security profile 1), 16 to 40 characters.") var authorizationKey: String?
-        @Option(help: "OCPP security profile 0-3.") var securityProfile: Int?
-        @Option(help: "Free text shown with the station.") var description: String?
+        @OptionGroup var fields: StationFields
 
         func execute(_ client: APIClient) async throws {
-            var body: JSONObject = ["registrationStatus": "Accepted"]
-            if let authorizationKey { body["authorizationKey"] = .string(authorizationKey) }
-            if let securityProfile { body["securityProfile"] = .integer(Int64(securityProfile)) }
-            if let description { body["description"] = .string(description) }
-            let response = try await client.send(.PUT, "/api/stations/\(APIClient.segment(station))", body: .object(body))
+            let response = try await fields.put(station, status: .accepted, client)
             if global.output == .json { return Output.raw(response) }
             print("\(station): \(response.status == 201 ? "registered and accepted" : "accepted")")
         }
@@ -74,25 +68,10 @@ struct Stations: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Station id.", completion: Completion.stations) var station: String
         @Option(help: "Registration status: Accepted, Pending or Rejected.") var status: RegistrationStatus?
-        @Option(help: "Authorization key for HTTP Basic (security profile 1 and 2), 16 to 40 characters.") var authorizationKey: String?
-        @Flag(help: "Remove the authorization key.") var noAuthorizationKey = false
-        @Option(help: "OCPP security profile 0-3.") var securityProfile: Int?
-        @Option(help: "Free text shown with the station (empty: none).") var description: String?
-
-        func validate() throws {
-            if noAuthorizationKey, authorizationKey != nil {
-                throw ValidationError("--authorization-key and --no-authorization-key exclude each other")
-            }
-        }
+        @OptionGroup var fields: StationFields
 
         func execute(_ client: APIClient) async throws {
-            var body: JSONObject = [:]
-            if let status { body["registrationStatus"] = .string(status.rawValue) }
-            if let authorizationKey { body["authorizationKey"] = .string(authorizationKey) }
-            if noAuthorizationKey { body["authorizationKey"] = .null }
-            if let securityProfile { body["securityProfile"] = .integer(Int64(securityProfile)) }
-            if let description { body["description"] = description.isEmpty ? .null : .string(description) }
-            let response = try await client.send(.PUT, "/api/stations/\(APIClient.segment(station))", body: .object(body))
+            let response = try await fields.put(station, status: status, client)
             if global.output == .json { return Output.raw(response) }
             Stations.printDetail(try response.decode(Station.self))
         }
@@ -177,6 +156,31 @@ extension RegistrationStatus: ExpressibleByArgument {
     public init?(argument: String) {
         guard let match = Self.allCases.first(where: { $0.rawValue.lowercased() == argument.lowercased() }) else { return nil }
         self = match
+    }
+}
+
+/// The fields of PUT /api/stations/{cpId} besides the registration status, shared by `stations accept` and `set`.
+struct StationFields: ParsableArguments {
+    @Option(help: "Authorization key for HTTP Basic (security profile 1 and 2), 16 to 40 characters.") var authorizationKey: String?
+    @Flag(help: "Remove the authorization key.") var noAuthorizationKey = false
+    @Option(help: "OCPP security profile 0-3.") var securityProfile: Int?
+    @Option(help: "Free text shown with the station (empty: none).") var description: String?
+
+    func validate() throws {
+        if noAuthorizationKey, authorizationKey != nil {
+            throw ValidationError("--authorization-key and --no-authorization-key exclude each other")
+        }
+    }
+
+    /// PUTs the fields given (and `status`, when set) to the station.
+    func put(_ station: String, status: RegistrationStatus?, _ client: APIClient) async throws -> APIResponse {
+        var body: JSONObject = [:]
+        if let status { body["registrationStatus"] = .string(status.rawValue) }
+        if let authorizationKey { body["authorizationKey"] = .string(authorizationKey) }
+        if noAuthorizationKey { body["authorizationKey"] = .null }
+        if let securityProfile { body["securityProfile"] = .integer(Int64(securityProfile)) }
+        if let description { body["description"] = description.isEmpty ? .null : .string(description) }
+        return try await client.send(.PUT, "/api/stations/\(APIClient.segment(station))", body: .object(body))
     }
 }
 

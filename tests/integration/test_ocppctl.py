@@ -192,6 +192,10 @@ def test_station_set_and_history_and_the_server_commands(ocppd, tmp_path):
     assert done.returncode == OK, done.stderr
     assert "key set" in done.stdout and "Pending" in done.stdout
     assert ctl(ocppd, tmp_path, "stations", "set", "CTL-SET", "--no-authorization-key", "--authorization-key", "x" * 16).returncode == USAGE
+    accepted = ctl(ocppd, tmp_path, "stations", "accept", "CTL-SET", "--description", "bay 8")
+    assert accepted.returncode == OK and "accepted" in accepted.stdout, accepted
+    station = ocppd.station("CTL-SET")
+    assert station["registrationStatus"] == "Accepted" and station["description"] == "bay 8" and station["hasAuthorizationKey"]
 
     async def scenario():
         async with connect_peer(ocppd, "CTL-HIST") as cp:
