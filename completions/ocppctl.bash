@@ -173,13 +173,13 @@ _ocppctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    stations|sessions|rfid|reservations|reset|unlock|start|stop|availability|config|reserve|cancel-reservation|trigger|clear-cache|data-transfer|firmware|diagnostics|local-list|charging-profile|events|top|shell|login|status|metrics|openapi|commands|token|help)
+    stations|sessions|rfid|reservations|reset|unlock|start|stop|availability|config|reserve|cancel-reservation|trigger|clear-cache|data-transfer|firmware|diagnostics|local-list|charging-profile|events|top|shell|login|status|metrics|openapi|commands|token|cluster|help)
         # Offer subcommand argument completions
         "_ocppctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'stations sessions rfid reservations reset unlock start stop availability config reserve cancel-reservation trigger clear-cache data-transfer firmware diagnostics local-list charging-profile events top shell login status metrics openapi commands token help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'stations sessions rfid reservations reset unlock start stop availability config reserve cancel-reservation trigger clear-cache data-transfer firmware diagnostics local-list charging-profile events top shell login status metrics openapi commands token cluster help' -- "${cur}"))
         ;;
     esac
 }
@@ -1900,6 +1900,54 @@ _ocppctl_token() {
 }
 
 _ocppctl_token_rotate() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_cluster() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ocppctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    nodes)
+        # Offer subcommand argument completions
+        "_ocppctl_cluster_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'nodes' -- "${cur}"))
+        ;;
+    esac
+}
+
+_ocppctl_cluster_nodes() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()

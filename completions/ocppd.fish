@@ -20,7 +20,7 @@ function __ocppd_parse_tokens -S
     set -l unparsed_tokens (__ocppd_tokens -pc)
     switch $unparsed_tokens[1]
     case 'ocppd'
-        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'db-pool-size=' 'api-token=' 'call-timeout=' 'store-retry-window=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'max-calls-per-second=' 'max-handshakes-per-second=' 'max-auth-failures=' 'max-api-requests-per-second=' 'max-event-subscribers=' 'max-body-size=' 'tls-cert=' 'tls-key=' 'tls-client-ca=' 'trusted-proxies=' 'forwarded-cert-header=' 'plain-port=' 'config=' 'version' 'h/help'
+        __ocppd_parse_subcommand 0 'host=' 'port=' 'ocpp-path=' 'data-dir=' 'database=' 'db-pool-size=' 'api-token=' 'call-timeout=' 'store-retry-window=' 'max-queued-commands=' 'heartbeat-interval=' 'unknown-stations=' 'ping-interval=' 'max-frame-size=' 'log-level=' 'max-calls-per-second=' 'max-handshakes-per-second=' 'max-auth-failures=' 'max-api-requests-per-second=' 'max-event-subscribers=' 'max-body-size=' 'tls-cert=' 'tls-key=' 'tls-client-ca=' 'trusted-proxies=' 'forwarded-cert-header=' 'plain-port=' 'node-id=' 'node-url=' 'cluster-secret=' 'cluster-secret-file=' 'config=' 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'token'
             __ocppd_parse_subcommand 0 'version' 'h/help'
@@ -110,6 +110,10 @@ complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "o
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" trusted-proxies' -l 'trusted-proxies' -d 'Reverse proxies whose forwarded headers are believed: X-Forwarded-For, X-Forwarded-Proto and the client certificate (env OCPPD_TRUSTED_PROXIES; comma-separated addresses or CIDR blocks; default none).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" forwarded-cert-header' -l 'forwarded-cert-header' -d 'The header in which trusted proxies forward a station\'s client certificate (env OCPPD_FORWARDED_CERT_HEADER, default X-SSL-Client-Cert).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" plain-port' -l 'plain-port' -d 'With TLS: a second, plain port for ws:// and http:// (env OCPPD_PLAIN_PORT; profile 2 and 3 stations are refused there).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" node-id' -l 'node-id' -d 'This node\'s id in a cluster of ocppd on one MariaDB Galera cluster; turns cluster mode on (env OCPPD_NODE_ID).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" node-url' -l 'node-url' -d 'Where the other nodes reach this one, e.g. http://10.0.0.11:3000 (env OCPPD_NODE_URL; cluster mode).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" cluster-secret' -l 'cluster-secret' -d 'Shared secret of node-to-node calls, 16 characters at least (env OCPPD_CLUSTER_SECRET; cluster mode).' -rfka ''
+complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" cluster-secret-file' -l 'cluster-secret-file' -d 'File holding the cluster secret (env OCPPD_CLUSTER_SECRET_FILE; cluster mode).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" config' -l 'config' -d 'Config file of KEY=VALUE lines (env OCPPD_CONFIG).' -rfka ''
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" version' -l 'version' -d 'Show the version.'
 complete -c 'ocppd' -n '__ocppd_should_offer_completions_for_flags_or_options "ocppd" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -2,7 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Shared
+import Synchronization
 
 /// One answer of ocppd's REST API.
 struct APIResponse: Sendable {
@@ -37,19 +39,72 @@ struct APIResponse: Sendable {
 /// The one client of ocppd's REST API and event stream, used by every ocppctl command (and the
 /// shell and the live view).
 struct APIClient: Sendable {
-    let base: String
+    /// The servers to try, in order: the nodes of a cluster, or one ocppd.
+    let servers: [String]
     let token: String?
     let timeout: Duration
+    /// The server that answered last: tried first (shared by the copies of this client).
+    private let current: Current
 
+    private final class Current: Sendable {
+        let index = Mutex(0)
+    }
+
+    /// `server`: one URL, or several separated by commas (the nodes of a cluster): the first that answers is used.
     init(server: String, token: String?, timeout: Duration) throws {
-        var server = server
-        while server.hasSuffix("/") { server.removeLast() }
-        guard server.hasPrefix("http://") || server.hasPrefix("https://") else {
-            throw CtlError(.usage, "invalid server URL '\(server)': it must start with http:// or https://")
+        servers = try server.split(separator: ",").map { part in
+            var url = part.trimmingCharacters(in: .whitespaces)
+            while url.hasSuffix("/") { url.removeLast() }
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw CtlError(.usage, "invalid server URL '\(url)': it must start with http:// or https://")
+            }
+            return url
         }
-        self.base = server
+        guard !servers.isEmpty else { throw CtlError(.usage, "no server URL given") }
         self.token = token
         self.timeout = timeout
+        current = Current()
+    }
+
+    /// The server in use.
+    var base: String { servers[current.index.withLock { $0 }] }
+
+    /// For messages: the server, or every one tried.
+    private var serverNames: String { servers.count == 1 ? base : "any of " + servers.joined(separator: ", ") }
+
+    /// Runs `attempt` against the server in use and, when that one cannot be reached at all (nothing was sent), against
+    /// the next ones in turn; the first that answers stays in use.
+    private func failingOver<T>(_ attempt: (String) async throws -> T) async throws -> T {
+        let first = current.index.withLock { $0 }
+        var index = first
+        while true {
+            do {
+                let result = try await attempt(servers[index])
+                current.index.withLock { $0 = index }
+                return result
+            } catch  where Self.isUnreachable(error) && (index + 1) % servers.count != first {
+                index = (index + 1) % servers.count
+            }
+        }
+    }
+
+    /// With several servers, one that is down must fail fast so that the next is tried: this client does not keep trying
+    /// to connect until the request's deadline, as `HTTPClient.shared` does (which is right for a single server).
+    private static let failoverClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(3)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    private var http: HTTPClient { servers.count > 1 ? Self.failoverClient : .shared }
+
+    /// A failure to connect, before any byte of a request went out: safe to try another server with.
+    static func isUnreachable(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        if error is NIOConnectionError { return true }
+        if let error = error as? IOError { return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode) }
+        return false
     }
 
     /// Percent-encodes one path segment (station ids may hold spaces and other characters).
@@ -59,11 +114,11 @@ struct APIClient: Sendable {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
-    func url(_ path: String, query: [(String, String?)] = []) -> String {
+    func url(_ path: String, query: [(String, String?)] = [], server: String? = nil) -> String {
         let items = query.compactMap { name, value in
             value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? $0)" }
         }
-        return base + path + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
+        return (server ?? base) + path + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
     }
 
     private func makeRequest(_ method: HTTPMethod, _ url: String, body: JSONValue?) -> HTTPClientRequest {
@@ -87,16 +142,18 @@ struct APIClient: Sendable {
     func send(
         _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], body: JSONValue? = nil, command: Bool = false
     ) async throws -> APIResponse {
-        let request = makeRequest(method, url(path, query: query), body: body)
         let response: APIResponse
         do {
-            let answer = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
-            let body = try await answer.body.collect(upTo: 256 << 20)
-            response = APIResponse(status: Int(answer.status.code), headers: answer.headers, body: Array(buffer: body))
+            response = try await failingOver { server in
+                let request = makeRequest(method, url(path, query: query, server: server), body: body)
+                let answer = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
+                let body = try await answer.body.collect(upTo: 256 << 20)
+                return APIResponse(status: Int(answer.status.code), headers: answer.headers, body: Array(buffer: body))
+            }
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw CtlError(.timeout, "no answer from \(base) within \(Int(timeout.seconds)) s; raise --timeout or check the server")
         } catch {
-            throw CtlError(.unreachable, "cannot reach ocppd at \(base): \(Self.describe(error)); check --server or OCPPCTL_SERVER")
+            throw CtlError(.unreachable, "cannot reach ocppd at \(serverNames): \(Self.describe(error)); check --server or OCPPCTL_SERVER")
         }
         guard (200..<300).contains(response.status) else { throw Self.error(for: response, command: command, base: base) }
         return response
@@ -104,9 +161,17 @@ struct APIClient: Sendable {
 
     /// A GET for synchronous callers (shell completion); never call it from async code.
     func getBlocking(_ path: String, query: [(String, String?)] = []) throws -> APIResponse {
-        var request = try HTTPClient.Request(url: url(path, query: query), method: .GET)
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        let answer = try HTTPClient.shared.execute(request: request, deadline: .now() + .nanoseconds(Int64(timeout.nanoseconds))).wait()
+        var answer: HTTPClient.Response?
+        for server in servers where answer == nil {
+            var request = try HTTPClient.Request(url: url(path, query: query, server: server), method: .GET)
+            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            do {
+                answer = try http.execute(request: request, deadline: .now() + .nanoseconds(Int64(timeout.nanoseconds))).wait()
+            } catch  where Self.isUnreachable(error) && server != servers.last {
+                continue
+            }
+        }
+        guard let answer else { throw CtlError(.unreachable, "cannot reach ocppd at \(serverNames)") }
         let response = APIResponse(
             status: Int(answer.status.code), headers: answer.headers, body: answer.body.map { Array(buffer: $0) } ?? [])
         guard (200..<300).contains(response.status) else { throw Self.error(for: response, command: false, base: base) }
@@ -143,15 +208,21 @@ struct APIClient: Sendable {
 
     /// Live events as (type, data) until the stream ends or the task is cancelled.
     func events(cpId: String?, heartbeats: Bool = false) -> AsyncThrowingStream<(type: String, data: String), any Error> {
-        let request = makeRequest(.GET, url("/api/events", query: [("cpId", cpId), ("heartbeats", heartbeats ? "true" : nil)]), body: nil)
+        let query = [("cpId", cpId), ("heartbeats", heartbeats ? "true" : nil)]
         let base = self.base
         let timeout = self.timeout
+        let client = self
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
                     // The stream lasts as long as it is read; only its start is bounded by --timeout.
                     let answer = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
-                        group.addTask { try await HTTPClient.shared.execute(request, timeout: .hours(24 * 365)) }
+                        group.addTask {
+                            try await client.failingOver { server in
+                                let request = client.makeRequest(.GET, client.url("/api/events", query: query, server: server), body: nil)
+                                return try await client.http.execute(request, timeout: .hours(24 * 365))
+                            }
+                        }
                         group.addTask {
                             try await Task.sleep(for: timeout)
                             return nil

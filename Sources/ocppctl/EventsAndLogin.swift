@@ -34,7 +34,8 @@ struct Login: APICommand {
             throw CtlError(.usage, "login needs --server URL and --token TOKEN")
         }
         _ = try await client.get("/api/stations", query: [("limit", "1")])
-        let path = try CtlConfig(server: client.base, token: client.token).save(environment: ProcessInfo.processInfo.environment)
+        let config = CtlConfig(server: client.servers.joined(separator: ","), token: client.token)
+        let path = try config.save(environment: ProcessInfo.processInfo.environment)
         print("logged in to \(client.base); saved in \(path)")
     }
 }

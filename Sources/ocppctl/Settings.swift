@@ -9,7 +9,10 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(help: "ocppd's URL (env OCPPCTL_SERVER, config file; default http://127.0.0.1:3000).")
+    @Option(
+        help:
+            "ocppd's URL, or the URLs of a cluster's nodes separated by commas: the first that answers is used (env OCPPCTL_SERVER, config file; default http://127.0.0.1:3000)."
+    )
     var server: String?
 
     @Option(help: "API token (env OCPPCTL_TOKEN, config file, or the api-token file in ocppd's data directory).")

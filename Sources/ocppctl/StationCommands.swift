@@ -19,17 +19,20 @@ struct Stations: AsyncParsableCommand {
             let response = try await client.get("/api/stations", query: page.query + [("connected", connected ? "true" : nil)])
             if global.output == .json { return Output.raw(response) }
             let stations = try response.decode([Station].self)
+            // In a cluster, the node that holds each station.
+            let cluster = await ClusterCommand.isCluster(client)
             Output.table(
-                ["STATION", "STATE", "REGISTRATION", "VENDOR", "MODEL", "CONNECTORS", "HEARTBEAT"],
+                ["STATION", "STATE"] + (cluster ? ["NODE"] : []) + ["REGISTRATION", "VENDOR", "MODEL", "CONNECTORS", "HEARTBEAT"],
                 stations.map { station in
-                    [
-                        Cell(station.id, .bold), .status(station.connected ? "connected" : "disconnected"),
-                        .status(station.registrationStatus.rawValue), Cell(optional: station.vendor), Cell(optional: station.model),
-                        Cell(
-                            station.connectors.filter { $0.connectorId > 0 }.map { "\($0.connectorId):\($0.status)" }.joined(separator: " ")
-                        ),
-                        Cell(station.lastHeartbeatAt.map { Output.age($0) } ?? "-"),
-                    ]
+                    [Cell(station.id, .bold), .status(station.connected ? "connected" : "disconnected")]
+                        + (cluster ? [Cell(optional: station.node)] : [])
+                        + [
+                            .status(station.registrationStatus.rawValue), Cell(optional: station.vendor), Cell(optional: station.model),
+                            Cell(
+                                station.connectors.filter { $0.connectorId > 0 }.map { "\($0.connectorId):\($0.status)" }
+                                    .joined(separator: " ")),
+                            Cell(station.lastHeartbeatAt.map { Output.age($0) } ?? "-"),
+                        ]
                 })
             page.footer(shown: stations.count, total: response.totalCount)
         }
@@ -127,17 +130,19 @@ struct Stations: AsyncParsableCommand {
     }
 
     static func printDetail(_ station: Station) {
-        Output.fields([
-            ("Station", Cell(station.id, .bold)),
-            ("State", .status(station.connected ? "connected" : "disconnected")),
-            ("Registration", .status(station.registrationStatus.rawValue)),
-            ("Vendor / model", Cell("\(station.vendor ?? "-") / \(station.model ?? "-")")),
-            ("Serial number", Cell(optional: station.serialNumber)),
-            ("Firmware", Cell(optional: station.firmwareVersion)),
-            ("Security profile", Cell("\(station.securityProfile)\(station.hasAuthorizationKey ? " (key set)" : "")")),
-            ("Last heartbeat", Cell(Output.time(station.lastHeartbeatAt))),
-            ("Last boot", Cell(Output.time(station.lastBootAt))),
-        ])
+        Output.fields(
+            [
+                ("Station", Cell(station.id, .bold)),
+                ("State", .status(station.connected ? "connected" : "disconnected")),
+            ] + (station.node.map { [("Node", Cell($0))] } ?? []) + [
+                ("Registration", .status(station.registrationStatus.rawValue)),
+                ("Vendor / model", Cell("\(station.vendor ?? "-") / \(station.model ?? "-")")),
+                ("Serial number", Cell(optional: station.serialNumber)),
+                ("Firmware", Cell(optional: station.firmwareVersion)),
+                ("Security profile", Cell("\(station.securityProfile)\(station.hasAuthorizationKey ? " (key set)" : "")")),
+                ("Last heartbeat", Cell(Output.time(station.lastHeartbeatAt))),
+                ("Last boot", Cell(Output.time(station.lastBootAt))),
+            ])
         print("")
         Output.table(
             ["CONNECTOR", "STATUS", "ERROR", "INFO", "SINCE"],

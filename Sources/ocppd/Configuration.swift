@@ -73,6 +73,8 @@ struct Configuration: Sendable {
     var forwardedCertificateHeader = HTTPField.Name(TrustedProxies.defaultCertificateHeader)!
     /// A second, plain listener (ws:// and http://) beside the TLS one, for stations on profiles 0 and 1.
     var plainPort: Int?
+    /// Set when this ocppd is a node of a cluster (`--node-id`).
+    var cluster: ClusterSettings?
 
     static func defaultDataDirectory(environment: [String: String]) -> String {
         if getuid() == 0 { return "/var/lib/ocppd" }

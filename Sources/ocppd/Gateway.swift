@@ -56,9 +56,12 @@ struct Gateway {
         let storeRetry = StoreRetry(window: configuration.storeRetryWindow)
         let store = try makeStore(health: storeRetry.health)
         try await store.migrate()
-
         let registry = ConnectionRegistry(pingInterval: configuration.pingInterval)
-        let events = EventBus()
+        let cluster = try await startCluster(store: store, registry: registry, retry: storeRetry)
+
+        let journal = try Self.journal(of: store)
+        let node = configuration.cluster?.nodeId ?? ""
+        let events = EventBus(node: node, journal: journal, lastSeq: try await journal.lastSeq(node: node))
         await events.startKeepAlive(every: configuration.sseKeepAlive)
         let centralSystem = CentralSystem(
             store: store, registry: registry, events: events, policy: configuration.unknownStations,
@@ -70,19 +73,24 @@ struct Gateway {
             // `ocppd token rotate` writes the token file; the running ocppd takes it from there.
             Self.every(Self.tokenCheckInterval) { token.reload() },
             Task { await registry.keepAlive(logger: logger) },
+            Task {
+                let others = cluster.map { cluster in { @Sendable in cluster.knownNodeIds } }
+                await EventTail(bus: events, log: journal, otherNodes: others, logger: logger).run()
+            },
         ]
-        let commands = Commands(store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger)
+        let commands = Commands(
+            store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger, cluster: cluster)
         let openStations = OpenStations()
         let endpoint = OCPPEndpoint(
             pathPrefix: configuration.ocppPath, policy: configuration.unknownStations, maxMessageSize: configuration.maxFrameSize,
             maxQueuedCalls: configuration.maxQueuedCommands, store: store, registry: registry,
             centralSystem: centralSystem, openStations: openStations, proxies: proxies, callLimit: configuration.callsPerSecond,
             handshakes: KeyedRateLimiter("handshakes", limit: configuration.handshakesPerSecond),
-            authFailures: KeyedRateLimiter("auth_failures", limit: configuration.authFailures), logger: logger)
+            authFailures: KeyedRateLimiter("auth_failures", limit: configuration.authFailures), logger: logger, cluster: cluster)
         let routes = APIRoutes(
             store: store, registry: registry, centralSystem: centralSystem, commands: commands, events: events,
             configuration: configuration, metrics: Self.metrics, apiToken: token,
-            apiRequests: RateLimiter("api_requests", limit: configuration.apiRequestsPerSecond))
+            apiRequests: RateLimiter("api_requests", limit: configuration.apiRequestsPerSecond), cluster: cluster)
         let maxFrameSize = configuration.maxFrameSize
         func listener(port: Int, tls: TLSSettings?) -> some Service {
             let scheme = tls == nil ? "ws" : "wss"
@@ -117,6 +125,7 @@ struct Gateway {
         reloader.stop()
         for task in periodic { task.cancel() }
         await centralSystem.saveHeartbeats()
+        await cluster?.stop()
         await events.stop()
         await store.close()
         if let failure { throw failure }
@@ -133,6 +142,34 @@ struct Gateway {
         }
     }
 
+    /// The store's event journal.
+    private static func journal(of store: any Store) throws -> any EventLog {
+        guard let store = store as? any SQLStore else { throw ConfigurationError(description: "this store keeps no events") }
+        return journal(ofSQL: store)
+    }
+
+    private static func journal<S: SQLStore>(ofSQL store: S) -> any EventLog {
+        EventJournal(workers: store.workers)
+    }
+
+    /// In cluster mode: this node's part in the cluster, its row written and its loop started.
+    private func startCluster(store: any Store, registry: ConnectionRegistry, retry: StoreRetry) async throws -> Cluster? {
+        guard let settings = configuration.cluster else { return nil }
+        guard let store = store as? any ClusterStore else {
+            throw ConfigurationError(description: "cluster mode needs MariaDB")
+        }
+        let cluster = Cluster(
+            settings: settings, store: store, registry: registry, retry: retry, logger: logger,
+            trustedChainFile: configuration.tls?.certificate)
+        do {
+            try await cluster.start()
+        } catch {
+            await cluster.client.shutdown()  // an HTTP client must be shut down before it goes
+            throw error
+        }
+        return cluster
+    }
+
     private func makeStore(health: StoreHealth) throws -> any Store {
         if let url = configuration.mariaDB {
             let readers = (configuration.databasePoolSize ?? url.connectionLimit ?? MariaDBStore.defaultReaders + 1) - 1
@@ -140,7 +177,8 @@ struct Gateway {
             // A lost COMMIT answer is settled well within the callers' own retry window, which it would otherwise outlast.
             let check = DatabaseWorkers<MariaDBConnection>.LostCommitCheck(
                 window: min(.seconds(10), configuration.storeRetryWindow * 2 / 3), health: health)
-            return MariaDBStore(url: url, readers: readers, lostCommitCheck: check)
+            // A node reads what another node wrote a moment ago (a station it took, a card just added): causal reads.
+            return MariaDBStore(url: url, readers: readers, lostCommitCheck: check, causalReads: configuration.cluster != nil)
         }
         guard let path = configuration.sqlitePath else {
             throw ConfigurationError(

@@ -134,6 +134,19 @@ struct OCPPD: AsyncParsableCommand {
         help: "With TLS: a second, plain port for ws:// and http:// (env OCPPD_PLAIN_PORT; profile 2 and 3 stations are refused there).")
     var plainPort: Int?
 
+    @Option(
+        help: "This node's id in a cluster of ocppd on one MariaDB Galera cluster; turns cluster mode on (env OCPPD_NODE_ID).")
+    var nodeId: String?
+
+    @Option(help: "Where the other nodes reach this one, e.g. http://10.0.0.11:3000 (env OCPPD_NODE_URL; cluster mode).")
+    var nodeUrl: String?
+
+    @Option(help: "Shared secret of node-to-node calls, 16 characters at least (env OCPPD_CLUSTER_SECRET; cluster mode).")
+    var clusterSecret: String?
+
+    @Option(help: "File holding the cluster secret (env OCPPD_CLUSTER_SECRET_FILE; cluster mode).")
+    var clusterSecretFile: String?
+
     @Option(help: "Config file of KEY=VALUE lines (env OCPPD_CONFIG).")
     var config: String?
 
@@ -285,6 +298,10 @@ struct OCPPD: AsyncParsableCommand {
                 throw ConfigurationError(description: "plain port \(plain) out of range or the same as the TLS port")
             }
         }
+        c.cluster = try ClusterSettings.resolve(
+            nodeId: setting(nodeId, "OCPPD_NODE_ID"), nodeURL: setting(nodeUrl, "OCPPD_NODE_URL"),
+            secret: setting(clusterSecret, "OCPPD_CLUSTER_SECRET"), secretFile: setting(clusterSecretFile, "OCPPD_CLUSTER_SECRET_FILE"),
+            onMariaDB: c.mariaDB != nil)
         if let text = setting(logLevel, "LOG_LEVEL") {
             guard let level = Self.logLevel(text) else {
                 throw ConfigurationError(description: "log level '\(text)': trace, debug, info, notice, warning, error or critical")

@@ -174,4 +174,33 @@ import Testing
         #expect(screen.handle(.character("y"), pageSize: 10) == .run(.unlock("CP1", 2)))
         #expect(screen.handle(.character("q"), pageSize: 10) == .quit)
     }
+
+    @Test func inAClusterEachStationsNodeIsShownAndFollowsItsEvents() {
+        var screen = TopScreen()
+        screen.model.load(
+            stations: [Station(id: "CP1", registrationStatus: .accepted, createdAt: Date())], activeSessions: [], cluster: true)
+        screen.model.apply(type: "station.connected", data: event("station.connected", ["node": "n2"]).1)
+        screen.model.apply(
+            type: "connector.status", data: event("connector.status", ["connectorId": 1, "status": "Charging", "errorCode": "NoError"]).1)
+        #expect(screen.model.rows(filter: "", sort: .station).map(\.node) == ["n2"])
+        let lines = screen.render(rows: 24, columns: 80)
+        #expect(lines.allSatisfy { $0.text.count <= 80 })
+        #expect(lines[1].text.hasSuffix("NODE   LINK") && lines[2].text.hasSuffix("n2     up"))
+        screen.model.apply(type: "station.disconnected", data: event("station.disconnected", ["node": "n2"]).1)
+        #expect(screen.model.rows(filter: "", sort: .station).map(\.node) == [nil])
+        // A single ocppd has no NODE column.
+        var single = TopScreen()
+        single.model.apply(type: "station.connected", data: event("station.connected", [:]).1)
+        #expect(!single.render(rows: 24, columns: 80)[1].text.contains("NODE"))
+    }
+}
+
+@Suite struct ServerListTests {
+    @Test func severalServersAreTakenInOrderAndABadOneIsAUsageError() throws {
+        let client = try APIClient(server: "http://n1:3000/, https://n2:3000,http://n3:3000", token: nil, timeout: .seconds(1))
+        #expect(client.servers == ["http://n1:3000", "https://n2:3000", "http://n3:3000"])
+        #expect(client.base == "http://n1:3000")
+        #expect(throws: CtlError.self) { try APIClient(server: "http://n1:3000,n2:3000", token: nil, timeout: .seconds(1)) }
+        #expect(throws: CtlError.self) { try APIClient(server: ",", token: nil, timeout: .seconds(1)) }
+    }
 }

@@ -7,7 +7,7 @@ import Testing
 @Suite struct EventBusTests {
     private func next(_ subscription: EventBus.Subscription) async -> String? {
         var iterator = subscription.items.makeAsyncIterator()
-        guard case .event(let event) = await iterator.next() else { return nil }
+        guard case .event(let event, _) = await iterator.next() else { return nil }
         return event.type
     }
 
@@ -21,28 +21,30 @@ import Testing
         #expect(await next(withHeartbeats) == "station.heartbeat")
     }
 
-    @Test func eventsAreBuiltOnlyWhenSomeoneWouldGetThem() async {
+    @Test func heartbeatsAreBuiltOnlyWhenSomeoneAskedAndOtherEventsAlwaysSinceTheyAreKept() async {
         let bus = EventBus(bufferSize: 8)
         var built = 0
         func fields() -> JSONObject {
             built += 1
             return ["connectorId": 1]
         }
-        await bus.publish("connector.status", cpId: "CP1", fields())
-        #expect(built == 0 && !bus.wants("connector.status") && !bus.wants("station.heartbeat"))
-
-        let plain = await bus.subscribe(cpId: nil)
-        #expect(bus.wants("connector.status") && !bus.wants("station.heartbeat"))
         await bus.publish("station.heartbeat", cpId: "CP1", fields())
+        #expect(built == 0 && bus.wants("connector.status") && !bus.wants("station.heartbeat"))
         await bus.publish("connector.status", cpId: "CP1", fields())
         #expect(built == 1)
+
+        let plain = await bus.subscribe(cpId: nil)
+        #expect(plain.start.positions == ["": 1])
+        await bus.publish("station.heartbeat", cpId: "CP1", fields())
+        await bus.publish("connector.status", cpId: "CP1", fields())
+        #expect(built == 2)
         #expect(await next(plain) == "connector.status")
 
         let withHeartbeats = await bus.subscribe(cpId: nil, heartbeats: true)
         #expect(bus.wants("station.heartbeat"))
         await bus.unsubscribe(withHeartbeats)
         await bus.unsubscribe(plain)
-        #expect(!bus.wants("connector.status") && !bus.wants("station.heartbeat"))
+        #expect(!bus.wants("station.heartbeat"))
     }
 
     @Test func aSubscriberThatFallsBehindIsDroppedAndMarkedLagged() async {
@@ -52,7 +54,7 @@ import Testing
         #expect(slow.lagged)
         #expect(await bus.subscriberCount == 0)
         var received: [String] = []
-        for await item in slow.items { if case .event(let event) = item { received.append(event.type) } }
+        for await item in slow.items { if case .event(let event, _) = item { received.append(event.type) } }
         #expect(received == ["e0", "e1"])
     }
 

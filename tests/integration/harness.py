@@ -766,13 +766,18 @@ class SseStream:
         self.headers = headers
         self._chunked = "chunked" in headers.get("transfer-encoding", "").lower()
         self._buf = ""
+        # The `id:` of the last event read (None before any), as a client sends it back in Last-Event-ID.
+        self.last_id: str | None = None
 
     @classmethod
-    async def open(cls, ocppd: Ocppd, path: str, token: str | None = None) -> "SseStream":
+    async def open(
+        cls, ocppd: Ocppd, path: str, token: str | None = None, last_event_id: str | None = None
+    ) -> "SseStream":
         reader, writer = await asyncio.open_connection("127.0.0.1", ocppd.port)
+        resume = f"Last-Event-ID: {last_event_id}\r\n" if last_event_id is not None else ""
         request = (
             f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{ocppd.port}\r\nAccept: text/event-stream\r\n"
-            f"Cache-Control: no-cache\r\nAuthorization: Bearer {token or ocppd.token}\r\n\r\n"
+            f"Cache-Control: no-cache\r\nAuthorization: Bearer {token or ocppd.token}\r\n{resume}\r\n"
         )
         writer.write(request.encode())
         await writer.drain()
@@ -819,6 +824,8 @@ class SseStream:
                             event = value
                         elif field == "data":
                             data.append(value)
+                        elif field == "id":
+                            self.last_id = value
                     if data:
                         return event, json.loads("\n".join(data))
                 self._buf += await self._more()

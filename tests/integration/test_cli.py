@@ -68,3 +68,22 @@ def test_settings_come_from_a_config_file(ocppd_bin, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_cluster_mode_on_sqlite_is_a_clear_start_up_error_and_the_secret_is_never_printed(ocppd_bin, tmp_path):
+    secret = "a-cluster-secret-nobody-may-read"
+    for env in ({"OCPPD_NODE_ID": "n1", "OCPPD_NODE_URL": "http://127.0.0.1:1", "OCPPD_CLUSTER_SECRET": secret},
+                {"OCPPD_NODE_ID": "n1"}):
+        done = subprocess.run(
+            [str(ocppd_bin), "--data-dir", str(tmp_path), "--host", "127.0.0.1", "--port", str(free_port())],
+            capture_output=True, text=True, timeout=30, env={"PATH": "/usr/bin:/bin", **env},
+        )
+        assert done.returncode != 0
+        assert "MariaDB" in done.stderr and "OCPPD_NODE_ID" in done.stderr, done.stderr
+        assert secret not in done.stdout + done.stderr
+    # Cluster settings without a node id are a mistake too, not silently ignored.
+    done = subprocess.run(
+        [str(ocppd_bin), "--data-dir", str(tmp_path), "--host", "127.0.0.1", "--cluster-secret", secret],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert done.returncode != 0 and "OCPPD_NODE_ID" in done.stderr and secret not in done.stderr

@@ -204,3 +204,79 @@ def test_heartbeat_events_only_for_subscribers_that_ask(ocppd):
     plain_types, heartbeat_types = run(scenario())
     assert plain_types == ["station.connected", "connector.status"]
     assert heartbeat_types == ["station.connected", "station.heartbeat", "connector.status"]
+
+
+async def _read_station_events(stream: SseStream, cp_id: str, count: int) -> list[tuple[str, str, dict]]:
+    """The next `count` events of `cp_id` as (id, type, data)."""
+    seen = []
+    while len(seen) < count:
+        name, data = await stream.next_event()
+        if data.get("cpId") == cp_id:
+            seen.append((stream.last_id, name, data))
+    return seen
+
+
+def test_every_event_has_an_id_and_last_event_id_replays_exactly_what_was_missed(ocppd):
+    cp_id = "CP-EV-RESUME"
+
+    async def scenario():
+        first = await SseStream.open(ocppd, "/api/events")
+        async with connect_peer(ocppd, cp_id) as cp:
+            await cp.boot()
+            await cp.status(1, "Available")
+            got = await _read_station_events(first, cp_id, 3)  # connected, booted, Available
+            await first.close()
+            resume_from = first.last_id
+            # Missed while no stream was open:
+            await cp.status(1, "Preparing")
+            started = await cp.start_tx(1, "TAG-RESUME", 100)
+            await cp.status(1, "Charging")
+            second = await SseStream.open(ocppd, "/api/events", last_event_id=resume_from)
+            try:
+                assert second.status == 200
+                replayed = await _read_station_events(second, cp_id, 3)
+                # Then live, after the replay, with nothing twice:
+                await cp.status(1, "SuspendedEV")
+                live = await _read_station_events(second, cp_id, 1)
+            finally:
+                await second.close()
+            filtered = await SseStream.open(ocppd, f"/api/events?cpId={cp_id}", last_event_id=resume_from)
+            try:
+                only_station = [await filtered.next_event() for _ in range(4)]
+            finally:
+                await filtered.close()
+        return got, replayed, live, started.transaction_id, only_station
+
+    got, replayed, live, transaction_id, only_station = run(scenario())
+    assert [name for _, name, _ in got] == ["station.connected", "station.booted", "connector.status"]
+    ids = [int(event_id) for event_id, _, _ in got + replayed + live]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids), f"ids must grow: {ids}"
+    assert [(name, data.get("status")) for _, name, data in replayed] == [
+        ("connector.status", "Preparing"),
+        ("transaction.started", None),
+        ("connector.status", "Charging"),
+    ]
+    assert replayed[1][2]["transactionId"] == transaction_id
+    assert [(name, data["status"]) for _, name, data in live] == [("connector.status", "SuspendedEV")]
+    assert [name for name, _ in only_station] == ["connector.status", "transaction.started", "connector.status", "connector.status"]
+
+
+def test_an_unknown_last_event_id_opens_the_stream_from_the_oldest_event_kept(ocppd):
+    cp_id = "CP-EV-OLDEST"
+
+    async def scenario():
+        async with connect_peer(ocppd, cp_id) as cp:
+            await cp.boot()
+        streams = []
+        for last_id in ("not-an-id", "zz:1,:x"):
+            stream = await SseStream.open(ocppd, "/api/events", last_event_id=last_id)
+            try:
+                streams.append((stream.status, [await stream.next_event() for _ in range(3)], stream.last_id))
+            finally:
+                await stream.close()
+        return streams
+
+    for status, events, last_id in run(scenario()):
+        assert status == 200
+        assert [name for name, _ in events] == ["station.connected", "station.booted", "station.disconnected"]
+        assert last_id == "3"

@@ -382,3 +382,34 @@ def test_bash_completion_offers_station_ids_and_tags_from_the_server(ocppd, tmp_
     assert complete("ocppctl reset COMP") == ["COMP-STATION-1"]
     assert complete("ocppctl rfid block COMPT") == ["COMPTAG-42"]
     assert "reset" in complete("ocppctl res")
+
+
+def test_several_servers_the_first_that_answers_is_used(ocppd, tmp_path):
+    from harness import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    env = ctl_env(ocppd, tmp_path, OCPPCTL_SERVER=f"{dead},{ocppd.base_url}")
+    listed = ctl(ocppd, tmp_path, "stations", "list", "-o", "json", env=env)
+    assert listed.returncode == OK, listed.stderr
+    assert json.loads(listed.stdout) == []
+    # Also from the config file, and in `status`, which names the server that answered.
+    config = tmp_path / "config" / "ocppctl"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "config").write_text(f"server={dead}, {ocppd.base_url}\ntoken={DEFAULT_TOKEN}\n")
+    env = ctl_env(ocppd, tmp_path)
+    del env["OCPPCTL_SERVER"], env["OCPPCTL_TOKEN"]
+    status = ctl(ocppd, tmp_path, "status", env=env)
+    assert status.returncode == OK and status.stdout.startswith(ocppd.base_url), (status.stdout, status.stderr)
+    # None answers: unreachable, naming the last one tried.
+    gone = ctl(ocppd, tmp_path, "status", "--server", f"{dead},http://127.0.0.1:{free_port()}")
+    assert gone.returncode == UNREACHABLE, gone.stderr
+
+
+def test_cluster_nodes_on_a_single_ocppd_says_so(ocppd, tmp_path):
+    table = ctl(ocppd, tmp_path, "cluster", "nodes")
+    assert table.returncode == OK and "single ocppd" in table.stdout
+    listed = ctl(ocppd, tmp_path, "cluster", "nodes", "-o", "json")
+    assert listed.returncode == OK and json.loads(listed.stdout) == []
+    assert ctl(ocppd, tmp_path, "cluster").returncode == USAGE
+    header = ctl(ocppd, tmp_path, "stations", "list").stdout.splitlines()[0]
+    assert "NODE" not in header

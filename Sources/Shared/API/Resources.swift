@@ -5,6 +5,9 @@ public struct Station: Codable, Sendable, Equatable {
     public var id: String
     public var registrationStatus: RegistrationStatus
     public var connected: Bool
+    /// In a cluster, the id of the node that holds the station's connection; nil when it is not connected (and always
+    /// on a single ocppd).
+    public var node: String?
     public var vendor: String?
     public var model: String?
     public var serialNumber: String?
@@ -359,6 +362,7 @@ extension Station {
         try container.encode(id, forKey: .id)
         try container.encode(registrationStatus, forKey: .registrationStatus)
         try container.encode(connected, forKey: .connected)
+        try container.encode(node, forKey: .node)
         try container.encode(vendor, forKey: .vendor)
         try container.encode(model, forKey: .model)
         try container.encode(serialNumber, forKey: .serialNumber)

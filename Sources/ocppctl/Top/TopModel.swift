@@ -27,6 +27,8 @@ struct TopModel {
         var status: String
         var errorCode: String
         var connected: Bool
+        /// In a cluster, the node that holds the station.
+        var node: String? = nil
         var tag: String?
         var transactionId: Int?
         var energyWh: Int?
@@ -53,11 +55,15 @@ struct TopModel {
     /// Active sessions by "cpId#connectorId".
     private(set) var sessions: [String: SessionState] = [:]
     var server = ServerState.connecting
+    /// The server is a node of a cluster: the view shows each station's node.
+    private(set) var cluster = false
 
     static func key(_ cpId: String, _ connectorId: Int) -> String { "\(cpId)#\(connectorId)" }
 
     /// Replaces everything with a fresh load (at start and after a reconnect).
-    mutating func load(stations: [Station], activeSessions: [Session]) {
+    /// `cluster`: the server is a node of a cluster, whose rows name each station's node.
+    mutating func load(stations: [Station], activeSessions: [Session], cluster: Bool = false) {
+        self.cluster = cluster
         self.stations = Dictionary(
             stations.map { ($0.id, StationState(station: $0, lastSeen: $0.lastHeartbeatAt ?? $0.lastBootAt)) },
             uniquingKeysWith: { first, _ in first })
@@ -82,8 +88,10 @@ struct TopModel {
         switch type {
         case "station.connected":
             state.station.connected = true
+            state.station.node = data["node"]?.stringValue
         case "station.disconnected":
             state.station.connected = false
+            state.station.node = nil
         case "station.booted":
             state.station.connected = true
             state.station.vendor = data["vendor"]?.stringValue ?? state.station.vendor
@@ -165,14 +173,14 @@ struct TopModel {
                 rows.append(
                     Row(
                         cpId: station.id, connectorId: nil, status: own?.status ?? "-", errorCode: own?.errorCode ?? "-",
-                        connected: station.connected, lastSeen: state.lastSeen))
+                        connected: station.connected, node: station.node, lastSeen: state.lastSeen))
             }
             for connector in connectors {
                 let session = sessions[Self.key(station.id, connector.connectorId)]
                 rows.append(
                     Row(
                         cpId: station.id, connectorId: connector.connectorId, status: connector.status, errorCode: connector.errorCode,
-                        connected: station.connected, tag: session?.idTag, transactionId: session?.transactionId,
+                        connected: station.connected, node: station.node, tag: session?.idTag, transactionId: session?.transactionId,
                         energyWh: session?.energyWh, powerW: session?.powerW, lastSeen: state.lastSeen))
             }
         }

@@ -120,7 +120,7 @@ struct TopScreen {
                 ("  stations \(totals.stations)  up \(totals.connected)  charging \(totals.charging)  ", .normal),
                 ("faulted \(totals.faulted)", totals.faulted > 0 ? .red : .normal),
             ]))
-        let layout = Layout(columns: columns)
+        let layout = Layout(columns: columns, cluster: model.cluster)
         lines.append(ScreenLine(layout.header(sort: sort), .bold))
 
         let detailHeight = showDetail ? min(10, max(0, screenRows - 8)) : 0
@@ -205,8 +205,16 @@ struct Layout {
     var power = 8
     var seen = 6
     var link = 4
+    /// In a cluster: the node of each station, its room taken from the station, error and tag columns at 80 columns.
+    var node = 0
 
-    init(columns: Int) {
+    init(columns: Int, cluster: Bool = false) {
+        if cluster {
+            node = 7
+            station -= 3
+            error -= 2
+            tag -= 2
+        }
         let extra = max(0, columns - 80)
         station += min(extra / 2, 26)
         error += min(extra / 4, 16)
@@ -219,7 +227,7 @@ struct Layout {
 
     func header(sort: TopModel.Sort) -> String {
         cell("STATION", station) + cell("CONN", connector) + cell("STATUS", status) + cell("ERROR", error) + cell("TAG", tag)
-            + cell("ENERGY", energy) + cell("POWER", power) + cell("SEEN", seen) + "LINK"
+            + cell("ENERGY", energy) + cell("POWER", power) + cell("SEEN", seen) + (node > 0 ? cell("NODE", node) : "") + "LINK"
     }
 
     func line(_ row: TopModel.Row, now: Date) -> ScreenLine {
@@ -240,6 +248,7 @@ struct Layout {
             (cell(row.transactionId == nil ? "" : Layout.energy(row.energyWh), energy), .normal),
             (cell(row.transactionId == nil ? "" : Layout.power(row.powerW), power), .normal),
             (cell(seenText, seen), .normal),
+            (node > 0 ? cell(row.node ?? "-", node) : "", .normal),
             (row.connected ? "up" : "down", row.connected ? .green : .red),
         ])
     }

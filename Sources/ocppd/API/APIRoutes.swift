@@ -14,6 +14,8 @@ struct APIRoutes: Sendable {
     let apiToken: APIToken
     /// REST requests with the token, one budget for every listener.
     let apiRequests: RateLimiter
+    /// Set when this ocppd is a node of a cluster.
+    var cluster: Cluster? = nil
 
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -39,6 +41,8 @@ struct APIRoutes: Sendable {
         addRfidRoutes(to: api)
         addCommandRoutes(to: api)
         addEventRoutes(to: api)
+        addClusterRoutes(to: api)
+        addInternalRoutes(to: router)
         return router
     }
 
@@ -48,12 +52,17 @@ struct APIRoutes: Sendable {
             API.jsonValue(["status": "ok"])
         }
 
-        /// Readiness: the store answers.
+        /// Readiness: the store answers and, on a Galera node, that node is synced and in the Primary component.
         router.get("readyz") { _, _ in
             guard await store.ping() else {
                 throw Problem(status: .serviceUnavailable, detail: "the database does not answer", headers: [.retryAfter: "5"])
             }
-            return API.jsonValue(["status": "ready", "connectedStations": .integer(Int64(await registry.count))])
+            if let galera = await (store as? MariaDBStore)?.galeraStatus(), let refusal = galera.refusal {
+                throw Problem(status: .serviceUnavailable, detail: refusal, headers: [.retryAfter: "5"])
+            }
+            var answer: JSONObject = ["status": "ready", "connectedStations": .integer(Int64(await registry.count))]
+            if let cluster { answer["node"] = .string(cluster.nodeId) }
+            return API.jsonValue(.object(answer))
         }
 
         /// Prometheus metrics.

@@ -29,11 +29,13 @@ extension APIRoutes {
     }
 
     func addEventRoutes(to api: RouterGroup<BasicRequestContext>) {
-        /// Live events as Server-Sent Events; `?cpId=` narrows them to one station, `?heartbeats=true`
-        /// adds station.heartbeat events.
+        /// Live events as Server-Sent Events, each with an `id:`; `?cpId=` narrows them to one station, `?heartbeats=true`
+        /// adds station.heartbeat events. With `Last-Event-ID`, the events kept since that id come first (an unknown or
+        /// too old id: every event kept), then the live ones, none twice.
         api.get("events") { request, _ in
             let cpId = request.uri.queryParameters["cpId"].map(String.init)
             let heartbeats = try API.boolQuery(request, "heartbeats") ?? false
+            let lastEventId = request.headers[HTTPField.Name("Last-Event-ID")!]
             guard
                 let subscription = await events.subscribe(
                     cpId: cpId, heartbeats: heartbeats, limit: configuration.maxEventSubscribers)
@@ -52,13 +54,20 @@ extension APIRoutes {
                     await withGracefulShutdownHandler {
                         do {
                             try await writer.write(ByteBuffer(string: ": ocppd event stream\n\n"))
+                            var cursor = subscription.start
+                            if let lastEventId, let log = events.journal {
+                                cursor = try await Self.replay(
+                                    after: EventCursor(lastEventId: lastEventId) ?? EventCursor(), upTo: subscription.start, cpId: cpId,
+                                    from: log, to: &writer)
+                            }
                             for await item in subscription.items {
                                 switch item {
-                                case .event(let event):
-                                    var text: [UInt8] = Array("event: \(event.type)\ndata: ".utf8)
-                                    event.json.write(to: &text)
-                                    text.append(contentsOf: "\n\n".utf8)
-                                    try await writer.write(ByteBuffer(bytes: text))
+                                case .event(let event, let position):
+                                    if let position {
+                                        guard cursor.isBefore(position) else { continue }  // replayed already
+                                        cursor.advance(to: position)
+                                    }
+                                    try await writer.write(Self.serverSentEvent(event, id: position == nil ? nil : cursor))
                                 case .keepAlive:
                                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                                 }
@@ -66,14 +75,12 @@ extension APIRoutes {
                             if subscription.lagged {
                                 let lagged = GatewayEvent(
                                     type: "lagged", cpId: cpId ?? "", at: Date(),
-                                    fields: ["detail": "this subscriber fell behind and was dropped; reconnect"])
-                                var text: [UInt8] = Array("event: lagged\ndata: ".utf8)
-                                lagged.json.write(to: &text)
-                                text.append(contentsOf: "\n\n".utf8)
-                                try await writer.write(ByteBuffer(bytes: text))
+                                    fields: ["detail": "this subscriber fell behind and was dropped; reconnect with Last-Event-ID"])
+                                try await writer.write(Self.serverSentEvent(lagged, id: nil))
                             }
                         } catch {
-                            // The subscriber went away.
+                            // The subscriber went away, or the journal could not be read: the stream ends and the client
+                            // reconnects with the id of the last event it got.
                         }
                     } onGracefulShutdown: {
                         Task { await events.unsubscribe(subscription) }
@@ -82,5 +89,42 @@ extension APIRoutes {
                     try await writer.finish(nil)
                 })
         }
+    }
+
+    /// Writes the kept events after `from` up to `upTo` (where the live ones start), node by node, each node's in order;
+    /// returns the cursor after them.
+    static func replay(
+        after from: EventCursor, upTo live: EventCursor, cpId: String?, from log: any EventLog, to writer: inout some ResponseBodyWriter
+    ) async throws -> EventCursor {
+        var cursor = from
+        let nodes = Set(try await log.nodes()).union(live.positions.keys).sorted()
+        for node in nodes {
+            let end = live.positions[node, default: 0]
+            var after = from.positions[node, default: 0]
+            replaying: while after < end {
+                let page = try await log.events(node: node, after: after, cpId: cpId, limit: EventTail.pageSize)
+                for item in page {
+                    guard item.seq <= end else { break replaying }
+                    let position = EventPosition(node: node, seq: item.seq)
+                    cursor.advance(to: position)
+                    try await writer.write(serverSentEvent(item.event, id: cursor))
+                }
+                guard let last = page.last, page.count == EventTail.pageSize else { break }
+                after = last.seq
+            }
+            // Everything of this node up to where the live stream starts was sent (or is another station's).
+            if end > 0 { cursor.advance(to: EventPosition(node: node, seq: end)) }
+        }
+        return cursor
+    }
+
+    /// One event in the text/event-stream format.
+    static func serverSentEvent(_ event: GatewayEvent, id: EventCursor?) -> ByteBuffer {
+        var text: [UInt8] = []
+        if let id { text += Array("id: \(id)\n".utf8) }
+        text += Array("event: \(event.type)\ndata: ".utf8)
+        event.json.write(to: &text)
+        text.append(contentsOf: "\n\n".utf8)
+        return ByteBuffer(bytes: text)
     }
 }

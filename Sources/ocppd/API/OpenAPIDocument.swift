@@ -73,7 +73,12 @@ enum OpenAPIDocument {
         "Station": object(
             [
                 "id": string(), "registrationStatus": ["type": "string", "enum": ["Accepted", "Pending", "Rejected"]],
-                "connected": boolean, "vendor": string(nullable: true), "model": string(nullable: true),
+                "connected": boolean,
+                "node": [
+                    "type": ["string", "null"],
+                    "description": "In a cluster, the node that holds the station's connection; null when not connected or not a cluster",
+                ],
+                "vendor": string(nullable: true), "model": string(nullable: true),
                 "serialNumber": string(nullable: true), "chargeBoxSerialNumber": string(nullable: true),
                 "firmwareVersion": string(nullable: true), "iccid": string(nullable: true), "imsi": string(nullable: true),
                 "meterType": string(nullable: true), "meterSerialNumber": string(nullable: true), "description": string(nullable: true),
@@ -101,6 +106,11 @@ enum OpenAPIDocument {
                 "lastFirmwareUpdate": ["oneOf": [ref("CommandRecord"), ["type": "null"]]],
                 "lastDiagnosticsRequest": ["oneOf": [ref("CommandRecord"), ["type": "null"]]],
             ], required: ["id", "registrationStatus", "connected", "securityProfile", "createdAt", "connectors"]),
+        "ClusterNode": object(
+            [
+                "id": string(), "url": string(), "alive": boolean, "stations": integer(),
+                "lastSeenAt": string("date-time"), "startedAt": string("date-time"),
+            ], required: ["id", "url", "alive", "stations", "lastSeenAt"]),
         "LocalListEntry": object(
             [
                 "idTag": string(), "status": string(nullable: true), "expiryDate": string("date-time", nullable: true),
@@ -338,11 +348,21 @@ enum OpenAPIDocument {
                 "The log of commands sent to stations, newest first", parameters: limitOffset + [query("cpId", string())],
                 responses: list("CommandRecord"))
         ],
+        "/api/cluster/nodes": [
+            "get": operation(
+                "The nodes of the cluster (an empty list on a single ocppd)", parameters: limitOffset, responses: list("ClusterNode"))
+        ],
         "/api/events": [
             "get": operation(
                 "Live events as Server-Sent Events (station.connected, station.disconnected, station.booted, connector.status, "
                     + "transaction.started, transaction.stopped, meter.values, command.result; lagged when dropped)",
-                parameters: [query("cpId", string()), query("heartbeats", boolean)],
+                parameters: [
+                    query("cpId", string()), query("heartbeats", boolean),
+                    [
+                        "name": "Last-Event-ID", "in": "header", "schema": string(),
+                        "description": "The id of the last event received: the events after it are sent first (kept an hour at least)",
+                    ],
+                ],
                 responses: ["200": ["description": "An event stream", "content": ["text/event-stream": ["schema": ["type": "string"]]]]])
         ],
     ]

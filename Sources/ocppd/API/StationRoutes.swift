@@ -33,7 +33,7 @@ extension APIRoutes {
         api.get("stations") { request, _ in
             let page = try API.pageRequest(request)
             let connectedFilter = try API.boolQuery(request, "connected")
-            let connected = await registry.byId
+            let connected = try await presence()
             if let connectedFilter {
                 let all = try await store.stations(PageRequest(limit: Int.max, offset: 0)).items
                 let matching = all.map { withConnection($0, connected) }.filter { $0.connected == connectedFilter }
@@ -47,7 +47,7 @@ extension APIRoutes {
         /// Stations connected now.
         api.get("stations/connected/list") { request, _ in
             let page = try API.pageRequest(request)
-            let connected = await registry.byId
+            let connected = try await presence()
             let all = try await store.stations(PageRequest(limit: Int.max, offset: 0)).items
             return try API.list(API.page(all.map { withConnection($0, connected) }.filter(\.connected), page))
         }
@@ -61,7 +61,7 @@ extension APIRoutes {
         api.get("stations/:cpId") { _, context in
             let id = try API.pathParameter(context, "cpId")
             let station = try await store.stationDetail(id).orNotFound("unknown station '\(id)'")
-            return try API.json(withConnection(station, await registry.byId))
+            return try API.json(withConnection(station, try await presence(of: id)))
         }
 
         /// The StatusNotifications of a station as they came, newest first (by the station's timestamps); `?connectorId=`
@@ -98,7 +98,7 @@ extension APIRoutes {
             let (station, created) = try await store.putStation(id, update)
             await centralSystem.unknownStations.forget(id)
             centralSystem.removedStations.remove(id)
-            return try API.json(withConnection(station, await registry.byId), status: created ? .created : .ok)
+            return try API.json(withConnection(station, try await presence(of: id)), status: created ? .created : .ok)
         }
 
         /// Removes a station; its sessions and meter values are kept. A connected station is disconnected. Answers 200
@@ -107,19 +107,40 @@ extension APIRoutes {
             let id = try API.pathParameter(context, "cpId")
             let station = try await store.deleteStation(id).orNotFound("unknown station '\(id)'")
             centralSystem.removedStations.add(id)
-            let removed = withConnection(station, await registry.byId)
+            let removed = withConnection(station, try await presence(of: id))
             if let connection = await registry.connection(id) {
                 await connection.close(code: .policyViolation, reason: "station removed")
+            } else if let cluster, removed.connected {
+                // The node that holds it sees its ownership taken away and closes the socket.
+                try await cluster.store.revokeOwnership(id, at: Date())
             }
             return try API.json(removed)
         }
     }
 
-    /// The station as it is now: connected or not, and its last Heartbeat even if not saved yet.
-    func withConnection(_ station: Station, _ connected: [String: StationConnection]) -> Station {
+    /// Where stations are connected now: this ocppd's connections and, in a cluster, which node holds each station.
+    struct Presence {
+        var local: [String: StationConnection]
+        /// Station id to node id, cluster-wide; nil on a single ocppd.
+        var nodes: [String: String]?
+    }
+
+    /// Where every station is connected (`cpId` nil), or one.
+    func presence(of cpId: String? = nil) async throws -> Presence {
+        Presence(local: await registry.byId, nodes: try await cluster?.connectedStations(cpId))
+    }
+
+    /// The station as it is now: connected or not (in a cluster: to a live node, named in `node`), and its last Heartbeat
+    /// even if not saved yet.
+    func withConnection(_ station: Station, _ presence: Presence) -> Station {
         var station = station
-        let connection = connected[station.id]
-        station.connected = connection != nil
+        let connection = presence.local[station.id]
+        if let nodes = presence.nodes {
+            station.node = nodes[station.id]
+            station.connected = station.node != nil
+        } else {
+            station.connected = connection != nil
+        }
         if let live = connection?.lastHeartbeat, live > station.lastHeartbeatAt ?? .distantPast {
             station.lastHeartbeatAt = live
         }

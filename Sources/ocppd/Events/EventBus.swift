@@ -18,11 +18,20 @@ struct GatewayEvent: Sendable {
     }
 }
 
-/// Fans events out to subscribers. Each subscriber has a bounded buffer: one that falls behind is
-/// dropped (it sees `lagged` and its stream ends) so that a slow consumer never slows the gateway.
+/// Where an event stands in the journal: the node that produced it and its number there.
+struct EventPosition: Sendable, Equatable {
+    var node: String
+    var seq: Int64
+}
+
+/// Numbers every event (but the opt-in heartbeats), has the journal keep it, and fans it out to subscribers once it is
+/// kept, in each node's order, with the events other nodes of a cluster kept (`EventTail`). Each subscriber has a
+/// bounded buffer: one that falls behind is dropped (it sees `lagged` and its stream ends) so that a slow consumer never
+/// slows the gateway; it reconnects with the id of the last event it got and misses nothing.
 actor EventBus {
     enum Item: Sendable {
-        case event(GatewayEvent)
+        /// `position` nil: an event the journal does not keep (heartbeats).
+        case event(GatewayEvent, position: EventPosition?)
         case keepAlive
     }
 
@@ -32,11 +41,14 @@ actor EventBus {
     final class Subscription: Sendable {
         let items: AsyncStream<Item>
         let id: Int
+        /// How far every node's events had been delivered when it subscribed: its items start after this.
+        let start: EventCursor
         fileprivate let laggedFlag: LaggedFlag
 
-        fileprivate init(id: Int, items: AsyncStream<Item>, lagged: LaggedFlag) {
+        fileprivate init(id: Int, items: AsyncStream<Item>, start: EventCursor, lagged: LaggedFlag) {
             self.id = id
             self.items = items
+            self.start = start
             laggedFlag = lagged
         }
 
@@ -55,6 +67,21 @@ actor EventBus {
     }
 
     let bufferSize: Int
+    /// This node's id in the journal ('' on a single ocppd).
+    nonisolated let node: String
+    nonisolated let journal: (any EventLog)?
+    /// The number of this node's last event, and the journal's queue, in one lock: events are kept in number order.
+    private nonisolated let sequence: Mutex<Int64>
+    /// Kept events reach the bus in order through here (the journal hears of commits on the writer's thread).
+    private nonisolated let kept: AsyncStream<Delivery>.Continuation
+
+    private enum Delivery {
+        case kept([JournaledEvent])
+        /// A heartbeat, which rides the journal's queue unwritten so as to reach subscribers in its place.
+        case unkept(GatewayEvent)
+    }
+    /// The last event delivered of each node.
+    private var heads = EventCursor()
     private var subscribers: [Int: Subscriber] = [:] {
         didSet {
             listening.store(subscribers.count, ordering: .relaxed)
@@ -67,27 +94,84 @@ actor EventBus {
     private var nextId = 0
     private var keepAliveTask: Task<Void, Never>?
 
-    init(bufferSize: Int = 1024) {
+    /// `journal` nil: events are numbered and delivered at once, and kept nowhere (tests). `lastSeq`: the number of
+    /// `node`'s last event in the journal.
+    init(bufferSize: Int = 1024, node: String = "", journal: (any EventLog)? = nil, lastSeq: Int64 = 0) {
         self.bufferSize = bufferSize
+        self.node = node
+        self.journal = journal
+        sequence = Mutex(lastSeq)
+        heads.positions[node] = lastSeq
+        let (stream, continuation) = AsyncStream.makeStream(of: Delivery.self)
+        kept = continuation
+        Task { await self.deliverKept(stream) }
+    }
+
+    private func deliverKept(_ stream: AsyncStream<Delivery>) async {
+        for await delivery in stream {
+            switch delivery {
+            case .kept(let events): deliver(events)
+            case .unkept(let event): deliverUnkept(event)
+            }
+        }
     }
 
     var subscriberCount: Int { subscribers.count }
 
-    /// Whether any subscriber would get an event of `type`.
+    /// Whether any subscriber would get an event of `type` now: always true but for the opt-in heartbeats, since every
+    /// other event is kept for clients that reconnect.
     nonisolated func wants(_ type: String) -> Bool {
-        Self.optInTypes.contains(type) ? listeningToHeartbeats.load(ordering: .relaxed) > 0 : listening.load(ordering: .relaxed) > 0
+        Self.optInTypes.contains(type) ? listeningToHeartbeats.load(ordering: .relaxed) > 0 : true
     }
 
-    /// Publishes an event of `type` about station `cpId`, now, if any subscriber would get it: the fields are built
-    /// and the hop to the bus is made only then. Most of the time nobody listens.
+    /// Publishes an event of `type` about station `cpId`, now. A heartbeat is built only if a subscriber asked for them.
     nonisolated func publish(_ type: String, cpId: String, _ fields: @autoclosure () -> JSONObject = [:]) async {
         guard wants(type) else { return }
         await publish(GatewayEvent(type: type, cpId: cpId, at: Date(), fields: fields()))
     }
 
+    /// Numbers `event` and has the journal keep it; subscribers get it once it is kept (or once keeping it failed: live
+    /// subscribers lose nothing when the database does). Heartbeats are not kept nor numbered, but wait their turn.
+    nonisolated func publish(_ event: GatewayEvent) async {
+        let unkept = Self.optInTypes.contains(event.type)
+        guard let journal else {
+            if unkept { return await deliverUnkept(event) }
+            let seq = sequence.withLock { seq in
+                seq += 1
+                return seq
+            }
+            await deliver([JournaledEvent(node: node, seq: seq, event: event)])
+            return
+        }
+        let kept = kept
+        sequence.withLock { seq in
+            if unkept {
+                journal.append([]) { _ in kept.yield(.unkept(event)) }
+                return
+            }
+            seq += 1
+            let item = JournaledEvent(node: node, seq: seq, event: event)
+            journal.append([item]) { _ in kept.yield(.kept([item])) }
+        }
+    }
+
+    /// Events other nodes kept, in each node's order (`EventTail`).
+    func deliverRemote(_ events: [JournaledEvent]) {
+        deliver(events)
+    }
+
+    /// Another node's events up to `seq` are not live any more (they were kept before this node looked): subscribers
+    /// start after them.
+    func skipRemote(node: String, upTo seq: Int64) {
+        heads.positions[node] = max(seq, heads.positions[node, default: 0])
+    }
+
     /// Events only subscribers that ask for them get: heartbeats are many and most consumers
     /// (and the documented stream) do without them.
     static let optInTypes: Set<String> = ["station.heartbeat"]
+
+    /// The last event delivered of each node.
+    var delivered: EventCursor { heads }
 
     /// `subscribe(cpId:heartbeats:)`, or nil when `limit` subscribers are there already (0: no limit).
     func subscribe(cpId: String?, heartbeats: Bool, limit: Int) -> Subscription? {
@@ -99,7 +183,7 @@ actor EventBus {
         nextId += 1
         let (stream, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(bufferSize))
         let lagged = LaggedFlag()
-        let subscription = Subscription(id: nextId, items: stream, lagged: lagged)
+        let subscription = Subscription(id: nextId, items: stream, start: heads, lagged: lagged)
         let id = nextId
         continuation.onTermination = { [weak self] _ in
             Task { await self?.remove(id) }
@@ -117,11 +201,21 @@ actor EventBus {
         subscribers[id] = nil
     }
 
-    func publish(_ event: GatewayEvent) {
-        let optIn = Self.optInTypes.contains(event.type)
-        for (id, subscriber) in subscribers
-        where (subscriber.cpId == nil || subscriber.cpId == event.cpId) && (!optIn || subscriber.heartbeats) {
-            deliver(.event(event), to: id, subscriber)
+    private func deliver(_ events: [JournaledEvent]) {
+        for item in events {
+            // Each node's events come in order; one delivered already (a tail read twice) is not sent again.
+            guard item.seq > heads.positions[item.node, default: 0] else { continue }
+            heads.positions[item.node] = item.seq
+            let position = EventPosition(node: item.node, seq: item.seq)
+            for (id, subscriber) in subscribers where subscriber.cpId == nil || subscriber.cpId == item.event.cpId {
+                deliver(.event(item.event, position: position), to: id, subscriber)
+            }
+        }
+    }
+
+    private func deliverUnkept(_ event: GatewayEvent) {
+        for (id, subscriber) in subscribers where subscriber.heartbeats && (subscriber.cpId == nil || subscriber.cpId == event.cpId) {
+            deliver(.event(event, position: nil), to: id, subscriber)
         }
     }
 
@@ -152,6 +246,7 @@ actor EventBus {
     /// Ends every stream (shutdown).
     func stop() {
         keepAliveTask?.cancel()
+        kept.finish()
         for subscriber in subscribers.values { subscriber.continuation.finish() }
         subscribers.removeAll()
     }

@@ -64,12 +64,15 @@ final class CentralSystem: Sendable {
         }
     }
 
+    /// In a cluster, the events name the node the station connected to or left.
     func connected(_ connection: StationConnection) async {
-        await events.publish("station.connected", cpId: connection.id, ["remoteAddress": .string(connection.remoteAddress)])
+        var fields: JSONObject = ["remoteAddress": .string(connection.remoteAddress)]
+        if !events.node.isEmpty { fields["node"] = .string(events.node) }
+        await events.publish("station.connected", cpId: connection.id, fields)
     }
 
     func disconnected(_ connection: StationConnection) async {
-        await events.publish("station.disconnected", cpId: connection.id)
+        await events.publish("station.disconnected", cpId: connection.id, events.node.isEmpty ? [:] : ["node": .string(events.node)])
     }
 
     /// Saves the Heartbeats the store does not have yet, of every connected station, in one write.

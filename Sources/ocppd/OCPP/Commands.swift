@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import Logging
 import Shared
 
@@ -11,11 +13,17 @@ struct Commands: Sendable {
     let events: EventBus
     let timeout: Duration
     let logger: Logger
+    /// In a cluster: the way to the node that holds a station connected elsewhere.
+    var cluster: Cluster?
 
-    /// Sends `action` with `payload` to station `id`; returns the charge point's CALLRESULT payload.
-    func send(_ action: any OCPPAction.Type, payload: JSONValue, to id: String) async throws -> JSONValue {
+    /// Sends `action` with `payload` to station `id`; returns the charge point's CALLRESULT payload. In a cluster, a
+    /// station connected to another node is reached through that node, unless `forwarded` (this is that node).
+    func send(_ action: any OCPPAction.Type, payload: JSONValue, to id: String, forwarded: Bool = false) async throws -> JSONValue {
         guard let station = try await store.station(id) else { throw Problem.notFound("unknown station '\(id)'") }
         guard let connection = await registry.connection(id) else {
+            if let cluster, !forwarded {
+                return try await forward(action, payload: payload, to: id, cluster: cluster)
+            }
             throw Problem(status: .conflict, detail: "station '\(id)' is not connected; try again when it is")
         }
         if station.registrationStatus == .rejected, !(action == TriggerMessage.self && payload["requestedMessage"] == "BootNotification") {
@@ -72,6 +80,57 @@ struct Commands: Sendable {
         }
         await publishResult(id, action: action.name, payload: payload, response: result)
         return result
+    }
+
+    /// Sends the command through the live node that holds the station, which does everything a single node would (checks,
+    /// command log, events) and whose answer, success or problem, is this one's.
+    private func forward(_ action: any OCPPAction.Type, payload: JSONValue, to id: String, cluster: Cluster) async throws -> JSONValue {
+        guard let owner = try await cluster.remoteOwner(of: id) else {
+            throw Problem(status: .conflict, detail: "station '\(id)' is not connected to any node of the cluster; try again when it is")
+        }
+        let path = ClusterRoutes.callPath(station: id, action: action.name)
+        var body: [UInt8] = []
+        payload.write(to: &body)
+        let answer: NodeClient.Answer
+        do {
+            // The owner answers 504 itself once the station is late; the margin covers the hop.
+            answer = try await cluster.client.post(owner.url + path, json: body, timeout: timeout + .seconds(5))
+        } catch let error as HTTPClientError where error == .deadlineExceeded {
+            throw Problem(
+                status: .gatewayTimeout,
+                detail: "node '\(owner.id)', which holds station '\(id)', did not answer \(action.name) within \(timeout.seconds + 5) s",
+                extra: ["node": .string(owner.id)])
+        } catch {
+            logger.warning(
+                "forwarding a command failed: the node holding the station did not answer",
+                metadata: ["station": "\(id)", "node": "\(owner.id)", "action": "\(action.name)", "error": "\(error)"])
+            throw Problem(
+                status: .badGateway,
+                detail: "node '\(owner.id)', which holds station '\(id)', did not answer \(action.name) (\(error)); "
+                    + "retry: the station reconnects to a live node",
+                extra: ["node": .string(owner.id)])
+        }
+        let json = try? JSONParser.parse(answer.body.readableBytesView)
+        if answer.status == 200, let json { return json }
+        if answer.status == 401 {
+            // Not the client's token: the nodes do not share the cluster secret.
+            logger.error("another node refused this node's cluster secret", metadata: ["node": "\(owner.id)"])
+            throw Problem(
+                status: .badGateway, detail: "node '\(owner.id)' refused this node's cluster secret: the nodes' secrets differ",
+                extra: ["node": .string(owner.id)])
+        }
+        guard case .object(var problem)? = json, let detail = problem["detail"]?.stringValue else {
+            throw Problem(
+                status: .badGateway, detail: "node '\(owner.id)' answered \(action.name) for station '\(id)' with HTTP \(answer.status)",
+                extra: ["node": .string(owner.id)])
+        }
+        for member in ["type", "status", "detail"] { problem[member] = nil }
+        var headers: HTTPFields = [:]
+        if let retryAfter = answer.retryAfter { headers[.retryAfter] = retryAfter }
+        let title = problem["title"]?.stringValue ?? ""
+        problem["title"] = nil
+        throw Problem(
+            status: HTTPResponse.Status(code: answer.status, reasonPhrase: title), detail: detail, headers: headers, extra: problem)
     }
 
     /// The command log is a record, not part of the answer: failing to write it fails no command.

@@ -29,6 +29,8 @@ struct OCPPEndpoint: StationEndpoint {
     /// refills. Keyed by address too, so that a stranger elsewhere cannot lock a station out by guessing.
     let authFailures: KeyedRateLimiter
     let logger: Logger
+    /// In a cluster: where this node records the stations it holds.
+    var cluster: Cluster? = nil
 
     func handshake(_ request: HTTPRequest, peer: String, direct: StationTransport) async -> HandshakeDecision {
         let remoteAddress = proxies.clientAddress(peer: peer, headers: request.headerFields)
@@ -41,6 +43,12 @@ struct OCPPEndpoint: StationEndpoint {
         }
         guard let identity = Self.identity(fromPath: request.path ?? "", prefix: pathPrefix) else {
             return .refuse(.notFound, headers: [:], reason: "not an OCPP endpoint: connect to \(pathPrefix)/{chargePointId}")
+        }
+        // A load balancer without health checks then tries the next node (nginx: proxy_next_upstream http_503).
+        if let cluster, !cluster.isServing {
+            return .refuse(
+                .serviceUnavailable, headers: [.retryAfter: "5"],
+                reason: "this node cannot reach the cluster's database: connect to another node")
         }
         guard Self.isValidIdentity(identity) else {
             return .refuse(
@@ -169,7 +177,7 @@ struct OCPPEndpoint: StationEndpoint {
             identity: identity, remoteAddress: remoteAddress, channel: channel,
             services: StationServices(
                 registry: registry, centralSystem: centralSystem, maxMessageSize: maxMessageSize, maxQueuedCalls: maxQueuedCalls,
-                callLimit: callLimit, open: openStations, logger: logger))
+                callLimit: callLimit, open: openStations, logger: logger, cluster: cluster))
     }
 }
 

@@ -12,6 +12,8 @@ struct StationServices: Sendable {
     let callLimit: RateLimit
     let open: OpenStations
     let logger: Logger
+    /// In a cluster: where this node records the stations it holds.
+    var cluster: Cluster? = nil
 }
 
 /// Station connections whose handler has not finished yet (the message in hand, leaving the registry): shutdown waits
@@ -93,6 +95,11 @@ final class StationChannelHandler: ChannelInboundHandler {
         let logger = logger
         run(context) {
             await services.registry.register(connection)
+            // In a cluster the station is this node's before any of its messages is answered, or it is sent away.
+            if let cluster = services.cluster, !(await cluster.acquire(connection)) {
+                await connection.close(code: .goingAway, reason: "this node cannot take the station now; reconnect")
+                return
+            }
             await services.centralSystem.connected(connection)
             logger.info("station connected", metadata: ["remote": "\(connection.remoteAddress)"])
         }
@@ -178,7 +185,8 @@ final class StationChannelHandler: ChannelInboundHandler {
             await previous?.value
             await connection.connectionEnded()
             await services.centralSystem.saveHeartbeats(of: [connection])  // replaced connections too: nothing saves them later
-            if await services.registry.unregister(connection) {
+            // A station another node took since is not disconnected: its new node said it connected.
+            if await services.registry.unregister(connection), await services.cluster?.release(connection) ?? true {
                 await services.centralSystem.disconnected(connection)
             }
             logger.info("station disconnected")

@@ -31,6 +31,8 @@ struct MariaDBError: Error, CustomStringConvertible, Sendable {
         static let lockWaitTimeout = 1205
         static let deadlock = 1213
         static let needReprepare = 1615
+        static let wsrepNotReady = 1047
+        static let errorDuringCommit = 1180
         static let serverGone = 2006
         static let connectionFailures: Set<Int> = [
             1053,  // ER_SERVER_SHUTDOWN
@@ -54,13 +56,17 @@ struct MariaDBError: Error, CustomStringConvertible, Sendable {
     }
 
     /// Worth running the whole transaction again: InnoDB chose it as a deadlock victim or it waited too long for a lock.
-    var isTransient: Bool { code == Code.deadlock || code == Code.lockWaitTimeout }
+    /// On Galera also: a commit another node's write won over (1213, certification), or that failed while the cluster's
+    /// membership changed (1180, "Not connected to Primary Component"); either way nothing was committed.
+    var isTransient: Bool { code == Code.deadlock || code == Code.lockWaitTimeout || code == Code.errorDuringCommit }
     /// The connection is gone or was never made: close it and open a new one.
     var isConnectionLost: Bool { Code.connectionFailures.contains(code) }
     var isConstraintViolation: Bool { Code.constraintViolations.contains(code) }
     var isDuplicateKey: Bool { code == Code.duplicateEntry || code == 1586 }
     /// The database cannot be used right now (down, unreachable, busy, out of connections).
-    var isUnavailable: Bool { isConnectionLost || isTransient || code == 1040 || code == 1203 }
+    /// 1047 is a Galera node outside the Primary component ("WSREP has not yet prepared node for application use"): it
+    /// serves again once it rejoins, or the load balancer sends the stations elsewhere.
+    var isUnavailable: Bool { isConnectionLost || isTransient || code == 1040 || code == 1203 || code == Code.wsrepNotReady }
 
     static func misuse(_ message: String, sql: String? = nil) -> MariaDBError {
         MariaDBError(code: 0, message: message, sql: sql)

@@ -16,7 +16,7 @@ final class MariaDBStore: SQLStore {
     /// outages that only the writer sees; `commitFault` is for tests.
     init(
         url: MariaDBURL, readers: Int? = nil, lostCommitCheck: DatabaseWorkers<MariaDBConnection>.LostCommitCheck = .init(),
-        commitFault: CommitFault? = nil
+        commitFault: CommitFault? = nil, causalReads: Bool = false
     ) {
         self.url = url
         let count = readers ?? url.connectionLimit.map { $0 - 1 } ?? Self.defaultReaders
@@ -29,7 +29,13 @@ final class MariaDBStore: SQLStore {
                 connection.commitFault = commitFault
                 return connection
             },
-            makeReader: { try MariaDBConnection(url: url) }
+            makeReader: {
+                let connection = try MariaDBConnection(url: url)
+                // On Galera a read then waits until this node applied what the cluster committed before it; elsewhere the
+                // setting means nothing (and a server without it may refuse it).
+                if causalReads { try? connection.exec("SET SESSION wsrep_sync_wait = 1") }
+                return connection
+            }
         )
         meterValueWriter = WriteCombiner(workers: workers, insert: Self.insertMeterValues)
     }
@@ -78,7 +84,8 @@ final class MariaDBStore: SQLStore {
             for statement in migration.statements {
                 try db.exec(SQLDialect.mariaDB.ddl(statement))
             }
-            try db.execute("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", [migration.version, Date()])
+            // IGNORE: on Galera the lock is per database node, so another ocppd may have recorded it meanwhile.
+            try db.execute("INSERT IGNORE INTO schema_version (version, applied_at) VALUES (?, ?)", [migration.version, Date()])
         }
         // The commit marks of writers gone for a day (earlier runs of ocppd), here, outside any writer's transaction.
         try db.execute("DELETE FROM write_batches WHERE updated_at < ?", [Date().addingTimeInterval(-86_400)])

@@ -252,6 +252,46 @@ enum Schema {
                 """
             ]
         ),
+        // The event journal (every node's events, for Last-Event-ID replay and for the other nodes of a cluster to tail)
+        // and the cluster's nodes and station ownership (Cluster/).
+        Migration(
+            version: 5,
+            statements: [
+                // `node_id` '' on a single node; `seq` counts each node's events in the order they committed.
+                """
+                CREATE TABLE events (
+                    node_id VARCHAR(64) NOT NULL,
+                    seq BIGINT NOT NULL,
+                    cp_id VARCHAR(48) NOT NULL,
+                    type VARCHAR(48) NOT NULL,
+                    at BIGINT NOT NULL,
+                    data TEXT NOT NULL,
+                    PRIMARY KEY (node_id, seq)
+                )
+                """,
+                "CREATE INDEX events_by_time ON events (at)",
+                """
+                CREATE TABLE cluster_nodes (
+                    id VARCHAR(64) NOT NULL PRIMARY KEY,
+                    url VARCHAR(255) NOT NULL,
+                    started_at BIGINT NOT NULL,
+                    last_seen_at BIGINT NOT NULL,
+                    stopped_at BIGINT
+                )
+                """,
+                // `node_id` null: on no node. `epoch` grows with every change of owner, so that a node's late release of
+                // a station another node took since changes nothing.
+                """
+                CREATE TABLE station_owners (
+                    cp_id VARCHAR(48) NOT NULL PRIMARY KEY,
+                    node_id VARCHAR(64),
+                    epoch BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX station_owners_by_update ON station_owners (updated_at)",
+            ]
+        ),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// Calls another node's internal routes (`ClusterRoutes`), with the cluster secret. HTTPS when the node URL says so,
+/// verified against the system's trusted certificates and those of this node's own certificate chain file (so a
+/// cluster whose nodes' certificates come from an internal CA needs only that CA at the end of each chain file).
+final class NodeClient: Sendable {
+    /// What the other node answered.
+    struct Answer: Sendable {
+        var status: Int
+        var contentType: String?
+        var retryAfter: String?
+        var body: ByteBuffer
+    }
+
+    private let client: HTTPClient
+    private let secret: String
+    /// Largest answer read from a node (a CALLRESULT is at most a frame, GetConfiguration's a few hundred KiB).
+    static let maxAnswerSize = 16 << 20
+
+    init(secret: String, trustingChainFile chainFile: String? = nil) {
+        self.secret = secret
+        var configuration = HTTPClient.Configuration()
+        if let chainFile {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = [.file(chainFile)]
+            configuration.tlsConfiguration = tls
+        }
+        configuration.timeout = .init(connect: .seconds(2))
+        // A node that is going away must not be asked again on a kept-alive connection it already closed.
+        configuration.connectionPool = .init(idleTimeout: .seconds(30))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// POSTs `body` to `url` and returns the answer, whatever its status; throws when the node could not be reached or
+    /// went away before it answered, or did not answer within `timeout`.
+    func post(_ url: String, json body: [UInt8], timeout: Duration) async throws -> Answer {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: ClusterSettings.secretHeader, value: secret)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
+        let bytes = try await response.body.collect(upTo: Self.maxAnswerSize)
+        return Answer(
+            status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"),
+            retryAfter: response.headers.first(name: "Retry-After"), body: bytes)
+    }
+
+    func shutdown() async {
+        try? await client.shutdown()
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+
+/// Keeps the journal small and, in a cluster, brings the events the other nodes kept to this node's subscribers: each
+/// node's new events are read in their order, a few times a second.
+struct EventTail: Sendable {
+    let bus: EventBus
+    let log: any EventLog
+    /// Other nodes whose events to read; nil on a single ocppd.
+    let otherNodes: (@Sendable () -> [String])?
+    let logger: Logger
+
+    /// How often the other nodes' events are read.
+    static let interval = Duration.milliseconds(100)
+    /// Events read per query.
+    static let pageSize = 500
+    /// How long events are kept for clients that reconnect: the promise is an hour.
+    static let retention: TimeInterval = 90 * 60
+    static let pruneInterval = Duration.seconds(60)
+
+    /// Runs until cancelled.
+    func run() async {
+        let started = Date()
+        var cursors: [String: Int64] = [:]
+        var lastPrune = ContinuousClock.now - Self.pruneInterval
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: otherNodes == nil ? Self.pruneInterval : Self.interval) } catch { return }
+            if ContinuousClock.now - lastPrune >= Self.pruneInterval {
+                lastPrune = .now
+                do {
+                    // Every node's, those of nodes gone for good too; nodes that prune the same rows at once are retried.
+                    for node in try await log.nodes() {
+                        try await log.prune(node: node, before: Date().addingTimeInterval(-Self.retention))
+                    }
+                } catch {
+                    logger.warning("could not prune the event journal", metadata: ["error": "\(error)"])
+                }
+            }
+            guard let otherNodes else { continue }
+            for node in otherNodes() where node != bus.node {
+                do {
+                    try await follow(node, from: &cursors, startedAt: started)
+                } catch {
+                    logger.warning("could not read another node's events", metadata: ["node": "\(node)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    private func follow(_ node: String, from cursors: inout [String: Int64], startedAt: Date) async throws {
+        if cursors[node] == nil {
+            // Events kept before this node started are history (replayed on request), not live.
+            let seq = try await log.lastSeq(node: node, before: startedAt)
+            await bus.skipRemote(node: node, upTo: seq)
+            cursors[node] = seq
+        }
+        while let after = cursors[node] {
+            let events = try await log.events(node: node, after: after, cpId: nil, limit: Self.pageSize)
+            guard let last = events.last else { return }
+            await bus.deliverRemote(events)
+            cursors[node] = last.seq
+            if events.count < Self.pageSize { return }
+        }
+    }
+}

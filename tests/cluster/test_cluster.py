@@ -1,0 +1,283 @@
+"""A cluster of three ocppd on a three-node Galera cluster, stations behind nginx, driven by the `ocpp` package's charge
+point: any node answers for every station, events of every node reach every stream, and a node or a database node that
+dies loses nothing a station was answered."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+
+from cluster import Fleet, Station, aapi, api, samples_stored
+from harness import SseStream, async_wait_until, connect_peer, open_ws, run, wait_until
+
+STATIONS = 30
+
+
+async def start_fleet_stations(fleet: Fleet, count: int, prefix: str) -> list[Station]:
+    stations = [Station(fleet.nginx.ws_url(f"{prefix}{i:02d}"), f"{prefix}{i:02d}") for i in range(count)]
+    for station in stations:
+        station.start()
+    await asyncio.gather(*(station.wait_connected() for station in stations))
+    return stations
+
+
+async def stop_all(stations: list[Station]) -> None:
+    await asyncio.gather(*(station.stop() for station in stations))
+
+
+def other_node(fleet: Fleet, node_id: str):
+    return next(node for node in fleet.nodes if node.node_id != node_id)
+
+
+def test_thirty_stations_over_three_nodes_each_commanded_through_a_node_that_does_not_hold_it(fleet: Fleet):
+    async def scenario():
+        stations = await start_fleet_stations(fleet, STATIONS, "CP-SPREAD-")
+        try:
+            owners = await async_wait_until(
+                lambda: (o := fleet.owners()) and all(o.get(s.cp_id) for s in stations) and o, what="every station owned")
+            # Every node's view is the same, cluster-wide.
+            for node in fleet.nodes:
+                assert (await asyncio.to_thread(fleet.owners, node)) == owners
+                listed = (await aapi(node, "GET", "/api/stations/connected/list", params={"limit": 100})).json()
+                assert {s["id"] for s in listed} >= {s.cp_id for s in stations}
+            assert set(owners.values()) == {node.node_id for node in fleet.nodes}, "nginx spread them over every node"
+            nodes = (await aapi(fleet.nodes[0], "GET", "/api/cluster/nodes")).json()
+            counts = collections.Counter(owners[s.cp_id] for s in stations)
+            assert {n["id"]: n["stations"] for n in nodes} == dict(counts)
+            assert all(n["alive"] and n["url"].startswith("http://127.0.0.1:") for n in nodes)
+
+            async def command(station: Station):
+                via = other_node(fleet, owners[station.cp_id])
+                return await aapi(via, "POST", f"/api/admin/{station.cp_id}/reset", json={"type": "Soft"})
+
+            answers = await asyncio.gather(*(command(s) for s in stations))
+            # Answered exactly as a single node would, status codes included.
+            assert [(a.status_code, a.json()) for a in answers] == [(200, {"status": "Accepted"})] * STATIONS
+            invalid = await aapi(
+                other_node(fleet, owners[stations[0].cp_id]), "POST", f"/api/admin/{stations[0].cp_id}/reset",
+                json={"type": "Sideways"})
+            assert invalid.status_code == 400 and invalid.headers["content-type"].startswith("application/problem+json")
+            refused = await aapi(
+                other_node(fleet, owners[stations[0].cp_id]), "POST", f"/api/admin/{stations[0].cp_id}/clear-cache", json={})
+            assert refused.status_code == 502 and "NotImplemented" in refused.json()["detail"]
+            # The command log is the owner's, seen from any node.
+            log = (await aapi(fleet.nodes[0], "GET", "/api/commands", params={"limit": 200})).json()
+            assert sum(1 for c in log if c["action"] == "Reset") >= STATIONS
+        finally:
+            await stop_all(stations)
+        # Gone from every node's view once they left.
+        await async_wait_until(lambda: not any(fleet.owners().values()), what="no station connected")
+
+    run(scenario(), timeout=180)
+
+
+def test_internal_routes_refuse_everything_without_the_cluster_secret(fleet: Fleet):
+    node = fleet.nodes[0]
+    for headers in ({}, {"X-Ocppd-Cluster-Secret": "wrong-secret-of-enough-length"}, {"Authorization": "Bearer itest-token-4f1c2a9e7b3d"}):
+        resp = api(node, "POST", "/internal/v1/stations/CP-X/call/Reset", json={"type": "Soft"}, headers=headers)
+        assert resp.status_code == 401, (headers, resp.status_code)
+    document = api(node, "GET", "/api/openapi.json").json()
+    assert not [path for path in document["paths"] if "internal" in path]
+    assert "/api/cluster/nodes" in document["paths"]
+
+
+def test_a_station_on_no_live_node_is_409_and_unknown_is_404(fleet: Fleet):
+    node = fleet.nodes[1]
+    assert api(node, "PUT", "/api/stations/CP-ABSENT", json={}).status_code in (200, 201)
+    assert api(node, "POST", "/api/admin/CP-ABSENT/reset", json={"type": "Soft"}).status_code == 409
+    assert api(node, "POST", "/api/admin/CP-NOWHERE/reset", json={"type": "Soft"}).status_code == 404
+    assert api(node, "GET", "/api/stations/CP-ABSENT").json()["node"] is None
+
+
+def test_events_of_every_node_reach_one_stream_in_each_stations_order_and_resume_on_another_node(fleet: Fleet):
+    statuses = ["Preparing", "Charging", "SuspendedEV", "Charging", "Finishing", "Available"]
+
+    async def scenario():
+        stations = await start_fleet_stations(fleet, 9, "CP-EVENTS-")
+        stream = await SseStream.open(fleet.nodes[0], "/api/events")
+        try:
+            await async_wait_until(lambda: all(fleet.owners().get(s.cp_id) for s in stations), what="stations owned")
+
+            async def walk(station: Station):
+                for status in statuses:
+                    await station.peer.status(1, status)
+
+            await asyncio.gather(*(walk(s) for s in stations))
+            seen: dict[str, list[str]] = collections.defaultdict(list)
+            ids = []
+            while any(len(seen[s.cp_id]) < len(statuses) for s in stations):
+                name, data = await stream.next_event(timeout=15)
+                if name == "connector.status" and data["cpId"].startswith("CP-EVENTS-"):
+                    seen[data["cpId"]].append(data["status"])
+                    ids.append(stream.last_id)
+            resume_from = stream.last_id
+        finally:
+            await stream.close()
+        # Missed while no stream was open, on stations of every node:
+        await asyncio.gather(*(s.peer.status(1, "Unavailable") for s in stations))
+        await asyncio.gather(*(s.peer.status(1, "Available") for s in stations))
+        resumed = await SseStream.open(fleet.nodes[2], "/api/events", last_event_id=resume_from)
+        try:
+            missed: dict[str, list[str]] = collections.defaultdict(list)
+            while sum(len(v) for v in missed.values()) < 2 * len(stations):
+                name, data = await resumed.next_event(timeout=15)
+                assert name == "connector.status" and data["cpId"].startswith("CP-EVENTS-"), (name, data)
+                missed[data["cpId"]].append(data["status"])
+            # Exactly the missed ones: nothing else comes before the next live event.
+            await stations[0].peer.status(1, "Preparing")
+            name, data = await resumed.next_event(timeout=15)
+        finally:
+            await resumed.close()
+            await stop_all(stations)
+        return seen, ids, missed, (name, data)
+
+    seen, ids, missed, live = run(scenario(), timeout=180)
+    owners_seen = {cp_id for cp_id in seen}
+    assert len(owners_seen) == 9
+    for cp_id, got in seen.items():
+        assert got == statuses, f"{cp_id}: events out of order: {got}"
+    assert all(":" in event_id for event_id in ids), ids[:3]
+    assert dict(missed) == {cp_id: ["Unavailable", "Available"] for cp_id in seen}
+    assert live[0] == "connector.status" and live[1]["status"] == "Preparing"
+
+
+def test_a_station_that_reconnects_to_another_node_is_owned_there_and_commands_follow_it(fleet: Fleet):
+    a, b, c = fleet.nodes
+    cp_id = "CP-MOVER"
+
+    async def scenario():
+        from cluster import FleetPeer
+
+        async with connect_peer(a, cp_id, peer_class=FleetPeer) as first:
+            await first.boot()
+            await async_wait_until(lambda: fleet.owners(c).get(cp_id) == "n1", what="owned by n1")
+            async with connect_peer(b, cp_id, peer_class=FleetPeer) as second:
+                await second.boot()
+                # The old node closes its stale socket as soon as it learns.
+                await asyncio.wait_for(first.ws.wait_closed(), 10)
+                await async_wait_until(lambda: fleet.owners(a).get(cp_id) == "n2", what="owned by n2")
+                answer = await aapi(a, "POST", f"/api/admin/{cp_id}/change-configuration",
+                                                 json={"key": "HeartbeatInterval", "value": "30"})
+                return answer.status_code, answer.json()
+
+    assert run(scenario(), timeout=60) == (200, {"status": "Accepted"})
+
+
+def test_kill_9_of_a_node_its_stations_come_back_and_nothing_answered_is_lost(fleet: Fleet):
+    async def scenario():
+        stations = await start_fleet_stations(fleet, 12, "CP-KILL-")
+        try:
+            await async_wait_until(lambda: all(fleet.owners().get(s.cp_id) for s in stations), what="stations owned")
+            charging = [asyncio.create_task(s.charge(1000, samples=40, interval=0.1)) for s in stations]
+            await asyncio.sleep(1.0)
+            victim = fleet.nodes[1]
+            before = {cp for cp, node in fleet.owners().items() if node == victim.node_id}
+            assert before, "the victim held stations"
+            victim.kill()
+            killed_at = time.monotonic()
+            survivor = fleet.nodes[0]
+            await async_wait_until(
+                lambda: all((o := fleet.owners(survivor)).get(cp) not in (None, victim.node_id) for cp in before),
+                timeout=10, interval=0.2, what="the victim's stations back on other nodes")
+            back_after = time.monotonic() - killed_at
+            await asyncio.wait_for(asyncio.gather(*charging), 90)
+            cp = next(iter(before))
+            owner = fleet.owners(survivor)[cp]
+            command = await aapi(
+                next(n for n in fleet.nodes if n.node_id not in (owner, victim.node_id)), "POST",
+                f"/api/admin/{cp}/reset", json={"type": "Hard"})
+            # The dead node's row ages out: dead within a few seconds of its last renewal.
+            nodes = await async_wait_until(
+                lambda: not (n := api(survivor, "GET", "/api/cluster/nodes").json())[1]["alive"] and n, timeout=15,
+                what="n2 dead")
+            return stations, back_after, command, nodes
+        finally:
+            await stop_all(stations)
+
+    stations, back_after, command, nodes = run(scenario(), timeout=180)
+    assert back_after < 10
+    assert command.status_code == 200 and command.json() == {"status": "Accepted"}
+    assert {n["id"]: n["alive"] for n in nodes} == {"n1": True, "n2": False, "n3": True}
+    survivor = fleet.nodes[0]
+    for station in stations:
+        assert len(station.acknowledged) == 40
+        stored = samples_stored(survivor, station.transaction_id)
+        missing = {wh for _, wh in station.acknowledged} - stored
+        assert not missing, f"{station.cp_id}: acknowledged but not stored: {sorted(missing)}"
+
+
+def test_kill_9_of_a_database_node_the_others_stay_primary_and_nothing_answered_is_lost(fleet: Fleet):
+    galera = fleet.galera
+
+    async def scenario():
+        stations = await start_fleet_stations(fleet, 9, "CP-DBKILL-")
+        try:
+            await async_wait_until(lambda: all(fleet.owners().get(s.cp_id) for s in stations), what="stations owned")
+            charging = [asyncio.create_task(s.charge(5000, samples=40, interval=0.1)) for s in stations]
+            await asyncio.sleep(1.0)
+            await asyncio.to_thread(galera.kill, 3)
+            # The node on the dead database is not ready; the others are, and stay Primary.
+            await async_wait_until(lambda: api(fleet.nodes[2], "GET", "/readyz").status_code == 503, timeout=15,
+                                   what="n3 not ready")
+            await async_wait_until(lambda: all(galera.status(i)["wsrep_cluster_size"] == "2" for i in (1, 2)), timeout=20,
+                                   what="the survivors to form a cluster of two")
+            statuses = [galera.status(i) for i in (1, 2)]
+            ready = [api(fleet.nodes[i], "GET", "/readyz").status_code for i in (0, 1)]
+            await asyncio.wait_for(asyncio.gather(*charging), 120)
+            return stations, statuses, ready
+        finally:
+            await stop_all(stations)
+
+    try:
+        stations, statuses, ready = run(scenario(), timeout=240)
+    finally:
+        galera.restart(3)
+    assert all(s["wsrep_cluster_status"] == "Primary" and s["wsrep_ready"] == "ON" for s in statuses), statuses
+    assert ready == [200, 200]
+    for station in stations:
+        assert len(station.acknowledged) == 40
+        stored = samples_stored(fleet.nodes[0], station.transaction_id)
+        missing = {wh for _, wh in station.acknowledged} - stored
+        assert not missing, f"{station.cp_id}: acknowledged but not stored: {sorted(missing)}"
+    # Back in the cluster: n3's database catches up and n3 serves again.
+    wait_until(lambda: api(fleet.nodes[2], "GET", "/readyz").status_code == 200, timeout=30, what="n3 ready again")
+
+
+def test_ocppctl_lists_the_nodes_shows_each_stations_node_and_takes_the_first_server_that_answers(fleet: Fleet, tmp_path):
+    import json
+    import os
+    import subprocess
+
+    from harness import DEFAULT_TOKEN, ocppd_binary
+
+    def ctl(*args: str, servers: list[str]) -> subprocess.CompletedProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OCPPCTL_", "OCPPD_"))}
+        env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"), NO_COLOR="1",
+                   OCPPCTL_SERVER=",".join(servers), OCPPCTL_TOKEN=DEFAULT_TOKEN)
+        return subprocess.run([str(ocppd_binary().parent / "ocppctl"), *args], capture_output=True, text=True, timeout=60, env=env)
+
+    async def scenario():
+        stations = await start_fleet_stations(fleet, 3, "CP-CTL-")
+        try:
+            await async_wait_until(lambda: all(fleet.owners().get(s.cp_id) for s in stations), what="stations owned")
+            owners = fleet.owners()
+            fleet.nodes[0].kill()  # the first server of the list is down
+            servers = [node.base_url for node in fleet.nodes]
+            nodes = await asyncio.to_thread(ctl, "cluster", "nodes", servers=servers)
+            listing = await asyncio.to_thread(ctl, "stations", "list", servers=servers)
+            as_json = await asyncio.to_thread(ctl, "cluster", "nodes", "-o", "json", servers=servers)
+            return owners, nodes, listing, as_json
+        finally:
+            await stop_all(stations)
+
+    owners, nodes, listing, as_json = run(scenario(), timeout=120)
+    assert nodes.returncode == 0, nodes.stderr
+    assert [line.split()[0] for line in nodes.stdout.splitlines()] == ["NODE", "n1", "n2", "n3"]
+    assert {n["id"] for n in json.loads(as_json.stdout)} == {"n1", "n2", "n3"}
+    lines = listing.stdout.splitlines()
+    assert listing.returncode == 0 and lines[0].split()[:3] == ["STATION", "STATE", "NODE"], listing.stdout
+    shown = {line.split()[0]: line.split()[2] for line in lines[1:] if line.startswith("CP-CTL-")}
+    # A station of the killed node shows its old node until it reconnects elsewhere, or its new one: never blank.
+    assert set(shown) == {f"CP-CTL-{i:02d}" for i in range(3)} and all(node in {"n1", "n2", "n3", "-"} for node in shown.values())
+    assert any(shown[cp] == owners[cp] for cp in shown if owners[cp] != "n1")
