@@ -60,7 +60,7 @@ struct Gateway {
         let cluster = try await startCluster(store: store, registry: registry, retry: storeRetry)
 
         let journal = try Self.journal(of: store)
-        let node = configuration.cluster?.nodeId ?? ""
+        let node = configuration.cluster?.nodeId ?? journalNode()
         let events = EventBus(node: node, journal: journal, lastSeq: try await journal.lastSeq(node: node))
         await events.startKeepAlive(every: configuration.sseKeepAlive)
         let centralSystem = CentralSystem(
@@ -73,10 +73,7 @@ struct Gateway {
             // `ocppd token rotate` writes the token file; the running ocppd takes it from there.
             Self.every(Self.tokenCheckInterval) { token.reload() },
             Task { await registry.keepAlive(logger: logger) },
-            Task {
-                let others = cluster.map { cluster in { @Sendable in cluster.knownNodeIds } }
-                await EventTail(bus: events, log: journal, otherNodes: others, logger: logger).run()
-            },
+            Task { await EventTail(bus: events, log: journal, cluster: cluster, logger: logger).run() },
         ]
         let commands = Commands(
             store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger, cluster: cluster)
@@ -140,6 +137,14 @@ struct Gateway {
                 await body()
             }
         }
+    }
+
+    /// The name under which a single ocppd keeps its events: none on SQLite, its own file; on MariaDB, which several
+    /// ocppd may share without being a cluster, its host and port, so that their events never collide.
+    private func journalNode() -> String {
+        guard configuration.mariaDB != nil else { return "" }
+        let host = ProcessInfo.processInfo.hostName.prefix(40).map { ClusterSettings.isValidNodeId(String($0)) ? $0 : "-" }
+        return String(host) + "-\(configuration.port)"
     }
 
     /// The store's event journal.

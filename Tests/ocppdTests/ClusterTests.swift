@@ -85,9 +85,9 @@ struct ClusterStoreTests {
             let second = try await cluster.takeOwnership("CP1", node: "b", at: time(1))
             #expect(second > first)
             // a's socket closes after b took the station: a's release must not clear b's ownership.
-            try await cluster.releaseOwnership("CP1", node: "a", epoch: first, at: time(2))
+            #expect(try await !cluster.releaseOwnership("CP1", node: "a", epoch: first, at: time(2)))
             #expect(try await cluster.owners("CP1") == [Ownership(cpId: "CP1", nodeId: "b", epoch: second)])
-            try await cluster.releaseOwnership("CP1", node: "b", epoch: second, at: time(3))
+            #expect(try await cluster.releaseOwnership("CP1", node: "b", epoch: second, at: time(3)))
             #expect(try await cluster.owners("CP1") == [Ownership(cpId: "CP1", nodeId: nil, epoch: second)])
             #expect(try await cluster.owners(nil).isEmpty)
             let third = try await cluster.takeOwnership("CP1", node: "a", at: time(4))

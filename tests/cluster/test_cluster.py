@@ -149,19 +149,62 @@ def test_a_station_that_reconnects_to_another_node_is_owned_there_and_commands_f
     async def scenario():
         from cluster import FleetPeer
 
-        async with connect_peer(a, cp_id, peer_class=FleetPeer) as first:
-            await first.boot()
-            await async_wait_until(lambda: fleet.owners(c).get(cp_id) == "n1", what="owned by n1")
-            async with connect_peer(b, cp_id, peer_class=FleetPeer) as second:
-                await second.boot()
-                # The old node closes its stale socket as soon as it learns.
-                await asyncio.wait_for(first.ws.wait_closed(), 10)
-                await async_wait_until(lambda: fleet.owners(a).get(cp_id) == "n2", what="owned by n2")
-                answer = await aapi(a, "POST", f"/api/admin/{cp_id}/change-configuration",
-                                                 json={"key": "HeartbeatInterval", "value": "30"})
-                return answer.status_code, answer.json()
+        stream = await SseStream.open(c, f"/api/events?cpId={cp_id}")
+        try:
+            async with connect_peer(a, cp_id, peer_class=FleetPeer) as first:
+                await first.boot()
+                await async_wait_until(lambda: fleet.owners(c).get(cp_id) == "n1", what="owned by n1")
+                async with connect_peer(b, cp_id, peer_class=FleetPeer) as second:
+                    await second.boot()
+                    # The old node closes its stale socket as soon as it learns.
+                    await asyncio.wait_for(first.ws.wait_closed(), 10)
+                    await async_wait_until(lambda: fleet.owners(a).get(cp_id) == "n2", what="owned by n2")
+                    answer = await aapi(a, "POST", f"/api/admin/{cp_id}/change-configuration",
+                                        json={"key": "HeartbeatInterval", "value": "30"})
+                    # What a watcher saw: the station came to n2 and never left it.
+                    seen = []
+                    while len(seen) < 5:
+                        name, data = await stream.next_event(timeout=10)
+                        seen.append((name, data.get("node")))
+                    return answer.status_code, answer.json(), seen
+        finally:
+            await stream.close()
 
-    assert run(scenario(), timeout=60) == (200, {"status": "Accepted"})
+    status, body, seen = run(scenario(), timeout=60)
+    assert (status, body) == (200, {"status": "Accepted"})
+    assert seen == [("station.connected", "n1"), ("station.booted", None), ("station.connected", "n2"),
+                    ("station.booted", None), ("command.result", None)], seen
+
+
+def test_a_node_that_dies_while_a_command_waits_for_its_station_answers_502(fleet: Fleet):
+    a, b, _ = fleet.nodes
+    cp_id = "CP-SLOW"
+
+    from cluster import FleetPeer
+    from ocpp.routing import on
+    from ocpp.v16 import call_result
+
+    class SlowPeer(FleetPeer):
+        @on("Reset")
+        async def on_reset(self, type, **kwargs):
+            await asyncio.sleep(60)
+            return call_result.Reset(status="Accepted")
+
+    async def scenario():
+        async with connect_peer(b, cp_id, peer_class=SlowPeer) as cp:
+            await cp.boot()
+            await async_wait_until(lambda: fleet.owners(a).get(cp_id) == "n2", what="owned by n2")
+            began = time.monotonic()
+            waiting = asyncio.create_task(aapi(a, "POST", f"/api/admin/{cp_id}/reset", json={"type": "Soft"}))
+            await asyncio.sleep(1)
+            b.kill()
+            answer = await asyncio.wait_for(waiting, 20)
+            return answer, time.monotonic() - began
+
+    answer, took = run(scenario(), timeout=60)
+    assert answer.status_code == 502, answer.text
+    assert "n2" in answer.json()["detail"] and answer.json()["node"] == "n2"
+    assert took < 10
 
 
 def test_kill_9_of_a_node_its_stations_come_back_and_nothing_answered_is_lost(fleet: Fleet):

@@ -249,7 +249,8 @@ def test_every_event_has_an_id_and_last_event_id_replays_exactly_what_was_missed
 
     got, replayed, live, transaction_id, only_station = run(scenario())
     assert [name for _, name, _ in got] == ["station.connected", "station.booted", "connector.status"]
-    ids = [int(event_id) for event_id, _, _ in got + replayed + live]
+    # `42` on SQLite; `HOST-PORT:42` on MariaDB, which several ocppd may share.
+    ids = [int(event_id.rsplit(":", 1)[-1]) for event_id, _, _ in got + replayed + live]
     assert ids == sorted(ids) and len(set(ids)) == len(ids), f"ids must grow: {ids}"
     assert [(name, data.get("status")) for _, name, data in replayed] == [
         ("connector.status", "Preparing"),
@@ -268,7 +269,8 @@ def test_an_unknown_last_event_id_opens_the_stream_from_the_oldest_event_kept(oc
         async with connect_peer(ocppd, cp_id) as cp:
             await cp.boot()
         streams = []
-        for last_id in ("not-an-id", "zz:1,:x"):
+        # Garbage, and an id beyond what was ever numbered (as after a journal that started over).
+        for last_id in ("not-an-id", "zz:1,:x", "999999", "x-1:999999"):
             stream = await SseStream.open(ocppd, "/api/events", last_event_id=last_id)
             try:
                 streams.append((stream.status, [await stream.next_event() for _ in range(3)], stream.last_id))
@@ -279,4 +281,4 @@ def test_an_unknown_last_event_id_opens_the_stream_from_the_oldest_event_kept(oc
     for status, events, last_id in run(scenario()):
         assert status == 200
         assert [name for name, _ in events] == ["station.connected", "station.booted", "station.disconnected"]
-        assert last_id == "3"
+        assert last_id.rsplit(":", 1)[-1] == "3"

@@ -60,6 +60,11 @@ struct APIRoutes: Sendable {
             if let galera = await (store as? MariaDBStore)?.galeraStatus(), let refusal = galera.refusal {
                 throw Problem(status: .serviceUnavailable, detail: refusal, headers: [.retryAfter: "5"])
             }
+            if let cluster, !cluster.isServing {
+                throw Problem(
+                    status: .serviceUnavailable, detail: "this node cannot write to the cluster's database: it takes no stations",
+                    headers: [.retryAfter: "5"])
+            }
             var answer: JSONObject = ["status": "ready", "connectedStations": .integer(Int64(await registry.count))]
             if let cluster { answer["node"] = .string(cluster.nodeId) }
             return API.jsonValue(.object(answer))

@@ -57,8 +57,7 @@ extension APIRoutes {
                             var cursor = subscription.start
                             if let lastEventId, let log = events.journal {
                                 cursor = try await Self.replay(
-                                    after: EventCursor(lastEventId: lastEventId) ?? EventCursor(), upTo: subscription.start, cpId: cpId,
-                                    from: log, to: &writer)
+                                    after: EventCursor(lastEventId: lastEventId) ?? EventCursor(), cpId: cpId, from: log, to: &writer)
                             }
                             for await item in subscription.items {
                                 switch item {
@@ -91,29 +90,36 @@ extension APIRoutes {
         }
     }
 
-    /// Writes the kept events after `from` up to `upTo` (where the live ones start), node by node, each node's in order;
-    /// returns the cursor after them.
+    /// Writes the kept events after `from`, every node's merged by time (a station that moved between nodes comes out
+    /// in its order; each node's own order holds whatever the clocks say), and returns the cursor after them. The live
+    /// events that follow skip what this sent. A position beyond what a node kept (its numbering started over) is an
+    /// unknown one: everything the node kept is sent.
     static func replay(
-        after from: EventCursor, upTo live: EventCursor, cpId: String?, from log: any EventLog, to writer: inout some ResponseBodyWriter
+        after from: EventCursor, cpId: String?, from log: any EventLog, to writer: inout some ResponseBodyWriter
     ) async throws -> EventCursor {
-        var cursor = from
-        let nodes = Set(try await log.nodes()).union(live.positions.keys).sorted()
-        for node in nodes {
-            let end = live.positions[node, default: 0]
+        var cursor = EventCursor()
+        var pages: [String: (events: ArraySlice<JournaledEvent>, more: Bool)] = [:]
+        func page(_ node: String, after seq: Int64) async throws -> (events: ArraySlice<JournaledEvent>, more: Bool) {
+            let events = try await log.events(node: node, after: seq, cpId: cpId, limit: EventTail.pageSize)
+            return (events[...], events.count == EventTail.pageSize)
+        }
+        for node in Set(try await log.nodes()).union(from.positions.keys) {
             var after = from.positions[node, default: 0]
-            replaying: while after < end {
-                let page = try await log.events(node: node, after: after, cpId: cpId, limit: EventTail.pageSize)
-                for item in page {
-                    guard item.seq <= end else { break replaying }
-                    let position = EventPosition(node: node, seq: item.seq)
-                    cursor.advance(to: position)
-                    try await writer.write(serverSentEvent(item.event, id: cursor))
-                }
-                guard let last = page.last, page.count == EventTail.pageSize else { break }
-                after = last.seq
+            if after > (try await log.lastSeq(node: node)) { after = 0 }
+            if after > 0 { cursor.positions[node] = after }
+            pages[node] = try await page(node, after: after)
+        }
+        while true {
+            let next = pages.compactMap { node, page in page.events.first.map { (node, $0) } }.min { a, b in
+                (a.1.event.at, a.0, a.1.seq) < (b.1.event.at, b.0, b.1.seq)
             }
-            // Everything of this node up to where the live stream starts was sent (or is another station's).
-            if end > 0 { cursor.advance(to: EventPosition(node: node, seq: end)) }
+            guard let (node, item) = next else { break }
+            cursor.positions[node] = item.seq
+            try await writer.write(serverSentEvent(item.event, id: cursor))
+            pages[node]!.events.removeFirst()
+            if pages[node]!.events.isEmpty, pages[node]!.more {
+                pages[node] = try await page(node, after: item.seq)
+            }
         }
         return cursor
     }

@@ -110,9 +110,11 @@ extension APIRoutes {
             let removed = withConnection(station, try await presence(of: id))
             if let connection = await registry.connection(id) {
                 await connection.close(code: .policyViolation, reason: "station removed")
-            } else if let cluster, removed.connected {
-                // The node that holds it sees its ownership taken away and closes the socket.
+            } else if let cluster, let node = removed.node {
+                // The node that holds it sees its ownership taken away and closes the socket, without news of it (the
+                // station is not its own any more): the news is told here.
                 try await cluster.store.revokeOwnership(id, at: Date())
+                await events.publish("station.disconnected", cpId: id, ["node": .string(node)])
             }
             return try API.json(removed)
         }

@@ -205,16 +205,31 @@ final class Cluster: Sendable {
         }
         guard let mine else { return false }
         do {
-            try await store.releaseOwnership(connection.id, node: nodeId, epoch: mine.epoch, at: Date())
+            // No row changed: another node took the station before this one heard its socket close.
+            return try await store.releaseOwnership(connection.id, node: nodeId, epoch: mine.epoch, at: Date())
         } catch {
             logger.warning(
                 "could not record that the station left this node; the next node to take it overrides",
                 metadata: ["station": "\(connection.id)", "error": "\(error)"])
+            return true
         }
-        return true
     }
 
     // MARK: The cluster's view
+
+    /// Returns once `node`'s row, as read every second, says it is dead; or when cancelled.
+    func waitUntilDead(_ node: String) async {
+        while !Task.isCancelled {
+            if isDead(node) { return }
+            do { try await Task.sleep(for: .seconds(1)) } catch { return }
+        }
+    }
+
+    /// Whether `node` is known as dead, or not known at all (its row was never written, or removed).
+    func isDead(_ node: String) -> Bool {
+        guard let row = knownNodes.withLock({ $0.first { $0.id == node } }) else { return true }
+        return !isAlive(row)
+    }
 
     /// The ids of the nodes as last read (every 1 s), alive or not.
     var knownNodeIds: [String] {

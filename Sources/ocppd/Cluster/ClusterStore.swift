@@ -29,8 +29,9 @@ protocol ClusterStore: Store {
     func nodes() async throws -> [NodeRow]
     /// Makes `node` the owner of `cpId` with an epoch greater than any before; returns that epoch.
     func takeOwnership(_ cpId: String, node: String, at: Date) async throws -> Int64
-    /// Clears `cpId`'s owner if it is still `node` at `epoch` (a station that went to another node since stays there).
-    func releaseOwnership(_ cpId: String, node: String, epoch: Int64, at: Date) async throws
+    /// Clears `cpId`'s owner if it is still `node` at `epoch` (a station that went to another node since stays there);
+    /// false when it was not.
+    func releaseOwnership(_ cpId: String, node: String, epoch: Int64, at: Date) async throws -> Bool
     /// Clears every ownership of `node` (a node starting holds no station yet).
     func releaseAll(node: String, at: Date) async throws
     /// Takes `cpId` away from whichever node holds it, raising the epoch: that node closes its socket (station removed).
@@ -87,11 +88,11 @@ extension SQLStore {
         }
     }
 
-    func releaseOwnership(_ cpId: String, node: String, epoch: Int64, at: Date) async throws {
+    func releaseOwnership(_ cpId: String, node: String, epoch: Int64, at: Date) async throws -> Bool {
         try await write { db in
             try db.execute(
                 "UPDATE station_owners SET node_id = NULL, updated_at = ? WHERE cp_id = ? AND node_id = ? AND epoch = ?",
-                [at, cpId, node, epoch])
+                [at, cpId, node, epoch]) > 0
         }
     }
 

@@ -10,6 +10,13 @@ struct GatewayEvent: Sendable {
     /// What the event is about (connectorId, status, transactionId, meter values …).
     var fields: JSONObject
 
+    /// `json` as text, as the journal keeps it.
+    var jsonText: String {
+        var bytes: [UInt8] = []
+        json.write(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// The event's `data` object: type, cpId and at first, then its fields.
     var json: JSONValue {
         var object: JSONObject = ["type": .string(type), "cpId": .string(cpId), "at": .string(OCPPDate.format(at))]
@@ -83,13 +90,9 @@ actor EventBus {
     /// The last event delivered of each node.
     private var heads = EventCursor()
     private var subscribers: [Int: Subscriber] = [:] {
-        didSet {
-            listening.store(subscribers.count, ordering: .relaxed)
-            listeningToHeartbeats.store(subscribers.values.count(where: \.heartbeats), ordering: .relaxed)
-        }
+        didSet { listeningToHeartbeats.store(subscribers.values.count(where: \.heartbeats), ordering: .relaxed) }
     }
-    // Read without a hop to the actor by every handler, to build no event nobody listens to.
-    private let listening = Atomic<Int>(0)
+    // Read without a hop to the actor by every Heartbeat, to build no heartbeat event nobody listens to.
     private let listeningToHeartbeats = Atomic<Int>(0)
     private var nextId = 0
     private var keepAliveTask: Task<Void, Never>?
@@ -144,13 +147,15 @@ actor EventBus {
             return
         }
         let kept = kept
+        // The JSON is made before the lock that every station's events take.
+        let data = unkept ? "" : event.jsonText
         sequence.withLock { seq in
             if unkept {
                 journal.append([]) { _ in kept.yield(.unkept(event)) }
                 return
             }
             seq += 1
-            let item = JournaledEvent(node: node, seq: seq, event: event)
+            let item = JournaledEvent(node: node, seq: seq, event: event, data: data)
             journal.append([item]) { _ in kept.yield(.kept([item])) }
         }
     }

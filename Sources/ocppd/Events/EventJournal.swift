@@ -4,16 +4,26 @@ import Synchronization
 
 /// An event as the journal keeps it: which node produced it and its place in that node's sequence.
 struct JournaledEvent: Sendable {
-    /// '' on a single ocppd.
+    /// '' on a single ocppd on SQLite.
     var node: String
     var seq: Int64
     var event: GatewayEvent
+    /// The event's `data` object as JSON text, made once by the node that produced it (not on the writer's thread).
+    var data: String
+
+    init(node: String, seq: Int64, event: GatewayEvent, data: String? = nil) {
+        self.node = node
+        self.seq = seq
+        self.event = event
+        self.data = data ?? event.jsonText
+    }
 }
 
 /// Where events are kept, for a client that reconnects with `Last-Event-ID` and for the other nodes of a cluster.
 protocol EventLog: Sendable {
     /// Queues `events` (already numbered, in order) to be written; `written` is called once they committed, or once
-    /// writing them failed for good, in the order of the calls, never concurrently.
+    /// writing them failed for good (the store closed, or too many waited while it was down), in the order of the calls,
+    /// never concurrently. While the database is unavailable they wait and are tried again.
     func append(_ events: [JournaledEvent], written: @escaping @Sendable (_ committed: Bool) -> Void)
     /// The last number `node` gave an event, 0 when it has none.
     func lastSeq(node: String) async throws -> Int64
@@ -23,7 +33,8 @@ protocol EventLog: Sendable {
     func events(node: String, after seq: Int64, cpId: String?, limit: Int) async throws -> [JournaledEvent]
     /// Nodes that have events kept.
     func nodes() async throws -> [String]
-    /// Forgets `node`'s events older than `date`.
+    /// Forgets `node`'s events older than `date`, but its newest (so that its numbers never start over), a few thousand
+    /// at a time so that no commit of other writes waits long behind it.
     func prune(node: String, before date: Date) async throws
 }
 
@@ -36,6 +47,8 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
     }
 
     private struct State {
+        /// Appends a failed write gave back, to be written first, in their order.
+        var retrying: [Pending] = []
         var pending: [Pending] = []
         var queued = false
     }
@@ -44,6 +57,10 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
     private let workers: DatabaseWorkers<Connection>
     /// Rows per INSERT statement: below the placeholder limits of both databases.
     static var rowsPerInsert: Int { 200 }
+    /// Appends kept waiting while the database is down; beyond, the oldest are given up (delivered live only).
+    static var maxWaiting: Int { 100_000 }
+    /// Pause before events whose write failed are tried again.
+    static var retryDelay: Double { 0.5 }
 
     init(workers: DatabaseWorkers<Connection>) {
         self.workers = workers
@@ -66,18 +83,43 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
                 try Self.insert(db, pending.flatMap(\.events))
                 return { pending.forEach { $0.written(true) } }
             },
-            fail: { [self] _ in
-                (taken.pending ?? take(into: taken)).forEach { $0.written(false) }
+            fail: { [self] error in
+                giveBack(taken.pending ?? take(into: taken), after: error)
             })
+    }
+
+    /// A write that failed: its events are written first once the database answers again (jobs fail in the order they
+    /// took their events, so the order holds), unless the store is closed.
+    private func giveBack(_ pending: [Pending], after error: any Error) {
+        if case DatabaseWorkerError.closed? = error as? DatabaseWorkerError {
+            return pending.forEach { $0.written(false) }
+        }
+        let dropped = state.withLock { state -> [Pending] in
+            state.retrying += pending
+            let excess = state.retrying.count + state.pending.count - Self.maxWaiting
+            guard excess > 0 else { return [] }
+            defer { state.retrying.removeFirst(min(excess, state.retrying.count)) }
+            return Array(state.retrying.prefix(excess))
+        }
+        dropped.forEach { $0.written(false) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.retryDelay) { [self] in
+            let submit = state.withLock { state in
+                guard !state.queued, !(state.retrying.isEmpty && state.pending.isEmpty) else { return false }
+                state.queued = true
+                return true
+            }
+            if submit { submitJob() }
+        }
     }
 
     private func take(into taken: Taken) -> [Pending] {
         let pending = state.withLock { state in
             defer {
+                state.retrying = []
                 state.pending = []
                 state.queued = false
             }
-            return state.pending
+            return state.retrying + state.pending
         }
         taken.pending = pending
         return pending
@@ -91,11 +133,7 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
             var parameters: [any SQLBindable] = []
             parameters.reserveCapacity(chunk.count * 6)
             for item in chunk {
-                var data: [UInt8] = []
-                item.event.json.write(to: &data)
-                parameters +=
-                    [item.node, item.seq, item.event.cpId, item.event.type, item.event.at, String(decoding: data, as: UTF8.self)]
-                    as [any SQLBindable]
+                parameters += [item.node, item.seq, item.event.cpId, item.event.type, item.event.at, item.data] as [any SQLBindable]
             }
             try db.execute(
                 "INSERT INTO events (node_id, seq, cp_id, type, at, data) VALUES "
@@ -122,12 +160,14 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
                 let cpId = try row.string(1)
                 let type = try row.string(2)
                 let at = try row.date(3)
+                let data = try row.string(4)
                 var fields: JSONObject = [:]
-                if case .object(let object)? = try? JSONParser.parse(try row.string(4)) {
+                if case .object(let object)? = try? JSONParser.parse(data) {
                     fields = object
                     for member in ["type", "cpId", "at"] { fields[member] = nil }
                 }
-                return JournaledEvent(node: node, seq: seq, event: GatewayEvent(type: type, cpId: cpId, at: at, fields: fields))
+                return JournaledEvent(
+                    node: node, seq: seq, event: GatewayEvent(type: type, cpId: cpId, at: at, fields: fields), data: data)
             }
             if let cpId {
                 return try db.query(
@@ -144,12 +184,27 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
     }
 
     func prune(node: String, before date: Date) async throws {
-        do {
-            _ = try await workers.write { db in try db.execute("DELETE FROM events WHERE node_id = ? AND at < ?", [node, date]) }
-        } catch {
-            throw Self.storeError(error)
+        var upTo = min(try await lastSeq(node: node, before: date), try await lastSeq(node: node) - 1)
+        // From the top down, in chunks, each its own write.
+        while upTo > 0 {
+            let from = max(0, upTo - Self.pruneChunk)
+            do {
+                _ = try await workers.write { [upTo] db in
+                    try db.execute("DELETE FROM events WHERE node_id = ? AND seq > ? AND seq <= ?", [node, from, upTo])
+                }
+            } catch {
+                throw Self.storeError(error)
+            }
+            let older = try await read { db in
+                try db.queryFirst("SELECT MAX(seq) FROM events WHERE node_id = ? AND seq <= ?", [node, from]) { $0.optionalInt64(0) }
+            }
+            guard let older = older ?? nil else { return }
+            upTo = older
         }
     }
+
+    /// Events deleted per write when pruning.
+    static var pruneChunk: Int64 { 5000 }
 
     private func read<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         do {

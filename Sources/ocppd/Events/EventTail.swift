@@ -6,8 +6,9 @@ import Logging
 struct EventTail: Sendable {
     let bus: EventBus
     let log: any EventLog
-    /// Other nodes whose events to read; nil on a single ocppd.
-    let otherNodes: (@Sendable () -> [String])?
+    /// In a cluster: the nodes whose events to read, and whether a node is alive (a live node prunes its own events,
+    /// any node those of the dead). nil on a single ocppd.
+    let cluster: Cluster?
     let logger: Logger
 
     /// How often the other nodes' events are read.
@@ -24,20 +25,19 @@ struct EventTail: Sendable {
         var cursors: [String: Int64] = [:]
         var lastPrune = ContinuousClock.now - Self.pruneInterval
         while !Task.isCancelled {
-            do { try await Task.sleep(for: otherNodes == nil ? Self.pruneInterval : Self.interval) } catch { return }
+            do { try await Task.sleep(for: cluster == nil ? Self.pruneInterval : Self.interval) } catch { return }
             if ContinuousClock.now - lastPrune >= Self.pruneInterval {
                 lastPrune = .now
                 do {
-                    // Every node's, those of nodes gone for good too; nodes that prune the same rows at once are retried.
-                    for node in try await log.nodes() {
+                    for node in try await log.nodes() where node == bus.node || cluster?.isDead(node) ?? true {
                         try await log.prune(node: node, before: Date().addingTimeInterval(-Self.retention))
                     }
                 } catch {
                     logger.warning("could not prune the event journal", metadata: ["error": "\(error)"])
                 }
             }
-            guard let otherNodes else { continue }
-            for node in otherNodes() where node != bus.node {
+            guard let cluster else { continue }
+            for node in cluster.knownNodeIds where node != bus.node {
                 do {
                     try await follow(node, from: &cursors, startedAt: started)
                 } catch {

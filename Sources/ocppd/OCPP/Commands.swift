@@ -88,17 +88,32 @@ struct Commands: Sendable {
         guard let owner = try await cluster.remoteOwner(of: id) else {
             throw Problem(status: .conflict, detail: "station '\(id)' is not connected to any node of the cluster; try again when it is")
         }
-        let path = ClusterRoutes.callPath(station: id, action: action.name)
-        var body: [UInt8] = []
-        payload.write(to: &body)
+        let url = owner.url + ClusterRoutes.callPath(station: id, action: action.name)
+        let body = {
+            var bytes: [UInt8] = []
+            payload.write(to: &bytes)
+            return bytes
+        }()
         let answer: NodeClient.Answer
+        // The owner answers 504 itself once the station is late, also after one command waiting ahead of this one.
+        let deadline = timeout * 2 + .seconds(5)
         do {
-            // The owner answers 504 itself once the station is late; the margin covers the hop.
-            answer = try await cluster.client.post(owner.url + path, json: body, timeout: timeout + .seconds(5))
+            // Whichever comes first: the owner's answer, or its row saying it died (a host that vanished without closing
+            // the connection would otherwise keep the caller until the deadline).
+            answer = try await withThrowingTaskGroup(of: NodeClient.Answer?.self) { group in
+                group.addTask { try await cluster.client.post(url, json: body, timeout: deadline) }
+                group.addTask {
+                    await cluster.waitUntilDead(owner.id)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let answer = try await group.next() ?? nil else { throw NodeDied() }
+                return answer
+            }
         } catch let error as HTTPClientError where error == .deadlineExceeded {
             throw Problem(
                 status: .gatewayTimeout,
-                detail: "node '\(owner.id)', which holds station '\(id)', did not answer \(action.name) within \(timeout.seconds + 5) s",
+                detail: "node '\(owner.id)', which holds station '\(id)', did not answer \(action.name) within \(deadline.seconds) s",
                 extra: ["node": .string(owner.id)])
         } catch {
             logger.warning(
@@ -131,6 +146,11 @@ struct Commands: Sendable {
         problem["title"] = nil
         throw Problem(
             status: HTTPResponse.Status(code: answer.status, reasonPhrase: title), detail: detail, headers: headers, extra: problem)
+    }
+
+    /// The node a command was forwarded to stopped renewing its row before it answered.
+    private struct NodeDied: Error, CustomStringConvertible {
+        var description: String { "the node died" }
     }
 
     /// The command log is a record, not part of the answer: failing to write it fails no command.
