@@ -83,11 +83,31 @@ def test_internal_routes_refuse_everything_without_the_cluster_secret(fleet: Fle
 
 
 def test_a_station_on_no_live_node_is_409_and_unknown_is_404(fleet: Fleet):
-    node = fleet.nodes[1]
-    assert api(node, "PUT", "/api/stations/CP-ABSENT", json={}).status_code in (200, 201)
-    assert api(node, "POST", "/api/admin/CP-ABSENT/reset", json={"type": "Soft"}).status_code == 409
-    assert api(node, "POST", "/api/admin/CP-NOWHERE/reset", json={"type": "Soft"}).status_code == 404
-    assert api(node, "GET", "/api/stations/CP-ABSENT").json()["node"] is None
+    a, b, _ = fleet.nodes
+    assert api(b, "PUT", "/api/stations/CP-ABSENT", json={}).status_code in (200, 201)
+    assert api(b, "POST", "/api/admin/CP-ABSENT/reset", json={"type": "Soft"}).status_code == 409
+    assert api(b, "POST", "/api/admin/CP-NOWHERE/reset", json={"type": "Soft"}).status_code == 404
+    assert api(b, "GET", "/api/stations/CP-ABSENT").json()["node"] is None
+
+    # A station whose node died (and that does not come back elsewhere): not connected, and 409, once the node is dead.
+    async def scenario():
+        from cluster import FleetPeer
+
+        async with connect_peer(b, "CP-ORPHAN", peer_class=FleetPeer) as cp:
+            await cp.boot()
+            await async_wait_until(lambda: fleet.owners(a).get("CP-ORPHAN") == "n2", what="owned by n2")
+            b.kill()
+            station = await async_wait_until(
+                lambda: not (s := api(a, "GET", "/api/stations/CP-ORPHAN").json())["connected"] and s, timeout=15,
+                what="CP-ORPHAN not connected")
+            command = await aapi(a, "POST", "/api/admin/CP-ORPHAN/reset", json={"type": "Soft"})
+            listed = await aapi(a, "GET", "/api/stations/connected/list")
+            return station, command, listed.json()
+
+    station, command, listed = run(scenario(), timeout=60)
+    assert station["node"] is None
+    assert command.status_code == 409 and "not connected" in command.json()["detail"]
+    assert "CP-ORPHAN" not in {s["id"] for s in listed}
 
 
 def test_events_of_every_node_reach_one_stream_in_each_stations_order_and_resume_on_another_node(fleet: Fleet):
@@ -324,3 +344,42 @@ def test_ocppctl_lists_the_nodes_shows_each_stations_node_and_takes_the_first_se
     # A station of the killed node shows its old node until it reconnects elsewhere, or its new one: never blank.
     assert set(shown) == {f"CP-CTL-{i:02d}" for i in range(3)} and all(node in {"n1", "n2", "n3", "-"} for node in shown.values())
     assert any(shown[cp] == owners[cp] for cp in shown if owners[cp] != "n1")
+
+
+def test_a_node_whose_database_node_loses_the_primary_component_sends_its_stations_to_the_majority(fleet: Fleet):
+    galera, isolated = fleet.galera, fleet.nodes[2]
+
+    async def scenario():
+        stations = await start_fleet_stations(fleet, 12, "CP-PART-")
+        try:
+            await async_wait_until(lambda: all(fleet.owners().get(s.cp_id) for s in stations), what="stations owned")
+            before = {cp for cp, node in fleet.owners().items() if node == "n3"}
+            assert before, "n3 held stations"
+            # A partition, as Galera's own tests make one: node 3 hears nobody, and is a minority of one.
+            await asyncio.to_thread(galera.sql, 3, "SET GLOBAL wsrep_provider_options = 'gmcast.isolate = 1'")
+            try:
+                await async_wait_until(lambda: api(isolated, "GET", "/readyz").status_code == 503, timeout=20,
+                                       what="n3 not ready")
+                refusal = api(isolated, "GET", "/readyz").json()["detail"]
+                # Its stations were sent away and came back, through nginx, to the majority.
+                await async_wait_until(
+                    lambda: all(fleet.owners(fleet.nodes[0]).get(cp) in ("n1", "n2") for cp in before), timeout=30,
+                    interval=0.2, what="n3's stations on n1 and n2")
+                # And it takes none meanwhile.
+                handshake = await asyncio.to_thread(
+                    lambda: __import__("requests").get(f"{isolated.base_url}/ocpp/CP-PART-NEW", timeout=5, headers={
+                        "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": "ocpp1.6"}))
+                command = await aapi(fleet.nodes[0], "POST", f"/api/admin/{next(iter(before))}/reset", json={"type": "Soft"})
+            finally:
+                await asyncio.to_thread(galera.sql, 3, "SET GLOBAL wsrep_provider_options = 'gmcast.isolate = 0'")
+            await async_wait_until(lambda: api(isolated, "GET", "/readyz").status_code == 200, timeout=60,
+                                   what="n3 ready again")
+            return refusal, handshake.status_code, command
+        finally:
+            await stop_all(stations)
+
+    refusal, handshake, command = run(scenario(), timeout=180)
+    assert "Primary" in refusal or "not ready" in refusal, refusal
+    assert handshake == 503
+    assert command.status_code == 200 and command.json() == {"status": "Accepted"}

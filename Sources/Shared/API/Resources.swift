@@ -437,6 +437,18 @@ extension Session {
 }
 
 extension MeterValueRecord {
+    /// What `encode(to:)` writes, built directly: every meter.values event carries these, and going through
+    /// JSONEncoder and back cost more than storing the values.
+    public var jsonValue: JSONValue {
+        func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
+        return [
+            "timestamp": .string(OCPPDate.format(timestamp)), "cpId": .string(cpId),
+            "transactionId": transactionId.map { .integer(Int64($0)) } ?? .null, "connectorId": .integer(Int64(connectorId)),
+            "measurand": .string(measurand), "value": .string(value), "unit": text(unit), "context": text(context),
+            "phase": text(phase), "location": text(location), "format": text(format),
+        ]
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(timestamp, forKey: .timestamp)

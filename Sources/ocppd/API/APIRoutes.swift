@@ -54,11 +54,12 @@ struct APIRoutes: Sendable {
 
         /// Readiness: the store answers and, on a Galera node, that node is synced and in the Primary component.
         router.get("readyz") { _, _ in
-            guard await store.ping() else {
-                throw Problem(status: .serviceUnavailable, detail: "the database does not answer", headers: [.retryAfter: "5"])
-            }
+            // Galera first: a node outside the Primary component refuses every query, the ping's too, and says why here.
             if let galera = await (store as? MariaDBStore)?.galeraStatus(), let refusal = galera.refusal {
                 throw Problem(status: .serviceUnavailable, detail: refusal, headers: [.retryAfter: "5"])
+            }
+            guard await store.ping() else {
+                throw Problem(status: .serviceUnavailable, detail: "the database does not answer", headers: [.retryAfter: "5"])
             }
             if let cluster, !cluster.isServing {
                 throw Problem(

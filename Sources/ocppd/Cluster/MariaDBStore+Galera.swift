@@ -21,11 +21,15 @@ extension MariaDBStore {
     /// The node's Galera status; nil when the server is not a Galera node (or does not answer: `ping` says so).
     func galeraStatus() async -> GaleraStatus? {
         do {
+            // SHOW, not SELECT @@…: with causal reads (wsrep_sync_wait) a SELECT on a node outside the Primary component
+            // waits for a sync that never comes, where SHOW answers at once.
             return try await read(inTransaction: false) { db -> GaleraStatus? in
-                let provider = try db.queryFirst("SELECT @@wsrep_on, @@wsrep_provider") { row in
-                    (row.optionalInt(0) ?? 0, row.optionalString(1) ?? "none")
+                var variables: [String: String] = [:]
+                let settings = try db.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_provider')") { row in
+                    (try row.string(0).lowercased(), row.optionalString(1) ?? "")
                 }
-                guard let provider, provider.0 == 1, provider.1 != "none" else { return nil }
+                for (name, value) in settings { variables[name] = value }
+                guard variables["wsrep_on"] == "ON", let provider = variables["wsrep_provider"], provider != "none" else { return nil }
                 var status: [String: String] = [:]
                 let rows = try db.query(
                     "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_cluster_status', 'wsrep_local_state_comment')"

@@ -149,15 +149,16 @@ actor EventBus {
         let kept = kept
         // The JSON is made before the lock that every station's events take.
         let data = unkept ? "" : event.jsonText
-        sequence.withLock { seq in
+        // Numbered and queued in one lock, so that the journal keeps them in number order; the writer is woken after it.
+        let submit = sequence.withLock { seq in
             if unkept {
-                journal.append([]) { _ in kept.yield(.unkept(event)) }
-                return
+                return journal.enqueue([]) { _ in kept.yield(.unkept(event)) }
             }
             seq += 1
             let item = JournaledEvent(node: node, seq: seq, event: event, data: data)
-            journal.append([item]) { _ in kept.yield(.kept([item])) }
+            return journal.enqueue([item]) { _ in kept.yield(.kept([item])) }
         }
+        if submit { journal.submitQueued() }
     }
 
     /// Events other nodes kept, in each node's order (`EventTail`).

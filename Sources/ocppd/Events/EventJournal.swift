@@ -25,6 +25,10 @@ protocol EventLog: Sendable {
     /// writing them failed for good (the store closed, or too many waited while it was down), in the order of the calls,
     /// never concurrently. While the database is unavailable they wait and are tried again.
     func append(_ events: [JournaledEvent], written: @escaping @Sendable (_ committed: Bool) -> Void)
+    /// `append` in two steps, for a caller that orders its appends under a lock of its own: `enqueue` there (it only
+    /// queues), then, when it says so, `submitQueued` after that lock (it wakes the writer).
+    func enqueue(_ events: [JournaledEvent], written: @escaping @Sendable (_ committed: Bool) -> Void) -> Bool
+    func submitQueued()
     /// The last number `node` gave an event, 0 when it has none.
     func lastSeq(node: String) async throws -> Int64
     /// The last number `node` gave an event before `date`, 0 when none.
@@ -67,12 +71,19 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
     }
 
     func append(_ events: [JournaledEvent], written: @escaping @Sendable (Bool) -> Void) {
-        let submit = state.withLock { state in
+        if enqueue(events, written: written) { submitQueued() }
+    }
+
+    func enqueue(_ events: [JournaledEvent], written: @escaping @Sendable (Bool) -> Void) -> Bool {
+        state.withLock { state in
             state.pending.append(Pending(events: events, written: written))
             defer { state.queued = true }
             return !state.queued
         }
-        if submit { submitJob() }
+    }
+
+    func submitQueued() {
+        submitJob()
     }
 
     private func submitJob() {
@@ -147,10 +158,25 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
             ?? 0
     }
 
+    /// Found by halving the node's numbers (a few lookups by key, no index by time): a node numbers its events as time
+    /// goes, so their times grow with their numbers, near enough for pruning and for where a tail starts.
     func lastSeq(node: String, before date: Date) async throws -> Int64 {
-        try await read { db in
-            try db.queryFirst("SELECT MAX(seq) FROM events WHERE node_id = ? AND at < ?", [node, date]) { $0.optionalInt64(0) } ?? nil
-        } ?? 0
+        var low: Int64 = 0
+        var high = try await lastSeq(node: node)
+        while low < high {
+            let middle = low + (high - low + 1) / 2
+            let row = try await read { db in
+                try db.queryFirst("SELECT seq, at FROM events WHERE node_id = ? AND seq >= ? ORDER BY seq LIMIT 1", [node, middle]) {
+                    (try $0.int64(0), try $0.date(1))
+                }
+            }
+            guard let (seq, at) = row, at < date else {
+                high = middle - 1
+                continue
+            }
+            low = min(seq, high)
+        }
+        return low
     }
 
     func events(node: String, after seq: Int64, cpId: String?, limit: Int) async throws -> [JournaledEvent] {

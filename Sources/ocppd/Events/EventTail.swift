@@ -23,6 +23,7 @@ struct EventTail: Sendable {
     func run() async {
         let started = Date()
         var cursors: [String: Int64] = [:]
+        var failing: Set<String> = []
         var lastPrune = ContinuousClock.now - Self.pruneInterval
         while !Task.isCancelled {
             do { try await Task.sleep(for: cluster == nil ? Self.pruneInterval : Self.interval) } catch { return }
@@ -40,8 +41,13 @@ struct EventTail: Sendable {
             for node in cluster.knownNodeIds where node != bus.node {
                 do {
                     try await follow(node, from: &cursors, startedAt: started)
+                    if failing.remove(node) != nil { logger.notice("reading another node's events again", metadata: ["node": "\(node)"]) }
                 } catch {
-                    logger.warning("could not read another node's events", metadata: ["node": "\(node)", "error": "\(error)"])
+                    // Once per outage, not ten times a second.
+                    if failing.insert(node).inserted {
+                        logger.warning(
+                            "could not read another node's events; trying again", metadata: ["node": "\(node)", "error": "\(error)"])
+                    }
                 }
             }
         }

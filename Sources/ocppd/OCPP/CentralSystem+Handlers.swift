@@ -105,7 +105,7 @@ extension CentralSystem {
                 [
                     "connectorId": .integer(Int64(request.connectorId)),
                     "transactionId": request.transactionId.map { .integer(Int64($0)) } ?? .null,
-                    "values": .array((try? values.map { try JSONCoding.jsonValue($0) }) ?? []),
+                    "values": .array(values.map(\.jsonValue)),
                 ])
             return .init()
         }
