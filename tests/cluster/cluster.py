@@ -99,14 +99,14 @@ class Galera:
 class ClusterNode(Ocppd):
     """An ocppd node: its database node, its node id, and its own URL as --node-url (it keeps its port on restarts)."""
 
-    def __init__(self, binary: Path, workdir: Path, node_id: str, database_url: str, args=()) -> None:
+    def __init__(self, binary: Path, workdir: Path, node_id: str, database_url: str, args=(), tls_ca: Path | None = None) -> None:
         super().__init__(binary, workdir, name=node_id, args=["--database", database_url, "--node-id", node_id,
-                                                             "--cluster-secret", SECRET, *args])
+                                                             "--cluster-secret", SECRET, *args], tls_ca=tls_ca)
         self.node_id = node_id
         self.fixed_port = free_port()
 
     def command(self, port: int) -> list[str]:
-        return super().command(port) + ["--node-url", f"http://127.0.0.1:{port}"]
+        return super().command(port) + ["--node-url", f"{'https' if self.tls_ca else 'http'}://127.0.0.1:{port}"]
 
 
 NGINX_CONF = """
@@ -324,7 +324,8 @@ async def aapi(node: Ocppd, method: str, path: str, **kw) -> requests.Response:
 def api(node: Ocppd, method: str, path: str, headers: dict | None = None, **kw) -> requests.Response:
     """A REST call with the API token, unless `headers` say otherwise."""
     headers = {"Authorization": f"Bearer {DEFAULT_TOKEN}"} if headers is None else headers
-    return requests.request(method, f"{node.base_url}{path}", headers=headers, timeout=kw.pop("timeout", 40), **kw)
+    return requests.request(method, f"{node.base_url}{path}", headers=headers, timeout=kw.pop("timeout", 40),
+                            verify=node.verify, **kw)
 
 
 def samples_stored(node: Ocppd, transaction_id: int) -> set[int]:

@@ -38,8 +38,9 @@ final class Cluster: Sendable {
     /// The nodes as last read, for liveness without a read per request.
     private let knownNodes = Mutex<[NodeRow]>([])
     private let loop = Mutex<Task<Void, Never>?>(nil)
-    /// False while the Galera node is outside the Primary component: its stations were sent away and new ones are not
-    /// taken, so that they reconnect, through the load balancer, to the majority.
+    /// False while the Galera node is outside the Primary component or the database does not answer: this node's
+    /// stations were sent away and new ones are not taken, so that they reconnect, through the load balancer, to a node
+    /// that can write.
     private let serving = Atomic<Bool>(true)
 
     /// `trustedChainFile`: this node's TLS certificate chain, whose certificates it trusts in the other nodes' too.
@@ -173,7 +174,7 @@ final class Cluster: Sendable {
     func acquire(_ connection: StationConnection) async -> Bool {
         guard serving.load(ordering: .relaxed) else {
             logger.notice(
-                "not taking a station: this Galera node is outside the Primary component", metadata: ["station": "\(connection.id)"])
+                "not taking a station: this node cannot write to the cluster's database", metadata: ["station": "\(connection.id)"])
             return false
         }
         do {

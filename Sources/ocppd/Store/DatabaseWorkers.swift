@@ -155,8 +155,12 @@ private final class JobQueue<Connection>: @unchecked Sendable {
 final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     private let writeQueue = JobQueue<Connection>()
     private let readQueue = JobQueue<Connection>()
-    /// How often a batch or a read is tried when the database reports a transient failure.
+    /// How often a read is tried when the database reports a transient failure.
     static var attempts: Int { 4 }
+    /// How often a batch is: a conflict (an InnoDB deadlock, or on Galera another node's write to the same row winning
+    /// certification) can repeat while two nodes keep writing one row, and ten tries with jittered backoff (~1.5 s at
+    /// most) see it through where four did not.
+    static var writeAttempts: Int { 10 }
 
     /// For a database across a network, where a COMMIT can take effect while its answer is lost: each group commit
     /// also writes its batch number (`markBatch`, in the `write_batches` table), so that after a lost answer the writer
@@ -296,7 +300,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                     isolated = true
                     continue
                 case .failed(let error), .commitAnswerLost(_, let error):  // the latter is resolved above
-                    if retry(after: error, attempt: &attempt, connection: &connection) {
+                    if retry(after: error, attempt: &attempt, of: writeAttempts, connection: &connection) {
                         continue
                     }
                     for job in batch {
@@ -408,7 +412,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                     complete()
                 } catch {
                     open?.rollback()
-                    if retry(after: error, attempt: &attempt, connection: &connection) {
+                    if retry(after: error, attempt: &attempt, of: attempts, connection: &connection) {
                         continue
                     }
                     job.fail(error)
@@ -421,13 +425,14 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     }
 
     /// Decides whether to try again after `error`, dropping a lost connection and backing off a little.
-    private static func retry(after error: any Error, attempt: inout Int, connection: inout Connection?) -> Bool {
+    private static func retry(after error: any Error, attempt: inout Int, of attempts: Int, connection: inout Connection?) -> Bool {
         if Connection.isConnectionLost(error) {
             connection?.close()
             connection = nil
         }
         guard attempt < attempts, Connection.isTransient(error) || Connection.isConnectionLost(error) else { return false }
-        Thread.sleep(forTimeInterval: 0.01 * Double(1 << attempt))
+        // Jittered, so that two writers that conflicted do not meet again at the same moment.
+        Thread.sleep(forTimeInterval: min(0.2, 0.01 * Double(1 << attempt)) * Double.random(in: 0.5..<1.5))
         attempt += 1
         return true
     }
