@@ -176,7 +176,11 @@ struct Gateway {
     }
 
     private func makeStore(health: StoreHealth) throws -> any Store {
-        if let url = configuration.mariaDB {
+        if var url = configuration.mariaDB {
+            // A Galera node has been seen to leave a connection whose transaction another node's write aborted without
+            // any answer (MDEV-20172's kind): in a cluster a read that hangs counts as a lost connection after 10 s
+            // (then the writer reconnects and learns whether its batch committed), unless the URL says otherwise.
+            if configuration.cluster != nil, !url.socketTimeoutGiven { url.socketTimeout = 10 }
             let readers = (configuration.databasePoolSize ?? url.connectionLimit ?? MariaDBStore.defaultReaders + 1) - 1
             logger.info("store: MariaDB", metadata: ["url": "\(url)", "connections": "\(max(1, readers) + 1)"])
             // A lost COMMIT answer is settled well within the callers' own retry window, which it would otherwise outlast.

@@ -27,6 +27,8 @@ final class MariaDBStore: SQLStore {
                 try commitFault?.refuseConnection()
                 let connection = try MariaDBConnection(url: url)
                 connection.commitFault = commitFault
+                // A lock wait must end as one (1205, retried) before the read timeout calls the connection lost.
+                if causalReads { try? connection.exec("SET SESSION innodb_lock_wait_timeout = \(max(1, url.socketTimeout - 2))") }
                 return connection
             },
             makeReader: {
