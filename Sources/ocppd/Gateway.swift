@@ -66,7 +66,7 @@ struct Gateway {
         let centralSystem = CentralSystem(
             store: store, registry: registry, events: events, policy: configuration.unknownStations,
             heartbeatInterval: configuration.heartbeatInterval, storeRetry: storeRetry,
-            logger: logger)
+            logger: logger, clusterNode: configuration.cluster?.nodeId)
         let logger = self.logger
         let periodic = [
             Self.every(Self.heartbeatSaveInterval) { await centralSystem.saveHeartbeats() },
@@ -154,7 +154,7 @@ struct Gateway {
     }
 
     private static func journal<S: SQLStore>(ofSQL store: S) -> any EventLog {
-        EventJournal(workers: store.workers)
+        EventJournal(store: store)
     }
 
     /// In cluster mode: this node's part in the cluster, its row written and its loop started.
@@ -176,18 +176,13 @@ struct Gateway {
     }
 
     private func makeStore(health: StoreHealth) throws -> any Store {
-        if var url = configuration.mariaDB {
-            // A Galera node has been seen to leave a connection whose transaction another node's write aborted without
-            // any answer (MDEV-20172's kind): in a cluster a read that hangs counts as a lost connection after 10 s
-            // (then the writer reconnects and learns whether its batch committed), unless the URL says otherwise.
-            if configuration.cluster != nil, !url.socketTimeoutGiven { url.socketTimeout = 10 }
+        if let url = configuration.mariaDB {
             let readers = (configuration.databasePoolSize ?? url.connectionLimit ?? MariaDBStore.defaultReaders + 1) - 1
             logger.info("store: MariaDB", metadata: ["url": "\(url)", "connections": "\(max(1, readers) + 1)"])
             // A lost COMMIT answer is settled well within the callers' own retry window, which it would otherwise outlast.
             let check = DatabaseWorkers<MariaDBConnection>.LostCommitCheck(
                 window: min(.seconds(10), configuration.storeRetryWindow * 2 / 3), health: health)
-            // A node reads what another node wrote a moment ago (a station it took, a card just added): causal reads.
-            return MariaDBStore(url: url, readers: readers, lostCommitCheck: check, causalReads: configuration.cluster != nil)
+            return MariaDBStore(url: url, readers: readers, lostCommitCheck: check, cluster: configuration.cluster != nil)
         }
         guard let path = configuration.sqlitePath else {
             throw ConfigurationError(

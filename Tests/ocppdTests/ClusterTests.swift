@@ -130,7 +130,7 @@ struct EventJournalTests {
         return makeJournal(store)
     }
 
-    private func makeJournal<S: SQLStore>(_ store: S) -> any EventLog { EventJournal(workers: store.workers) }
+    private func makeJournal<S: SQLStore>(_ store: S) -> any EventLog { EventJournal(store: store) }
 
     @Test("events are kept in each node's order and read back after a number", arguments: StoreBackend.all)
     func keptInOrder(_ backend: StoreBackend) async throws {

@@ -66,7 +66,8 @@ extension APIRoutes {
                                         guard cursor.isBefore(position) else { continue }  // replayed already
                                         cursor.advance(to: position)
                                     }
-                                    try await writer.write(Self.serverSentEvent(event, id: position == nil ? nil : cursor))
+                                    // A heartbeat, kept nowhere, has the id of the last kept event: resuming from it misses nothing.
+                                    try await writer.write(Self.serverSentEvent(event, id: cursor))
                                 case .keepAlive:
                                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                                 }
@@ -75,7 +76,7 @@ extension APIRoutes {
                                 let lagged = GatewayEvent(
                                     type: "lagged", cpId: cpId ?? "", at: Date(),
                                     fields: ["detail": "this subscriber fell behind and was dropped; reconnect with Last-Event-ID"])
-                                try await writer.write(Self.serverSentEvent(lagged, id: nil))
+                                try await writer.write(Self.serverSentEvent(lagged, id: cursor))
                             }
                         } catch {
                             // The subscriber went away, or the journal could not be read: the stream ends and the client
@@ -125,10 +126,8 @@ extension APIRoutes {
     }
 
     /// One event in the text/event-stream format.
-    static func serverSentEvent(_ event: GatewayEvent, id: EventCursor?) -> ByteBuffer {
-        var text: [UInt8] = []
-        if let id { text += Array("id: \(id)\n".utf8) }
-        text += Array("event: \(event.type)\ndata: ".utf8)
+    static func serverSentEvent(_ event: GatewayEvent, id: EventCursor) -> ByteBuffer {
+        var text: [UInt8] = Array("id: \(id)\nevent: \(event.type)\ndata: ".utf8)
         event.json.write(to: &text)
         text.append(contentsOf: "\n\n".utf8)
         return ByteBuffer(bytes: text)

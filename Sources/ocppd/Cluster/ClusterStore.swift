@@ -112,22 +112,22 @@ extension SQLStore {
 
     func ownershipChanges(since: Date) async throws -> [Ownership] {
         try await read(inTransaction: false) { db in
-            try db.query("SELECT cp_id, node_id, epoch FROM station_owners WHERE updated_at >= ?", [since]) { row in
-                Ownership(cpId: try row.string(0), nodeId: row.optionalString(1), epoch: try row.int64(2))
-            }
+            try db.query("SELECT cp_id, node_id, epoch FROM station_owners WHERE updated_at >= ?", [since], Self.readOwnership)
         }
     }
 
     func owners(_ cpId: String?) async throws -> [Ownership] {
         try await read(inTransaction: false) { db in
-            let map = { (row: Connection.Row) in
-                Ownership(cpId: try row.string(0), nodeId: row.optionalString(1), epoch: try row.int64(2))
-            }
             if let cpId {
-                return try db.query("SELECT cp_id, node_id, epoch FROM station_owners WHERE cp_id = ?", [cpId], map)
+                return try db.query("SELECT cp_id, node_id, epoch FROM station_owners WHERE cp_id = ?", [cpId], Self.readOwnership)
             }
-            return try db.query("SELECT cp_id, node_id, epoch FROM station_owners WHERE node_id IS NOT NULL", map)
+            return try db.query("SELECT cp_id, node_id, epoch FROM station_owners WHERE node_id IS NOT NULL", Self.readOwnership)
         }
+    }
+
+    /// A row of `SELECT cp_id, node_id, epoch FROM station_owners`.
+    static func readOwnership(_ row: Connection.Row) throws -> Ownership {
+        Ownership(cpId: try row.string(0), nodeId: row.optionalString(1), epoch: try row.int64(2))
     }
 }
 

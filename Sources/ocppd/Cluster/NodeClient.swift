@@ -11,7 +11,6 @@ final class NodeClient: Sendable {
     /// What the other node answered.
     struct Answer: Sendable {
         var status: Int
-        var contentType: String?
         var retryAfter: String?
         var body: ByteBuffer
     }
@@ -46,8 +45,7 @@ final class NodeClient: Sendable {
         let response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
         let bytes = try await response.body.collect(upTo: Self.maxAnswerSize)
         return Answer(
-            status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"),
-            retryAfter: response.headers.first(name: "Retry-After"), body: bytes)
+            status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: bytes)
     }
 
     func shutdown() async {

@@ -169,7 +169,7 @@ actor EventBus {
     /// Another node's events up to `seq` are not live any more (they were kept before this node looked): subscribers
     /// start after them.
     func skipRemote(node: String, upTo seq: Int64) {
-        heads.positions[node] = max(seq, heads.positions[node, default: 0])
+        heads.advance(to: EventPosition(node: node, seq: seq))
     }
 
     /// Events only subscribers that ask for them get: heartbeats are many and most consumers
@@ -210,9 +210,9 @@ actor EventBus {
     private func deliver(_ events: [JournaledEvent]) {
         for item in events {
             // Each node's events come in order; one delivered already (a tail read twice) is not sent again.
-            guard item.seq > heads.positions[item.node, default: 0] else { continue }
-            heads.positions[item.node] = item.seq
             let position = EventPosition(node: item.node, seq: item.seq)
+            guard heads.isBefore(position) else { continue }
+            heads.advance(to: position)
             for (id, subscriber) in subscribers where subscriber.cpId == nil || subscriber.cpId == item.event.cpId {
                 deliver(.event(item.event, position: position), to: id, subscriber)
             }

@@ -24,9 +24,8 @@ protocol EventLog: Sendable {
     /// Queues `events` (already numbered, in order) to be written; `written` is called once they committed, or once
     /// writing them failed for good (the store closed, or too many waited while it was down), in the order of the calls,
     /// never concurrently. While the database is unavailable they wait and are tried again.
-    func append(_ events: [JournaledEvent], written: @escaping @Sendable (_ committed: Bool) -> Void)
-    /// `append` in two steps, for a caller that orders its appends under a lock of its own: `enqueue` there (it only
-    /// queues), then, when it says so, `submitQueued` after that lock (it wakes the writer).
+    /// In two steps, for a caller that orders its appends under a lock of its own: `enqueue` there (it only queues), then,
+    /// when it says so, `submitQueued` after that lock (it wakes the writer).
     func enqueue(_ events: [JournaledEvent], written: @escaping @Sendable (_ committed: Bool) -> Void) -> Bool
     func submitQueued()
     /// The last number `node` gave an event, 0 when it has none.
@@ -44,7 +43,9 @@ protocol EventLog: Sendable {
 
 /// The store's `events` table as an `EventLog`: events many stations publish at about the same time go into one
 /// multi-row INSERT that joins the writer's group commit (as meter values do, `WriteCombiner`).
-final class EventJournal<Connection: SQLDatabase>: EventLog {
+final class EventJournal<Store: SQLStore>: EventLog {
+    typealias Connection = Store.Connection
+
     private struct Pending {
         var events: [JournaledEvent]
         var written: @Sendable (Bool) -> Void
@@ -58,7 +59,7 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
     }
 
     private let state = Mutex(State())
-    private let workers: DatabaseWorkers<Connection>
+    private let store: Store
     /// Rows per INSERT statement: below the placeholder limits of both databases.
     static var rowsPerInsert: Int { 200 }
     /// Appends kept waiting while the database is down; beyond, the oldest are given up (delivered live only).
@@ -66,12 +67,8 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
     /// Pause before events whose write failed are tried again.
     static var retryDelay: Double { 0.5 }
 
-    init(workers: DatabaseWorkers<Connection>) {
-        self.workers = workers
-    }
-
-    func append(_ events: [JournaledEvent], written: @escaping @Sendable (Bool) -> Void) {
-        if enqueue(events, written: written) { submitQueued() }
+    init(store: Store) {
+        self.store = store
     }
 
     func enqueue(_ events: [JournaledEvent], written: @escaping @Sendable (Bool) -> Void) -> Bool {
@@ -83,12 +80,8 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
     }
 
     func submitQueued() {
-        submitJob()
-    }
-
-    private func submitJob() {
         let taken = Taken()
-        workers.submitWrite(
+        store.workers.submitWrite(
             run: { [self] db in
                 let pending = taken.pending ?? take(into: taken)
                 try Self.insert(db, pending.flatMap(\.events))
@@ -119,7 +112,7 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
                 state.queued = true
                 return true
             }
-            if submit { submitJob() }
+            if submit { submitQueued() }
         }
     }
 
@@ -214,12 +207,8 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
         // From the top down, in chunks, each its own write.
         while upTo > 0 {
             let from = max(0, upTo - Self.pruneChunk)
-            do {
-                _ = try await workers.write { [upTo] db in
-                    try db.execute("DELETE FROM events WHERE node_id = ? AND seq > ? AND seq <= ?", [node, from, upTo])
-                }
-            } catch {
-                throw Self.storeError(error)
+            try await store.write { [upTo] db in
+                try db.execute("DELETE FROM events WHERE node_id = ? AND seq > ? AND seq <= ?", [node, from, upTo])
             }
             let older = try await read { db in
                 try db.queryFirst("SELECT MAX(seq) FROM events WHERE node_id = ? AND seq <= ?", [node, from]) { $0.optionalInt64(0) }
@@ -232,18 +221,9 @@ final class EventJournal<Connection: SQLDatabase>: EventLog {
     /// Events deleted per write when pruning.
     static var pruneChunk: Int64 { 5000 }
 
+    /// One statement each: no read transaction needed.
     private func read<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        do {
-            return try await workers.read(inTransaction: false, job)
-        } catch {
-            throw Self.storeError(error)
-        }
-    }
-
-    private static func storeError(_ error: any Error) -> StoreError {
-        if let error = error as? StoreError { return error }
-        return Connection.isConnectionLost(error) || Connection.isTransient(error)
-            ? .unavailable(String(describing: error)) : .failed(String(describing: error))
+        try await store.read(inTransaction: false, job)
     }
 
     /// The pending appends one job took; only the writer thread touches it once the job is queued.

@@ -17,14 +17,17 @@ final class CentralSystem: Sendable {
     let heartbeatInterval: Int
     let events: EventBus
     let logger: Logger
+    /// This node's id in a cluster (not the journal's name for a single ocppd's events).
+    let clusterNode: String?
     private let router: OCPPRouter
     private let messagesIn = Counter(label: "ocppd_ocpp_messages_received_total")
     private let callErrors = Counter(label: "ocppd_ocpp_callerrors_sent_total")
 
     init(
         store: any Store, registry: ConnectionRegistry, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int,
-        storeRetry: StoreRetry = StoreRetry(), logger: Logger = Logger(label: "ocppd")
+        storeRetry: StoreRetry = StoreRetry(), logger: Logger = Logger(label: "ocppd"), clusterNode: String? = nil
     ) {
+        self.clusterNode = clusterNode
         self.store = store
         self.logger = logger
         self.events = events
@@ -67,12 +70,12 @@ final class CentralSystem: Sendable {
     /// In a cluster, the events name the node the station connected to or left.
     func connected(_ connection: StationConnection) async {
         var fields: JSONObject = ["remoteAddress": .string(connection.remoteAddress)]
-        if !events.node.isEmpty { fields["node"] = .string(events.node) }
+        if let clusterNode { fields["node"] = .string(clusterNode) }
         await events.publish("station.connected", cpId: connection.id, fields)
     }
 
     func disconnected(_ connection: StationConnection) async {
-        await events.publish("station.disconnected", cpId: connection.id, events.node.isEmpty ? [:] : ["node": .string(events.node)])
+        await events.publish("station.disconnected", cpId: connection.id, clusterNode.map { ["node": .string($0)] } ?? [:])
     }
 
     /// Saves the Heartbeats the store does not have yet, of every connected station, in one write.

@@ -139,11 +139,10 @@ struct Commands: Sendable {
                 status: .badGateway, detail: "node '\(owner.id)' answered \(action.name) for station '\(id)' with HTTP \(answer.status)",
                 extra: ["node": .string(owner.id)])
         }
-        for member in ["type", "status", "detail"] { problem[member] = nil }
+        let title = problem["title"]?.stringValue ?? ""
+        for member in ["type", "title", "status", "detail"] { problem[member] = nil }
         var headers: HTTPFields = [:]
         if let retryAfter = answer.retryAfter { headers[.retryAfter] = retryAfter }
-        let title = problem["title"]?.stringValue ?? ""
-        problem["title"] = nil
         throw Problem(
             status: HTTPResponse.Status(code: answer.status, reasonPhrase: title), detail: detail, headers: headers, extra: problem)
     }

@@ -16,8 +16,9 @@ final class MariaDBStore: SQLStore {
     /// outages that only the writer sees; `commitFault` is for tests.
     init(
         url: MariaDBURL, readers: Int? = nil, lostCommitCheck: DatabaseWorkers<MariaDBConnection>.LostCommitCheck = .init(),
-        commitFault: CommitFault? = nil, causalReads: Bool = false
+        commitFault: CommitFault? = nil, cluster: Bool = false
     ) {
+        let url = cluster && !url.socketTimeoutGiven ? Self.clusterTimeouts(url) : url
         self.url = url
         let count = readers ?? url.connectionLimit.map { $0 - 1 } ?? Self.defaultReaders
         workers = DatabaseWorkers(
@@ -28,18 +29,28 @@ final class MariaDBStore: SQLStore {
                 let connection = try MariaDBConnection(url: url)
                 connection.commitFault = commitFault
                 // A lock wait must end as one (1205, retried) before the read timeout calls the connection lost.
-                if causalReads { try? connection.exec("SET SESSION innodb_lock_wait_timeout = \(max(1, url.socketTimeout - 2))") }
+                if cluster { try? connection.exec("SET SESSION innodb_lock_wait_timeout = \(max(1, url.socketTimeout - 2))") }
                 return connection
             },
             makeReader: {
                 let connection = try MariaDBConnection(url: url)
-                // On Galera a read then waits until this node applied what the cluster committed before it; elsewhere the
-                // setting means nothing (and a server without it may refuse it).
-                if causalReads { try? connection.exec("SET SESSION wsrep_sync_wait = 1") }
+                // A node reads what another wrote a moment ago (a station it took, a card just added): on Galera a read
+                // then waits until this node applied what the cluster committed before it; elsewhere the setting means
+                // nothing (and a server without it may refuse it).
+                if cluster { try? connection.exec("SET SESSION wsrep_sync_wait = 1") }
                 return connection
             }
         )
         meterValueWriter = WriteCombiner(workers: workers, insert: Self.insertMeterValues)
+    }
+
+    /// A Galera node has been seen to leave a connection whose transaction another node's write aborted without any
+    /// answer (MDEV-20172's kind): in a cluster a connection silent for 10 s counts as lost (the writer then reconnects
+    /// and learns whether its batch committed), unless the URL says otherwise.
+    private static func clusterTimeouts(_ url: MariaDBURL) -> MariaDBURL {
+        var url = url
+        url.socketTimeout = 10
+        return url
     }
 
     static func storeError(_ error: any Error) -> StoreError {

@@ -30,10 +30,8 @@ struct MariaDBURL: Sendable, Equatable, CustomStringConvertible {
     var connectTimeout = 10
     /// Seconds one network read or write may block before the connection counts as lost. Longer than InnoDB's
     /// default lock wait (50 s), so a statement waiting for a lock fails as a lock wait, not as a lost connection.
-    var socketTimeout = 60 {
-        didSet { socketTimeoutGiven = true }
-    }
-    /// Whether the URL set `socket_timeout` (cluster mode shortens the default, see `Gateway.makeStore`).
+    var socketTimeout = 60
+    /// Whether the URL set `socket_timeout` (cluster mode shortens the default, see `MariaDBStore`).
     private(set) var socketTimeoutGiven = false
     /// How many connections the store may open (`connection_limit`, as Prisma names it); nil leaves it to the store.
     var connectionLimit: Int?
@@ -108,6 +106,7 @@ struct MariaDBURL: Sendable, Equatable, CustomStringConvertible {
                 connectTimeout = try Self.positive(value, key)
             case "socket_timeout":
                 socketTimeout = try Self.positive(value, key)
+                socketTimeoutGiven = true
             case "connection_limit":
                 connectionLimit = try Self.positive(value, key)
             default:

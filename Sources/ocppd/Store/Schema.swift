@@ -258,7 +258,8 @@ enum Schema {
         Migration(
             version: 5,
             statements: [
-                // `node_id` '' on a single node; `seq` counts each node's events in the order they committed.
+                // `node_id`: the cluster node, or a single ocppd's HOST-PORT on MariaDB, '' on SQLite; `seq` counts each
+                // node's events in the order they committed.
                 """
                 CREATE TABLE events (
                     node_id VARCHAR(64) NOT NULL,
