@@ -279,8 +279,100 @@ private let specs: [String: ActionSpec] = {
                 checked: ["requestedMessage"]),
             response: PayloadSpec(json: #"{"status":"NotImplemented"}"#, required: ["status"], checked: ["status"])
         ),
+        // Security (white paper edition 3)
+        "CertificateSigned": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"certificateChain":"\#(pem)"}"#, required: ["certificateChain"], maxLength: ["certificateChain": 10000]),
+            response: PayloadSpec(json: #"{"status":"Rejected"}"#, required: ["status"], checked: ["status"])
+        ),
+        "DeleteCertificate": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"certificateHashData":\#(hashJSON)}"#,
+                required: Set(["certificateHashData"]).union(hashData("certificateHashData").required),
+                checked: hashData("certificateHashData").checked, maxLength: hashData("certificateHashData").maxLength),
+            response: PayloadSpec(json: #"{"status":"NotFound"}"#, required: ["status"], checked: ["status"])
+        ),
+        "ExtendedTriggerMessage": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"requestedMessage":"SignChargePointCertificate","connectorId":1}"#, required: ["requestedMessage"],
+                checked: ["requestedMessage"]),
+            response: PayloadSpec(json: #"{"status":"Rejected"}"#, required: ["status"], checked: ["status"])
+        ),
+        "GetInstalledCertificateIds": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"certificateType":"ManufacturerRootCertificate"}"#, required: ["certificateType"], checked: ["certificateType"]),
+            response: PayloadSpec(
+                json: #"{"status":"Accepted","certificateHashData":[\#(hashJSON)]}"#,
+                required: Set(["status"]).union(hashData("certificateHashData[]").required),
+                checked: Set(["status"]).union(hashData("certificateHashData[]").checked),
+                maxLength: hashData("certificateHashData[]").maxLength)
+        ),
+        "GetLog": ActionSpec(
+            request: PayloadSpec(
+                json: #"""
+                    {"log":{"remoteLocation":"https://logs.example.com/upload","oldestTimestamp":"2024-05-01T00:00:00Z",
+                    "latestTimestamp":"2024-05-02T00:00:00Z"},"logType":"SecurityLog","requestId":12,"retries":2,"retryInterval":30}
+                    """#,
+                required: ["log", "log.remoteLocation", "logType", "requestId"],
+                checked: ["logType", "log.oldestTimestamp", "log.latestTimestamp"], maxLength: ["log.remoteLocation": 512]),
+            response: PayloadSpec(
+                json: #"{"status":"AcceptedCanceled","filename":"security-log.txt"}"#, required: ["status"], checked: ["status"],
+                maxLength: ["filename": 255])
+        ),
+        "InstallCertificate": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"certificateType":"CentralSystemRootCertificate","certificate":"\#(pem)"}"#,
+                required: ["certificateType", "certificate"], checked: ["certificateType"], maxLength: ["certificate": 5500]),
+            response: PayloadSpec(json: #"{"status":"Failed"}"#, required: ["status"], checked: ["status"])
+        ),
+        "LogStatusNotification": ActionSpec(
+            request: PayloadSpec(json: #"{"status":"UploadFailure","requestId":12}"#, required: ["status"], checked: ["status"]),
+            response: PayloadSpec(json: "{}")
+        ),
+        "SecurityEventNotification": ActionSpec(
+            request: PayloadSpec(
+                json: #"{"type":"TamperDetectionActivated","timestamp":"2024-05-01T12:00:00Z","techInfo":"lid opened"}"#,
+                required: ["type", "timestamp"], checked: ["timestamp"], maxLength: ["type": 50, "techInfo": 255]),
+            response: PayloadSpec(json: "{}")
+        ),
+        "SignCertificate": ActionSpec(
+            request: PayloadSpec(json: #"{"csr":"\#(pem)"}"#, required: ["csr"], maxLength: ["csr": 5500]),
+            response: PayloadSpec(json: #"{"status":"Accepted"}"#, required: ["status"], checked: ["status"])
+        ),
+        "SignedFirmwareStatusNotification": ActionSpec(
+            request: PayloadSpec(json: #"{"status":"InvalidSignature","requestId":9}"#, required: ["status"], checked: ["status"]),
+            response: PayloadSpec(json: "{}")
+        ),
+        "SignedUpdateFirmware": ActionSpec(
+            request: PayloadSpec(
+                json: #"""
+                    {"retries":3,"retryInterval":60,"requestId":9,"firmware":{"location":"https://fw.example.com/cp-2.0.bin",
+                    "retrieveDateTime":"2024-05-01T02:00:00Z","installDateTime":"2024-05-01T03:00:00Z","signingCertificate":"\#(pem)",
+                    "signature":"c2lnbmF0dXJl"}}
+                    """#,
+                required: [
+                    "requestId", "firmware", "firmware.location", "firmware.retrieveDateTime", "firmware.signingCertificate",
+                    "firmware.signature",
+                ],
+                checked: ["firmware.retrieveDateTime", "firmware.installDateTime"],
+                maxLength: ["firmware.location": 512, "firmware.signingCertificate": 5500, "firmware.signature": 800]),
+            response: PayloadSpec(json: #"{"status":"RevokedCertificate"}"#, required: ["status"], checked: ["status"])
+        ),
     ]
 }()
+
+/// A PEM text as JSON escapes it (the security samples' certificates, CSRs and chains: only their lengths are checked).
+private let pem = #"-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ==\n-----END CERTIFICATE-----\n"#
+
+private let hashJSON = #"{"hashAlgorithm":"SHA256","issuerNameHash":"a1b2","issuerKeyHash":"c3d4","serialNumber":"01AB"}"#
+
+/// The schema's CertificateHashDataType under `p`.
+private func hashData(_ p: String) -> (required: Set<String>, checked: Set<String>, maxLength: [String: Int]) {
+    (
+        ["\(p).hashAlgorithm", "\(p).issuerNameHash", "\(p).issuerKeyHash", "\(p).serialNumber"], ["\(p).hashAlgorithm"],
+        ["\(p).issuerNameHash": 128, "\(p).issuerKeyHash": 128, "\(p).serialNumber": 40]
+    )
+}
 
 // MARK: - Helpers
 
@@ -464,7 +556,7 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
     /// The specification's connector numbers, which the schemas leave open: from 1, with 0 for the whole charge point
     /// where the action says so, never negative.
     @Test(arguments: [
-        ("UnlockConnector", false), ("RemoteStartTransaction", false), ("TriggerMessage", false),
+        ("UnlockConnector", false), ("RemoteStartTransaction", false), ("TriggerMessage", false), ("ExtendedTriggerMessage", false),
         ("StartTransaction", true), ("StatusNotification", true), ("MeterValues", true), ("ChangeAvailability", true), ("ReserveNow", true),
         ("SetChargingProfile", true), ("GetCompositeSchedule", true),
     ])
@@ -555,19 +647,25 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
             "SendLocalList": (.centralSystem, .localAuthListManagement), "SetChargingProfile": (.centralSystem, .smartCharging),
             "TriggerMessage": (.centralSystem, .remoteTrigger), "UnlockConnector": (.centralSystem, .core),
             "UpdateFirmware": (.centralSystem, .firmwareManagement),
+            "CertificateSigned": (.centralSystem, .security), "DeleteCertificate": (.centralSystem, .security),
+            "ExtendedTriggerMessage": (.centralSystem, .security), "GetInstalledCertificateIds": (.centralSystem, .security),
+            "GetLog": (.centralSystem, .security), "InstallCertificate": (.centralSystem, .security),
+            "LogStatusNotification": (.chargePoint, .security), "SecurityEventNotification": (.chargePoint, .security),
+            "SignCertificate": (.chargePoint, .security), "SignedFirmwareStatusNotification": (.chargePoint, .security),
+            "SignedUpdateFirmware": (.centralSystem, .security),
         ]
-        #expect(expected.count == 28)
-        #expect(OCPPActions.all.count == 28)
-        #expect(Set(actionNames).count == 28)
+        #expect(expected.count == 39)
+        #expect(OCPPActions.all.count == 39)
+        #expect(Set(actionNames).count == 39)
         #expect(Set(actionNames) == Set(expected.keys))
         for action in OCPPActions.all {
             #expect(OCPPActions.named(action.name).map(ObjectIdentifier.init) == ObjectIdentifier(action))
             #expect(expected[action.name]?.0 == action.sender, "\(action.name)")
             #expect(expected[action.name]?.1 == action.profile, "\(action.name)")
         }
-        // 10 sent by charge points and 19 by the central system, DataTransfer among both.
-        #expect(OCPPActions.all.filter { $0.sender != .centralSystem }.count == 10)
-        #expect(OCPPActions.all.filter { $0.sender != .chargePoint }.count == 19)
+        // 10 sent by charge points and 19 by the central system, DataTransfer among both; the white paper adds 4 and 7.
+        #expect(OCPPActions.all.filter { $0.sender != .centralSystem }.count == 14)
+        #expect(OCPPActions.all.filter { $0.sender != .chargePoint }.count == 26)
         #expect(OCPPActions.named("heartbeat") == nil)
         #expect(OCPPActions.named("NoSuchAction") == nil)
     }
@@ -581,9 +679,12 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
             "data-transfer": "DataTransfer", "get-diagnostics": "GetDiagnostics", "update-firmware": "UpdateFirmware",
             "get-local-list-version": "GetLocalListVersion", "send-local-list": "SendLocalList",
             "set-charging-profile": "SetChargingProfile", "clear-charging-profile": "ClearChargingProfile",
-            "get-composite-schedule": "GetCompositeSchedule",
+            "get-composite-schedule": "GetCompositeSchedule", "certificate-signed": "CertificateSigned",
+            "delete-certificate": "DeleteCertificate", "extended-trigger-message": "ExtendedTriggerMessage",
+            "get-installed-certificate-ids": "GetInstalledCertificateIds", "get-log": "GetLog", "install-certificate": "InstallCertificate",
+            "signed-update-firmware": "SignedUpdateFirmware",
         ]
-        #expect(OCPPActions.commands.count == 19)
+        #expect(OCPPActions.commands.count == 26)
         #expect(OCPPActions.commands.mapValues { $0.name } == expected)
         for (command, action) in OCPPActions.commands {
             #expect(action.sender == .centralSystem || action.sender == .either, "\(command)")
@@ -662,6 +763,34 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
                 "StatusNotification",
             ])
         #expect(TriggerMessageStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected", "NotImplemented"])
+        // Security (white paper edition 3)
+        #expect(GenericStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected"])
+        #expect(HashAlgorithm.allCases.map(\.rawValue) == ["SHA256", "SHA384", "SHA512"])
+        #expect(CertificateUse.allCases.map(\.rawValue) == ["CentralSystemRootCertificate", "ManufacturerRootCertificate"])
+        #expect(DeleteCertificateStatus.allCases.map(\.rawValue) == ["Accepted", "Failed", "NotFound"])
+        #expect(GetInstalledCertificateStatus.allCases.map(\.rawValue) == ["Accepted", "NotFound"])
+        #expect(InstallCertificateStatus.allCases.map(\.rawValue) == ["Accepted", "Failed", "Rejected"])
+        #expect(LogType.allCases.map(\.rawValue) == ["DiagnosticsLog", "SecurityLog"])
+        #expect(LogStatus.allCases.map(\.rawValue) == ["Accepted", "Rejected", "AcceptedCanceled"])
+        #expect(
+            UploadLogStatus.allCases.map(\.rawValue) == [
+                "BadMessage", "Idle", "NotSupportedOperation", "PermissionDenied", "Uploaded", "UploadFailure", "Uploading",
+            ])
+        #expect(
+            ExtendedMessageTrigger.allCases.map(\.rawValue) == [
+                "BootNotification", "LogStatusNotification", "FirmwareStatusNotification", "Heartbeat", "MeterValues",
+                "SignChargePointCertificate", "StatusNotification",
+            ])
+        #expect(
+            SignedFirmwareStatus.allCases.map(\.rawValue) == [
+                "Downloaded", "DownloadFailed", "Downloading", "DownloadScheduled", "DownloadPaused", "Idle", "InstallationFailed",
+                "Installing", "Installed", "InstallRebooting", "InstallScheduled", "InstallVerificationFailed", "InvalidSignature",
+                "SignatureVerified",
+            ])
+        #expect(
+            UpdateFirmwareStatus.allCases.map(\.rawValue) == [
+                "Accepted", "Rejected", "AcceptedCanceled", "InvalidCertificate", "RevokedCertificate",
+            ])
     }
 
     // MARK: - Decoded values

@@ -8,6 +8,13 @@ public enum Length25: CiStringLength { public static let maxLength = 25 }
 public enum Length50: CiStringLength { public static let maxLength = 50 }
 public enum Length255: CiStringLength { public static let maxLength = 255 }
 public enum Length500: CiStringLength { public static let maxLength = 500 }
+// The lengths of the security extension's strings (white paper "Improved security for OCPP 1.6-J").
+public enum Length40: CiStringLength { public static let maxLength = 40 }
+public enum Length128: CiStringLength { public static let maxLength = 128 }
+public enum Length512: CiStringLength { public static let maxLength = 512 }
+public enum Length800: CiStringLength { public static let maxLength = 800 }
+public enum Length5500: CiStringLength { public static let maxLength = 5500 }
+public enum Length10000: CiStringLength { public static let maxLength = 10000 }
 
 /// OCPP's case-insensitive string with a maximum length, checked when decoded.
 /// Comparison is case-insensitive as the specification defines; the text is kept as sent.
@@ -59,6 +66,9 @@ public typealias CiString25 = CiString<Length25>
 public typealias CiString50 = CiString<Length50>
 public typealias CiString255 = CiString<Length255>
 public typealias CiString500 = CiString<Length500>
+/// A PEM certificate, CSR or chain of the security extension: the schemas bound them by length only.
+public typealias PEMText5500 = CiString<Length5500>
+public typealias PEMText10000 = CiString<Length10000>
 
 /// IdToken: the identifier of an RFID card or other authorization, CiString20.
 public typealias IdToken = CiString20

@@ -14,6 +14,8 @@ public enum FeatureProfile: String, Sendable, CaseIterable {
     case reservation = "Reservation"
     case smartCharging = "SmartCharging"
     case remoteTrigger = "RemoteTrigger"
+    /// The white paper "Improved security for OCPP 1.6-J" (edition 3): certificates, security events, signed firmware, logs.
+    case security = "Security"
 }
 
 /// A request or response payload. Decoding it validates it by the OCPP 1.6 JSON schema's rules

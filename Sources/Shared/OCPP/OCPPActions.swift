@@ -1,4 +1,4 @@
-/// The catalogue of OCPP 1.6 actions, for the code that meets an action by its name at run time.
+/// The catalogue of OCPP 1.6 actions (and of the security white paper's), for the code that meets an action by its name at run time.
 public enum OCPPActions {
     /// Every action once; DataTransfer, which goes both ways, is one action.
     public static let all: [any OCPPAction.Type] = [
@@ -17,6 +17,10 @@ public enum OCPPActions {
         ClearChargingProfile.self, GetCompositeSchedule.self, SetChargingProfile.self,
         // RemoteTrigger
         TriggerMessage.self,
+        // Security (the white paper "Improved security for OCPP 1.6-J")
+        CertificateSigned.self, DeleteCertificate.self, ExtendedTriggerMessage.self, GetInstalledCertificateIds.self, GetLog.self,
+        InstallCertificate.self, LogStatusNotification.self, SecurityEventNotification.self, SignCertificate.self,
+        SignedFirmwareStatusNotification.self, SignedUpdateFirmware.self,
     ]
 
     private static let byName: [String: any OCPPAction.Type] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
@@ -47,5 +51,12 @@ public enum OCPPActions {
         "set-charging-profile": SetChargingProfile.self,
         "clear-charging-profile": ClearChargingProfile.self,
         "get-composite-schedule": GetCompositeSchedule.self,
+        "certificate-signed": CertificateSigned.self,
+        "delete-certificate": DeleteCertificate.self,
+        "extended-trigger-message": ExtendedTriggerMessage.self,
+        "get-installed-certificate-ids": GetInstalledCertificateIds.self,
+        "get-log": GetLog.self,
+        "install-certificate": InstallCertificate.self,
+        "signed-update-firmware": SignedUpdateFirmware.self,
     ]
 }
