@@ -75,6 +75,10 @@ struct Configuration: Sendable {
     var plainPort: Int?
     /// Set when this ocppd is a node of a cluster (`--node-id`).
     var cluster: ClusterSettings?
+    /// The station CA that signs station CSRs; without one they wait for an operator's own CA.
+    var stationCA: StationCAFiles?
+    var stationCertOrganization: String?
+    var stationCertDays = 365
 
     static func defaultDataDirectory(environment: [String: String]) -> String {
         if getuid() == 0 { return "/var/lib/ocppd" }
@@ -117,4 +121,10 @@ func readConfigFile(_ path: String) throws -> [String: String] {
         values[key] = value
     }
     return values
+}
+
+/// The files of the station CA (`--station-ca-cert`, `--station-ca-key`).
+struct StationCAFiles: Sendable, Equatable {
+    var certificate: String
+    var key: String
 }

@@ -63,10 +63,14 @@ struct Gateway {
         let node = configuration.cluster?.nodeId ?? journalNode()
         let events = EventBus(node: node, journal: journal, lastSeq: try await journal.lastSeq(node: node))
         await events.startKeepAlive(every: configuration.sseKeepAlive)
+        let commands = Commands(
+            store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger, cluster: cluster)
+        let security = StationSecurity(
+            store: store, commands: commands, events: events, ca: try stationCA(), storeRetry: storeRetry, logger: logger)
         let centralSystem = CentralSystem(
             store: store, registry: registry, events: events, policy: configuration.unknownStations,
             heartbeatInterval: configuration.heartbeatInterval, storeRetry: storeRetry,
-            logger: logger, clusterNode: configuration.cluster?.nodeId)
+            logger: logger, clusterNode: configuration.cluster?.nodeId, security: security)
         let logger = self.logger
         let periodic = [
             Self.every(Self.heartbeatSaveInterval) { await centralSystem.saveHeartbeats() },
@@ -75,8 +79,6 @@ struct Gateway {
             Task { await registry.keepAlive(logger: logger) },
             Task { await EventTail(bus: events, log: journal, cluster: cluster, logger: logger).run() },
         ]
-        let commands = Commands(
-            store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger, cluster: cluster)
         let openStations = OpenStations()
         let endpoint = OCPPEndpoint(
             pathPrefix: configuration.ocppPath, policy: configuration.unknownStations, maxMessageSize: configuration.maxFrameSize,
@@ -85,7 +87,7 @@ struct Gateway {
             handshakes: KeyedRateLimiter("handshakes", limit: configuration.handshakesPerSecond),
             authFailures: KeyedRateLimiter("auth_failures", limit: configuration.authFailures), logger: logger, cluster: cluster)
         let routes = APIRoutes(
-            store: store, registry: registry, centralSystem: centralSystem, commands: commands, events: events,
+            store: store, registry: registry, centralSystem: centralSystem, commands: commands, security: security, events: events,
             configuration: configuration, metrics: Self.metrics, apiToken: token,
             apiRequests: RateLimiter("api_requests", limit: configuration.apiRequestsPerSecond), cluster: cluster)
         let maxFrameSize = configuration.maxFrameSize
@@ -155,6 +157,22 @@ struct Gateway {
 
     private static func journal<S: SQLStore>(ofSQL store: S) -> any EventLog {
         EventJournal(store: store)
+    }
+
+    /// The station CA, read before anything starts: a file that cannot be used stops ocppd with the reason.
+    private func stationCA() throws -> StationCA? {
+        guard let files = configuration.stationCA else { return nil }
+        do {
+            let ca = try StationCA(
+                certificateFile: files.certificate, keyFile: files.key, organization: configuration.stationCertOrganization,
+                days: configuration.stationCertDays)
+            logger.info(
+                "station CA: CSRs of SignCertificate are signed",
+                metadata: ["ca": "\(ca.certificate.subject)", "days": "\(ca.days)", "organization": "\(ca.organization ?? "any")"])
+            return ca
+        } catch {
+            throw ConfigurationError(description: "station CA: \(error)")
+        }
     }
 
     /// In cluster mode: this node's part in the cluster, its row written and its loop started.

@@ -135,6 +135,19 @@ struct OCPPD: AsyncParsableCommand {
     var plainPort: Int?
 
     @Option(
+        help: "PEM certificate of the station CA: ocppd signs the CSRs of SignCertificate with it (env OCPPD_STATION_CA_CERT).")
+    var stationCaCert: String?
+
+    @Option(help: "PEM private key of --station-ca-cert (env OCPPD_STATION_CA_KEY).")
+    var stationCaKey: String?
+
+    @Option(help: "The organization (O) a station's CSR must name to be signed (env OCPPD_STATION_CERT_ORGANIZATION; default any).")
+    var stationCertOrganization: String?
+
+    @Option(help: "Days a station certificate signed by the station CA is valid (env OCPPD_STATION_CERT_DAYS, default 365).")
+    var stationCertDays: Int?
+
+    @Option(
         help: "This node's id in a cluster of ocppd on one MariaDB Galera cluster; turns cluster mode on (env OCPPD_NODE_ID).")
     var nodeId: String?
 
@@ -298,6 +311,18 @@ struct OCPPD: AsyncParsableCommand {
                 throw ConfigurationError(description: "plain port \(plain) out of range or the same as the TLS port")
             }
         }
+        switch (setting(stationCaCert, "OCPPD_STATION_CA_CERT"), setting(stationCaKey, "OCPPD_STATION_CA_KEY")) {
+        case (let certificate?, let key?):
+            c.stationCA = StationCAFiles(certificate: certificate, key: key)
+        case (nil, nil):
+            break
+        default:
+            throw ConfigurationError(
+                description: "the station CA needs both a certificate (OCPPD_STATION_CA_CERT) and its key (OCPPD_STATION_CA_KEY)")
+        }
+        c.stationCertOrganization = setting(stationCertOrganization, "OCPPD_STATION_CERT_ORGANIZATION")
+        c.stationCertDays = try number(stationCertDays, "--station-cert-days", "OCPPD_STATION_CERT_DAYS") ?? c.stationCertDays
+        guard c.stationCertDays >= 1 else { throw ConfigurationError(description: "station certificate days must be 1 or more") }
         c.cluster = try ClusterSettings.resolve(
             nodeId: setting(nodeId, "OCPPD_NODE_ID"), nodeURL: setting(nodeUrl, "OCPPD_NODE_URL"),
             secret: setting(clusterSecret, "OCPPD_CLUSTER_SECRET"), secretFile: setting(clusterSecretFile, "OCPPD_CLUSTER_SECRET_FILE"),

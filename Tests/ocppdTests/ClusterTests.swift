@@ -81,8 +81,8 @@ struct ClusterStoreTests {
     func ownershipEpochs(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
             let cluster = try clusterStore(store)
-            let first = try await cluster.takeOwnership("CP1", node: "a", at: time(0))
-            let second = try await cluster.takeOwnership("CP1", node: "b", at: time(1))
+            let first = try await cluster.takeOwnership("CP1", node: "a", securityProfile: nil, at: time(0))
+            let second = try await cluster.takeOwnership("CP1", node: "b", securityProfile: nil, at: time(1))
             #expect(second > first)
             // a's socket closes after b took the station: a's release must not clear b's ownership.
             #expect(try await !cluster.releaseOwnership("CP1", node: "a", epoch: first, at: time(2)))
@@ -90,7 +90,7 @@ struct ClusterStoreTests {
             #expect(try await cluster.releaseOwnership("CP1", node: "b", epoch: second, at: time(3)))
             #expect(try await cluster.owners("CP1") == [Ownership(cpId: "CP1", nodeId: nil, epoch: second)])
             #expect(try await cluster.owners(nil).isEmpty)
-            let third = try await cluster.takeOwnership("CP1", node: "a", at: time(4))
+            let third = try await cluster.takeOwnership("CP1", node: "a", securityProfile: nil, at: time(4))
             try await cluster.revokeOwnership("CP1", at: time(5))
             let revoked = try #require(try await cluster.owners("CP1").first)
             #expect(revoked.nodeId == nil && revoked.epoch > third)
@@ -106,8 +106,8 @@ struct ClusterStoreTests {
             try await cluster.renewNode("a", url: "http://a:3000", startedAt: time(0), at: time(1))
             try await cluster.renewNode("b", url: "http://b:3000", startedAt: time(0), at: time(1))
             try await cluster.renewNode("a", url: "http://a:3000", startedAt: time(0), at: time(3))
-            for id in ["CP1", "CP2"] { _ = try await cluster.takeOwnership(id, node: "a", at: time(3)) }
-            _ = try await cluster.takeOwnership("CP3", node: "b", at: time(3))
+            for id in ["CP1", "CP2"] { _ = try await cluster.takeOwnership(id, node: "a", securityProfile: nil, at: time(3)) }
+            _ = try await cluster.takeOwnership("CP3", node: "b", securityProfile: nil, at: time(3))
             try await cluster.markNodeStopped("b", at: time(4))
             try await cluster.releaseAll(node: "b", at: time(4))
             let nodes = try await cluster.nodes()

@@ -21,10 +21,13 @@ import Testing
             ? Cluster(
                 settings: ClusterSettings(nodeId: "n1", nodeURL: "http://127.0.0.1:1", secret: "0123456789abcdef"), store: store,
                 registry: registry, retry: StoreRetry(), logger: Logger(label: "test")) : nil
+        let commands = Commands(store: store, registry: registry, events: events, timeout: .seconds(1), logger: Logger(label: "test"))
         let routes = APIRoutes(
             store: store, registry: registry,
             centralSystem: CentralSystem(store: store, registry: registry, events: events, policy: .accept, heartbeatInterval: 60),
-            commands: Commands(store: store, registry: registry, events: events, timeout: .seconds(1), logger: Logger(label: "test")),
+            commands: commands,
+            security: StationSecurity(
+                store: store, commands: commands, events: events, ca: nil, storeRetry: StoreRetry(), logger: Logger(label: "test")),
             events: events, configuration: Configuration(dataDirectory: directory), metrics: Gateway.metrics,
             apiToken: APIToken(source: .configured, token: "t"), apiRequests: RateLimiter("api_requests", limit: .unlimited),
             cluster: node)

@@ -467,7 +467,7 @@ struct StoreContractTests {
             let info = BootInfo(vendor: "ACME", model: "Volt", serialNumber: "S1", firmwareVersion: "1.2")
             #expect(try await store.recordBoot("CP-C", info, newStationStatus: .pending, at: time(5)) == .pending)
             try await store.recordHeartbeats([("CP-C", time(6)), ("CP-A", time(4))])
-            try await store.recordFirmwareStatus("CP-C", status: "Installed", at: time(7))
+            try await store.recordFirmwareStatus("CP-C", status: "Installed", requestId: nil, at: time(7))
             try await store.recordDiagnosticsStatus("CP-C", status: "Uploaded", at: time(8))
             try await store.recordDataTransfer("CP-C", vendorId: "acme", messageId: "m", data: "{}", at: time(9))
             _ = try await store.recordStatus(
@@ -493,6 +493,61 @@ struct StoreContractTests {
             // A heartbeat of a removed station does not bring it back.
             try await store.recordHeartbeats([("CP-C", time(11))])
             #expect(try await store.station("CP-C") == nil)
+        }
+    }
+
+    @Test(
+        "security: events newest first, certificate requests decided once, certificates bound to one station", arguments: StoreBackend.all)
+    func securityRecords(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            _ = try await store.putStation("CP1", StationUpdate())
+            for (type, at) in [("StartupOfTheDevice", 20), ("TamperDetectionActivated", 30), ("InvalidMessages", 10)] {
+                try await store.recordSecurityEvent(
+                    SecurityEvent(cpId: "CP1", type: type, timestamp: time(at), techInfo: at == 30 ? "lid" : nil, receivedAt: time(40)))
+            }
+            try await store.recordSecurityEvent(
+                SecurityEvent(cpId: "CP2", type: "ResetOrReboot", timestamp: time(50), techInfo: nil, receivedAt: time(50)))
+            let page = try await store.securityEvents(cpId: "CP1", PageRequest(limit: 2))
+            #expect(page.total == 3 && page.items.map(\.type) == ["TamperDetectionActivated", "StartupOfTheDevice"])
+            #expect(page.items[0].techInfo == "lid" && page.items[0].timestamp == time(30))
+            #expect(try await store.securityEvents(cpId: nil, PageRequest()).total == 4)
+
+            let pending = try await store.createCertificateRequest(cpId: "CP1", csr: "PEM", status: .pending, reason: nil, at: time(1))
+            let rejected = try await store.createCertificateRequest(cpId: "CP1", csr: "X", status: .rejected, reason: "bad", at: time(2))
+            #expect(pending.status == .pending && pending.decidedAt == nil && rejected.decidedAt == time(2))
+            // Noted again while still pending (twice the same: MariaDB counts such a row unchanged), then decided once.
+            for _ in 0..<2 {
+                #expect(try await store.decideCertificateRequest(pending.id, .pending, reason: "offline", at: time(3))?.reason == "offline")
+            }
+            #expect(try await store.decideCertificateRequest(pending.id, .signed, reason: nil, at: time(4))?.status == .signed)
+            await #expect(throws: StoreError.self) {
+                try await store.decideCertificateRequest(pending.id, .rejected, reason: nil, at: time(5))
+            }
+            #expect(try await store.decideCertificateRequest(9999, .rejected, reason: nil, at: time(5)) == nil)
+            #expect(try await store.certificateRequests(cpId: "CP1", status: .rejected, PageRequest()).items.map(\.id) == [rejected.id])
+            #expect(
+                try await store.certificateRequests(cpId: nil, status: nil, PageRequest()).items.map(\.id) == [rejected.id, pending.id])
+
+            let certificate = BoundCertificate(
+                cpId: "CP1", fingerprint: "ab12", serialNumber: "1F", notAfter: time(1000), issuedAt: time(6))
+            try await store.bindCertificate(certificate)
+            try await store.bindCertificate(certificate)  // the same CertificateSigned again
+            await #expect(throws: StoreError.self) {
+                try await store.bindCertificate(
+                    BoundCertificate(cpId: "CP2", fingerprint: "ab12", serialNumber: "1F", notAfter: time(1000), issuedAt: time(7)))
+            }
+            #expect(try await store.certificateHolder(fingerprint: "ab12") == "CP1")
+            #expect(try await store.certificateHolder(fingerprint: "cd34") == nil)
+            #expect(try await store.stationDetail("CP1")?.certificate == StationCertificate(serialNumber: "1F", notAfter: time(1000)))
+
+            try await store.recordLogStatus("CP1", status: "Uploading", requestId: 7, at: time(8))
+            try await store.recordFirmwareStatus("CP1", status: "SignatureVerified", requestId: 9, at: time(9))
+            let station = try #require(try await store.station("CP1"))
+            #expect(station.logStatus == "Uploading" && station.logRequestId == 7)
+            #expect(station.firmwareStatus == "SignatureVerified" && station.firmwareRequestId == 9)
+            let first = try await store.allocateRequestId("CP1", action: "GetLog")
+            let second = try await store.allocateRequestId("CP2", action: "SignedUpdateFirmware")
+            #expect(first > 0 && second > first)
         }
     }
 

@@ -24,7 +24,14 @@ public struct Station: Codable, Sendable, Equatable {
     public var lastHeartbeatAt: Date?
     public var lastBootAt: Date?
     public var firmwareStatus: String?
+    /// The requestId of the SignedUpdateFirmware the last firmware status is about.
+    public var firmwareRequestId: Int?
     public var diagnosticsStatus: String?
+    /// The last LogStatusNotification's status and the requestId of the GetLog it is about.
+    public var logStatus: String?
+    public var logRequestId: Int?
+    /// The security profile the station's current connection satisfied (0 to 3); nil when it is not connected.
+    public var connectedSecurityProfile: Int?
     public var createdAt: Date
     public var connectors: [Connector]
     /// The version of the local authorization list, as last sent or read (-1: the station does not support one).
@@ -42,6 +49,8 @@ public struct Station: Codable, Sendable, Equatable {
     public var localList: [LocalListEntry]?
     public var lastFirmwareUpdate: CommandRecord?
     public var lastDiagnosticsRequest: CommandRecord?
+    /// The client certificate ocppd bound to the station last (issued by its station CA or signed by an operator).
+    public var certificate: StationCertificate?
 
     public init(
         id: String, registrationStatus: RegistrationStatus, connected: Bool = false, vendor: String? = nil, model: String? = nil,
@@ -378,7 +387,11 @@ extension Station {
         try container.encode(lastHeartbeatAt, forKey: .lastHeartbeatAt)
         try container.encode(lastBootAt, forKey: .lastBootAt)
         try container.encode(firmwareStatus, forKey: .firmwareStatus)
+        try container.encode(firmwareRequestId, forKey: .firmwareRequestId)
         try container.encode(diagnosticsStatus, forKey: .diagnosticsStatus)
+        try container.encode(logStatus, forKey: .logStatus)
+        try container.encode(logRequestId, forKey: .logRequestId)
+        try container.encode(connectedSecurityProfile, forKey: .connectedSecurityProfile)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(connectors, forKey: .connectors)
         try container.encode(localListVersion, forKey: .localListVersion)
@@ -389,6 +402,7 @@ extension Station {
         try container.encode(localList, forKey: .localList)
         try container.encode(lastFirmwareUpdate, forKey: .lastFirmwareUpdate)
         try container.encode(lastDiagnosticsRequest, forKey: .lastDiagnosticsRequest)
+        try container.encode(certificate, forKey: .certificate)
     }
 }
 

@@ -8,6 +8,7 @@ struct APIRoutes: Sendable {
     let registry: ConnectionRegistry
     let centralSystem: CentralSystem
     let commands: Commands
+    let security: StationSecurity
     let events: EventBus
     let configuration: Configuration
     let metrics: PrometheusCollectorRegistry
@@ -40,6 +41,7 @@ struct APIRoutes: Sendable {
         addSessionRoutes(to: api)
         addRfidRoutes(to: api)
         addCommandRoutes(to: api)
+        addSecurityRoutes(to: api)
         addEventRoutes(to: api)
         addClusterRoutes(to: api)
         addInternalRoutes(to: router)

@@ -84,7 +84,13 @@ enum OpenAPIDocument {
                 "meterType": string(nullable: true), "meterSerialNumber": string(nullable: true), "description": string(nullable: true),
                 "securityProfile": integer(), "hasAuthorizationKey": boolean, "lastHeartbeatAt": string("date-time", nullable: true),
                 "lastBootAt": string("date-time", nullable: true), "firmwareStatus": string(nullable: true),
-                "diagnosticsStatus": string(nullable: true), "createdAt": string("date-time"),
+                "firmwareRequestId": integer(nullable: true), "diagnosticsStatus": string(nullable: true),
+                "logStatus": string(nullable: true), "logRequestId": integer(nullable: true),
+                "connectedSecurityProfile": [
+                    "type": ["integer", "null"],
+                    "description": "The security profile (0 to 3) the current connection's credentials satisfied; null when not connected",
+                ],
+                "createdAt": string("date-time"),
                 "connectors": ["type": "array", "items": ref("Connector")],
                 "localListVersion": integer(nullable: true),
                 "configuration": [
@@ -105,7 +111,27 @@ enum OpenAPIDocument {
                 ],
                 "lastFirmwareUpdate": ["oneOf": [ref("CommandRecord"), ["type": "null"]]],
                 "lastDiagnosticsRequest": ["oneOf": [ref("CommandRecord"), ["type": "null"]]],
+                "certificate": [
+                    "oneOf": [ref("StationCertificate"), ["type": "null"]],
+                    "description": "The client certificate the station took last (one station only; null in lists)",
+                ],
             ], required: ["id", "registrationStatus", "connected", "securityProfile", "createdAt", "connectors"]),
+        "StationCertificate": object(
+            ["serialNumber": string(), "notAfter": string("date-time")], required: ["serialNumber", "notAfter"]),
+        "SecurityEvent": object(
+            [
+                "cpId": string(), "type": string(), "timestamp": string("date-time"), "techInfo": string(nullable: true),
+                "receivedAt": string("date-time"),
+            ], required: ["cpId", "type", "timestamp", "receivedAt"]),
+        "CertificateRequest": object(
+            [
+                "id": integer(), "cpId": string(), "csr": string(),
+                "status": ["type": "string", "enum": ["pending", "signed", "rejected"]], "reason": string(nullable: true),
+                "receivedAt": string("date-time"), "decidedAt": string("date-time", nullable: true),
+            ], required: ["id", "cpId", "csr", "status", "receivedAt"]),
+        "CertificateChain": object(
+            ["certificateChain": ["type": "string", "maxLength": 10000, "description": "PEM: the leaf first, then its CA"]],
+            required: ["certificateChain"]),
         "ClusterNode": object(
             [
                 "id": string(), "url": string(), "alive": boolean, "stations": integer(),
@@ -343,6 +369,37 @@ enum OpenAPIDocument {
                 ],
             ]
         ],
+        "/api/stations/{cpId}/security-events": [
+            "get": operation(
+                "The station's security events (SecurityEventNotification), newest first by its timestamp",
+                parameters: limitOffset + [pathParameter("cpId")], responses: list("SecurityEvent"))
+        ],
+        "/api/security-events": [
+            "get": operation(
+                "Every station's security events, newest first", parameters: limitOffset + [query("cpId", string())],
+                responses: list("SecurityEvent"))
+        ],
+        "/api/certificate-requests": [
+            "get": operation(
+                "Stations' certificate signing requests (SignCertificate), newest first",
+                parameters: limitOffset + [
+                    query("cpId", string()), query("status", ["type": "string", "enum": ["pending", "signed", "rejected"]]),
+                ],
+                responses: list("CertificateRequest"))
+        ],
+        "/api/certificate-requests/{id}": [
+            "get": operation(
+                "One certificate signing request", parameters: [pathParameter("id", integer: true)], responses: ok("CertificateRequest"))
+        ],
+        "/api/certificate-requests/{id}/sign": [
+            "post": operation(
+                "Send the station a chain signed by the operator's CA for a pending request (CertificateSigned); answers the station's answer",
+                parameters: [pathParameter("id", integer: true)], body: "CertificateChain", responses: status)
+        ],
+        "/api/certificate-requests/{id}/reject": [
+            "post": operation(
+                "Reject a pending request", parameters: [pathParameter("id", integer: true)], responses: ok("CertificateRequest"))
+        ],
         "/api/commands": [
             "get": operation(
                 "The log of commands sent to stations, newest first", parameters: limitOffset + [query("cpId", string())],
@@ -355,7 +412,7 @@ enum OpenAPIDocument {
         "/api/events": [
             "get": operation(
                 "Live events as Server-Sent Events (station.connected, station.disconnected, station.booted, connector.status, "
-                    + "transaction.started, transaction.stopped, meter.values, command.result; lagged when dropped)",
+                    + "transaction.started, transaction.stopped, meter.values, command.result, security.event; lagged when dropped)",
                 parameters: [
                     query("cpId", string()), query("heartbeats", boolean),
                     [

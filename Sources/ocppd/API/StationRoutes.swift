@@ -123,8 +123,8 @@ extension APIRoutes {
     /// Where stations are connected now: this ocppd's connections and, in a cluster, which node holds each station.
     struct Presence {
         var local: [String: StationConnection]
-        /// Station id to node id, cluster-wide; nil on a single ocppd.
-        var nodes: [String: String]?
+        /// Station id to the node that holds it, cluster-wide; nil on a single ocppd.
+        var nodes: [String: Cluster.StationHolder]?
     }
 
     /// Where every station is connected (`cpId` nil), or one.
@@ -138,10 +138,12 @@ extension APIRoutes {
         var station = station
         let connection = presence.local[station.id]
         if let nodes = presence.nodes {
-            station.node = nodes[station.id]
+            station.node = nodes[station.id]?.node
             station.connected = station.node != nil
+            station.connectedSecurityProfile = nodes[station.id]?.securityProfile
         } else {
             station.connected = connection != nil
+            station.connectedSecurityProfile = connection?.securityProfile
         }
         if let live = connection?.lastHeartbeat, live > station.lastHeartbeatAt ?? .distantPast {
             station.lastHeartbeatAt = live

@@ -180,10 +180,12 @@ final class Cluster: Sendable {
         do {
             let epoch = try await retry { [store, nodeId] in
                 do {
-                    return try await store.takeOwnership(connection.id, node: nodeId, at: Date())
+                    return try await store.takeOwnership(
+                        connection.id, node: nodeId, securityProfile: connection.securityProfile, at: Date())
                 } catch StoreError.conflict {
                     // Another node inserted the station's first row at the same moment: the row exists now.
-                    return try await store.takeOwnership(connection.id, node: nodeId, at: Date())
+                    return try await store.takeOwnership(
+                        connection.id, node: nodeId, securityProfile: connection.securityProfile, at: Date())
                 }
             }
             held.withLock { $0[connection.id] = Held(connection: ObjectIdentifier(connection), epoch: epoch) }
@@ -251,19 +253,25 @@ final class Cluster: Sendable {
 
     /// Which node holds each connected station, cluster-wide, read now: stations of dead nodes are not connected; this
     /// node's own stations are the ones its registry has.
-    func connectedStations(_ cpId: String? = nil) async throws -> [String: String] {
+    func connectedStations(_ cpId: String? = nil) async throws -> [String: StationHolder] {
         let owners = try await store.owners(cpId)
         let alive = Set(try await nodes().filter { isAlive($0) }.map(\.id))
         let local = await registry.byId
-        var result: [String: String] = [:]
+        var result: [String: StationHolder] = [:]
         for owner in owners {
             guard let node = owner.nodeId, node != nodeId, alive.contains(node) else { continue }
-            result[owner.cpId] = node
+            result[owner.cpId] = StationHolder(node: node, securityProfile: owner.securityProfile)
         }
-        for id in local.keys where cpId == nil || cpId == id {
-            result[id] = nodeId
+        for (id, connection) in local where cpId == nil || cpId == id {
+            result[id] = StationHolder(node: nodeId, securityProfile: connection.securityProfile)
         }
         return result
+    }
+
+    /// Where a station is connected: the node, and the security profile its connection satisfied.
+    struct StationHolder: Sendable, Equatable {
+        var node: String
+        var securityProfile: Int?
     }
 
     /// The live node other than this one that holds `cpId`, with its URL; nil when no live node does.

@@ -19,6 +19,8 @@ struct Ownership: Sendable, Equatable {
     /// nil: on no node.
     var nodeId: String?
     var epoch: Int64
+    /// The security profile the station's connection on that node satisfied (nil: not recorded).
+    var securityProfile: Int? = nil
 }
 
 /// The rows through which the nodes of a cluster know of each other (Galera is the only shared engine).
@@ -27,8 +29,9 @@ protocol ClusterStore: Store {
     func renewNode(_ id: String, url: String, startedAt: Date, at: Date) async throws
     func markNodeStopped(_ id: String, at: Date) async throws
     func nodes() async throws -> [NodeRow]
-    /// Makes `node` the owner of `cpId` with an epoch greater than any before; returns that epoch.
-    func takeOwnership(_ cpId: String, node: String, at: Date) async throws -> Int64
+    /// Makes `node` the owner of `cpId` with an epoch greater than any before, noting the security profile its
+    /// connection satisfied; returns that epoch.
+    func takeOwnership(_ cpId: String, node: String, securityProfile: Int?, at: Date) async throws -> Int64
     /// Clears `cpId`'s owner if it is still `node` at `epoch` (a station that went to another node since stays there);
     /// false when it was not.
     func releaseOwnership(_ cpId: String, node: String, epoch: Int64, at: Date) async throws -> Bool
@@ -75,13 +78,16 @@ extension SQLStore {
         }
     }
 
-    func takeOwnership(_ cpId: String, node: String, at: Date) async throws -> Int64 {
+    func takeOwnership(_ cpId: String, node: String, securityProfile: Int?, at: Date) async throws -> Int64 {
         try await write { db in
             let updated = try db.execute(
-                "UPDATE station_owners SET node_id = ?, epoch = epoch + 1, updated_at = ? WHERE cp_id = ?", [node, at, cpId])
+                "UPDATE station_owners SET node_id = ?, epoch = epoch + 1, security_profile = ?, updated_at = ? WHERE cp_id = ?",
+                [node, securityProfile, at, cpId])
             if updated == 0 {
                 // Two nodes inserting the first row at once: one of them fails (a conflict, or 1213 on Galera) and retries.
-                try db.execute("INSERT INTO station_owners (cp_id, node_id, epoch, updated_at) VALUES (?, ?, 1, ?)", [cpId, node, at])
+                try db.execute(
+                    "INSERT INTO station_owners (cp_id, node_id, epoch, security_profile, updated_at) VALUES (?, ?, 1, ?, ?)",
+                    [cpId, node, securityProfile, at])
                 return 1
             }
             return try db.queryFirst("SELECT epoch FROM station_owners WHERE cp_id = ?", [cpId]) { try $0.int64(0) } ?? 1
@@ -112,22 +118,25 @@ extension SQLStore {
 
     func ownershipChanges(since: Date) async throws -> [Ownership] {
         try await read(inTransaction: false) { db in
-            try db.query("SELECT cp_id, node_id, epoch FROM station_owners WHERE updated_at >= ?", [since], Self.readOwnership)
+            try db.query(
+                "SELECT cp_id, node_id, epoch, security_profile FROM station_owners WHERE updated_at >= ?", [since], Self.readOwnership)
         }
     }
 
     func owners(_ cpId: String?) async throws -> [Ownership] {
         try await read(inTransaction: false) { db in
             if let cpId {
-                return try db.query("SELECT cp_id, node_id, epoch FROM station_owners WHERE cp_id = ?", [cpId], Self.readOwnership)
+                return try db.query(
+                    "SELECT cp_id, node_id, epoch, security_profile FROM station_owners WHERE cp_id = ?", [cpId], Self.readOwnership)
             }
-            return try db.query("SELECT cp_id, node_id, epoch FROM station_owners WHERE node_id IS NOT NULL", Self.readOwnership)
+            return try db.query(
+                "SELECT cp_id, node_id, epoch, security_profile FROM station_owners WHERE node_id IS NOT NULL", Self.readOwnership)
         }
     }
 
-    /// A row of `SELECT cp_id, node_id, epoch FROM station_owners`.
+    /// A row of `SELECT cp_id, node_id, epoch, security_profile FROM station_owners`.
     static func readOwnership(_ row: Connection.Row) throws -> Ownership {
-        Ownership(cpId: try row.string(0), nodeId: row.optionalString(1), epoch: try row.int64(2))
+        Ownership(cpId: try row.string(0), nodeId: row.optionalString(1), epoch: try row.int64(2), securityProfile: row.optionalInt(3))
     }
 }
 

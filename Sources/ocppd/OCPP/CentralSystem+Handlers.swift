@@ -139,7 +139,9 @@ extension CentralSystem {
         }
 
         router.on(FirmwareStatusNotification.self) { request, station in
-            try await storeRetry { try await store.recordFirmwareStatus(station.id, status: request.status.rawValue, at: Date()) }
+            try await storeRetry {
+                try await store.recordFirmwareStatus(station.id, status: request.status.rawValue, requestId: nil, at: Date())
+            }
             return .init()
         }
 

@@ -25,7 +25,8 @@ final class CentralSystem: Sendable {
 
     init(
         store: any Store, registry: ConnectionRegistry, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int,
-        storeRetry: StoreRetry = StoreRetry(), logger: Logger = Logger(label: "ocppd"), clusterNode: String? = nil
+        storeRetry: StoreRetry = StoreRetry(), logger: Logger = Logger(label: "ocppd"), clusterNode: String? = nil,
+        security: StationSecurity? = nil
     ) {
         self.clusterNode = clusterNode
         self.store = store
@@ -38,6 +39,7 @@ final class CentralSystem: Sendable {
         Self.registerHandlers(
             &router, store: store, events: events, policy: policy, heartbeatInterval: heartbeatInterval, unknownTags: unknownTags,
             storeRetry: storeRetry)
+        security?.register(on: &router)
         self.router = router
     }
 
@@ -131,7 +133,8 @@ final class CentralSystem: Sendable {
         case .call(let id, let action, let payload):
             if !pipelined { await pace(connection) }
             let context = StationContext(id: connection.id, connection: connection, logger: logger)
-            switch await router.dispatch(action: action, payload: payload, station: context) {
+            let (result, followUp) = await router.dispatch(action: action, payload: payload, station: context)
+            switch result {
             case .success(let payloadBytes):
                 var out: [UInt8] = Array("[3,".utf8)
                 JSONValue.writeString(id, to: &out)
@@ -144,6 +147,7 @@ final class CentralSystem: Sendable {
                     "CALL refused", metadata: ["action": "\(action)", "code": "\(error.code.rawValue)", "reason": "\(error.description)"])
                 reply(.callError(id: id, error), to: connection, logger: logger)
             }
+            if let followUp { Task { await followUp() } }
         case .callResult(let id, let payload):
             if await !connection.resolve(messageId: id, with: .success(payload)) {
                 logger.notice("late or unexpected CALLRESULT dropped", metadata: ["messageId": "\(id)"])

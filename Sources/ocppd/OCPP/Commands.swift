@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Logging
 import Shared
+import X509
 
 /// Sends central-system commands to stations for the REST API: validates the payload before
 /// anything is sent, keeps the Rejected-station rule, maps every outcome to an HTTP answer, and
@@ -34,16 +35,20 @@ struct Commands: Sendable {
             )
         }
         var payload = payload.removingNullMembers()
-        // An omitted reservationId is the central system's to allocate: the rest is checked with a stand-in id.
-        let allocatesReservation = action == ReserveNow.self && payload["reservationId"] == nil
-        let checked = allocatesReservation ? JSONValue.object(payload.objectValue!.setting("reservationId", 1)) : payload
+        // An omitted id that the central system owns is allocated: the rest is checked with a stand-in id.
+        let ownedId = Self.centralSystemIds[action.name]
+        let allocates = ownedId.map { payload[$0] == nil } ?? false
+        let checked = allocates ? JSONValue.object(payload.objectValue!.setting(ownedId!, 1)) : payload
         do {
             try Self.validate(action, request: checked)
         } catch {
             throw Problem.invalidPayload(error)
         }
         if action == ReserveNow.self {
-            payload = try await reserve(try ReserveNow.Request.decode(from: checked), payload, station: id, allocate: allocatesReservation)
+            payload = try await reserve(try ReserveNow.Request.decode(from: checked), payload, station: id, allocate: allocates)
+        } else if allocates, let ownedId {
+            let allocated = try await store.allocateRequestId(id, action: action.name)
+            payload = .object(payload.objectValue!.setting(ownedId, .integer(Int64(allocated))))
         }
 
         let sentAt = Date()
@@ -151,6 +156,9 @@ struct Commands: Sendable {
     private struct NodeDied: Error, CustomStringConvertible {
         var description: String { "the node died" }
     }
+
+    /// The members of requests whose value the central system chooses, allocated when a REST body leaves them out.
+    static let centralSystemIds = [ReserveNow.name: "reservationId", GetLog.name: "requestId", SignedUpdateFirmware.name: "requestId"]
 
     /// The command log is a record, not part of the answer: failing to write it fails no command.
     private func log(_ record: CommandRecord) async {
@@ -310,6 +318,16 @@ struct CommandEffects {
                     ChargingProfileFilter(
                         id: clear.id, connectorId: clear.connectorId, purpose: clear.chargingProfilePurpose?.rawValue,
                         stackLevel: clear.stackLevel))
+            }
+        case CertificateSigned.name:
+            // The certificate the station took is bound to it: what a profile 3 handshake looks for.
+            if try CertificateSigned.Response.decode(from: response).status == .accepted,
+                let leaf = Certificate.leaf(ofChain: try CertificateSigned.Request.decode(from: request).certificateChain.value)
+            {
+                try await store.bindCertificate(
+                    BoundCertificate(
+                        cpId: id, fingerprint: try leaf.fingerprint, serialNumber: leaf.serialHex, notAfter: leaf.notValidAfter,
+                        issuedAt: at))
             }
         default:
             // UpdateFirmware, GetDiagnostics and the rest change nothing beyond the command log.

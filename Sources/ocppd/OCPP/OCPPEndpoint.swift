@@ -84,37 +84,52 @@ struct OCPPEndpoint: StationEndpoint {
                 return .refuse(.notFound, headers: [:], reason: "unknown charge point '\(identity)'")
             }
             centralSystem.registerUnknownStation(identity)
-            return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress)
+            return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress, securityProfile: 0)
         }
         let metadata: Logger.Metadata = ["station": "\(identity)", "remote": "\(remoteAddress)"]
-        // Profile 2 and 3 need TLS; profile 3 authenticates by the client certificate alone, whose common name must
-        // be the identity (OCPP 1.6 security whitepaper); profiles 0 to 2 by HTTP Basic when the station has a key.
-        if station.securityProfile >= 2 {
-            let transport = await proxies.transport(peer: peer, headers: request.headerFields, direct: direct, address: remoteAddress)
-            guard transport.secure else {
-                logger.notice(
-                    "handshake refused: security profile needs TLS",
-                    metadata: metadata.merging(["profile": "\(station.securityProfile)"]) { $1 })
-                return .refuse(
-                    .forbidden, headers: [:],
-                    reason: "station uses security profile \(station.securityProfile): connect over TLS (wss://)")
+        let transport = await proxies.transport(peer: peer, headers: request.headerFields, direct: direct, address: remoteAddress)
+        // Profile 2 and 3 need TLS; profile 3 authenticates by the client certificate alone (OCPP 1.6 security white
+        // paper); profiles 0 to 2 by HTTP Basic when the station has a key.
+        if station.securityProfile >= 2, !transport.secure {
+            logger.notice(
+                "handshake refused: security profile needs TLS",
+                metadata: metadata.merging(["profile": "\(station.securityProfile)"]) { $1 })
+            return .refuse(
+                .forbidden, headers: [:], reason: "station uses security profile \(station.securityProfile): connect over TLS (wss://)")
+        }
+        // A verified client certificate for this station meets every profile: it is a stronger credential than a key, and a
+        // station moving from profile 2 to 3 presents it before an operator raises its profile.
+        var refusal = "security profile 3: a client certificate signed by the central system's station CA is required"
+        if transport.secure, let fingerprint = transport.certificateFingerprint {
+            let holder: String?
+            do {
+                holder = try await store.certificateHolder(fingerprint: fingerprint)
+            } catch {
+                logger.error("handshake refused: store unavailable", metadata: ["station": "\(identity)", "error": "\(error)"])
+                return .refuse(.serviceUnavailable, headers: [:], reason: "the central system's store is unavailable; retry later")
             }
-            if station.securityProfile == 3 {
-                // Byte for byte, as the store compares identities (not Swift's canonical equivalence).
-                guard let named = transport.certificateIdentity, named.utf8.elementsEqual(identity.utf8) else {
-                    logger.notice(
-                        "handshake refused: no client certificate for the identity",
-                        metadata: metadata.merging(["certificate": "\(String(reflecting: transport.certificateIdentity ?? "none"))"]) { $1 }
-                    )
-                    // The certificate is profile 3's credential: refused as PRODUCT.md refuses missing or wrong ones.
-                    return .refuse(
-                        .unauthorized, headers: Self.basicChallenge,
-                        reason: transport.certificateIdentity.map { "the client certificate is for '\($0)', not '\(identity)'" }
-                            ?? "security profile 3: a client certificate signed by the central system's station CA is required")
+            // A certificate ocppd bound to a station (by its CSR) is that station's, whatever its CN (a serial number may
+            // be); any other is for the identity its CN names, byte for byte, as the store compares identities.
+            if let holder {
+                if holder.utf8.elementsEqual(identity.utf8) {
+                    return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress, securityProfile: 3)
                 }
-                return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress)
+                refusal = "the client certificate was issued to another station"
+            } else if let named = transport.certificateIdentity {
+                if named.utf8.elementsEqual(identity.utf8) {
+                    return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress, securityProfile: 3)
+                }
+                refusal = "the client certificate is for '\(named)', not '\(identity)'"
             }
         }
+        if station.securityProfile == 3 {
+            logger.notice(
+                "handshake refused: no client certificate for the identity",
+                metadata: metadata.merging(["certificate": "\(String(reflecting: transport.certificateIdentity ?? "none"))"]) { $1 })
+            // The certificate is profile 3's credential: refused as PRODUCT.md refuses missing or wrong ones.
+            return .refuse(.unauthorized, headers: Self.basicChallenge, reason: refusal)
+        }
+        var profile = 0
         if station.securityProfile >= 1 || station.keyHash != nil {
             guard let keyHash = station.keyHash else {
                 return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "station has no authorization key set")
@@ -137,8 +152,9 @@ struct OCPPEndpoint: StationEndpoint {
                 return .refuse(.unauthorized, headers: Self.basicChallenge, reason: "wrong station credentials")
             }
             authFailures.refund(attemptKey)
+            profile = transport.secure ? 2 : 1
         }
-        return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress)
+        return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress, securityProfile: profile)
     }
 
     static let basicChallenge: HTTPFields = [.wwwAuthenticate: "Basic realm=\"ocpp\", charset=\"UTF-8\""]
@@ -172,9 +188,9 @@ struct OCPPEndpoint: StationEndpoint {
         return String(text[text.index(after: colon)...])
     }
 
-    func stationHandler(identity: String, remoteAddress: String, channel: any Channel) -> any ChannelHandler {
+    func stationHandler(identity: String, remoteAddress: String, securityProfile: Int, channel: any Channel) -> any ChannelHandler {
         StationChannelHandler(
-            identity: identity, remoteAddress: remoteAddress, channel: channel,
+            identity: identity, remoteAddress: remoteAddress, securityProfile: securityProfile, channel: channel,
             services: StationServices(
                 registry: registry, centralSystem: centralSystem, maxMessageSize: maxMessageSize, maxQueuedCalls: maxQueuedCalls,
                 callLimit: callLimit, open: openStations, logger: logger, cluster: cluster))

@@ -11,7 +11,10 @@ struct StationContext: Sendable {
 /// Maps action names to typed handlers: `router.on(StartTransaction.self) { request, station in … }`.
 /// Decoding validates the payload; a handler's thrown `OCPPError` becomes its CALLERROR.
 struct OCPPRouter: Sendable {
-    typealias Handler = @Sendable (JSONValue, StationContext) async -> Result<[UInt8], OCPPError>
+    /// What a station is sent after the answer to its CALL: a CALL of the central system's that must not overtake
+    /// that answer (CertificateSigned after SignCertificate's Accepted).
+    typealias FollowUp = @Sendable () async -> Void
+    typealias Handler = @Sendable (JSONValue, StationContext) async -> (Result<[UInt8], OCPPError>, FollowUp?)
 
     private var handlers: [String: Handler] = [:]
 
@@ -19,36 +22,44 @@ struct OCPPRouter: Sendable {
         _ action: A.Type,
         _ handler: @escaping @Sendable (A.Request, StationContext) async throws -> A.Response
     ) {
+        onWithFollowUp(action) { request, station in (try await handler(request, station), nil) }
+    }
+
+    /// Like `on`, for a handler that may also have something to send once its answer is out.
+    mutating func onWithFollowUp<A: OCPPAction>(
+        _ action: A.Type,
+        _ handler: @escaping @Sendable (A.Request, StationContext) async throws -> (A.Response, FollowUp?)
+    ) {
         handlers[A.name] = { payload, station in
             let request: A.Request
             do {
                 request = try A.Request.decode(from: payload)
             } catch {
-                return .failure(OCPPError(payloadError: error))
+                return (.failure(OCPPError(payloadError: error)), nil)
             }
             do {
-                let response = try await handler(request, station)
-                return .success(try JSONCoding.encode(response))
+                let (response, followUp) = try await handler(request, station)
+                return (.success(try JSONCoding.encode(response)), followUp)
             } catch let error as OCPPError {
-                return .failure(error)
+                return (.failure(error), nil)
             } catch {
                 station.logger.error("handler failed", metadata: ["action": "\(A.name)", "error": "\(error)"])
-                return .failure(OCPPError(.internalError, "the central system could not process \(A.name); send it again later"))
+                return (.failure(OCPPError(.internalError, "the central system could not process \(A.name); send it again later")), nil)
             }
         }
     }
 
-    /// Answers one CALL: the payload bytes of its CALLRESULT, or the error for its CALLERROR.
-    func dispatch(action: String, payload: JSONValue, station: StationContext) async -> Result<[UInt8], OCPPError> {
+    /// Answers one CALL: the payload bytes of its CALLRESULT, or the error for its CALLERROR; and what to send after it.
+    func dispatch(action: String, payload: JSONValue, station: StationContext) async -> (Result<[UInt8], OCPPError>, FollowUp?) {
         if let handler = handlers[action] {
             return await handler(payload, station)
         }
         if let known = OCPPActions.named(action) {
             if known.sender == .centralSystem {
-                return .failure(OCPPError(.notSupported, "\(action) is sent by the central system, not by a charge point"))
+                return (.failure(OCPPError(.notSupported, "\(action) is sent by the central system, not by a charge point")), nil)
             }
-            return .failure(OCPPError(.notSupported, "\(action) is not supported by this central system"))
+            return (.failure(OCPPError(.notSupported, "\(action) is not supported by this central system")), nil)
         }
-        return .failure(OCPPError(.notImplemented, "unknown action '\(action)'"))
+        return (.failure(OCPPError(.notImplemented, "unknown action '\(action)'")), nil)
     }
 }

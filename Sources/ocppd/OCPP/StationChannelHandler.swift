@@ -80,12 +80,12 @@ final class StationChannelHandler: ChannelInboundHandler {
     /// The connection's end was handled (`end()`).
     private var ended = false
 
-    init(identity: String, remoteAddress: String, channel: any Channel, services: StationServices) {
+    init(identity: String, remoteAddress: String, securityProfile: Int, channel: any Channel, services: StationServices) {
         self.services = services
         self.logger = services.logger.with("station", identity)
         connection = StationConnection(
             id: identity, remoteAddress: remoteAddress, channel: channel, maxQueuedCalls: services.maxQueuedCalls,
-            callLimit: services.callLimit)
+            callLimit: services.callLimit, securityProfile: securityProfile)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {

@@ -11,6 +11,8 @@ actor StationConnection {
     nonisolated let id: String
     nonisolated let remoteAddress: String
     nonisolated let connectedAt: ContinuousClock.Instant
+    /// The security profile the handshake's credentials satisfied (0 to 3).
+    nonisolated let securityProfile: Int
     private let channel: any Channel
     // Atomics, not actor state: they are touched for every message, and an actor hop each time costs more than the work.
     private let closingFlag = Atomic<Bool>(false)
@@ -31,8 +33,12 @@ actor StationConnection {
     nonisolated let callLimit: RateLimit
     private let callBucket: Mutex<TokenBucket>
 
-    init(id: String, remoteAddress: String, channel: any Channel, maxQueuedCalls: Int = 16, callLimit: RateLimit = .unlimited) {
+    init(
+        id: String, remoteAddress: String, channel: any Channel, maxQueuedCalls: Int = 16, callLimit: RateLimit = .unlimited,
+        securityProfile: Int = 0
+    ) {
         self.id = id
+        self.securityProfile = securityProfile
         self.callLimit = callLimit
         self.callBucket = Mutex(TokenBucket(callLimit))
         self.maxQueuedCalls = maxQueuedCalls

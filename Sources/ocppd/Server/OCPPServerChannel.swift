@@ -12,8 +12,9 @@ import NIOWebSocket
 
 /// The answer to a WebSocket handshake on the OCPP path.
 enum HandshakeDecision: Sendable {
-    /// `remoteAddress`: the station's (behind a trusted proxy, the one the proxy names).
-    case accept(identity: String, subprotocol: String?, remoteAddress: String)
+    /// `remoteAddress`: the station's (behind a trusted proxy, the one the proxy names); `securityProfile`: the profile
+    /// its credentials satisfied (0 to 3).
+    case accept(identity: String, subprotocol: String?, remoteAddress: String, securityProfile: Int)
     /// Refused with an HTTP status (401 with `WWW-Authenticate`, 404, 400 …) and a one-line reason.
     case refuse(HTTPResponse.Status, headers: HTTPFields, reason: String)
 }
@@ -23,7 +24,7 @@ protocol StationEndpoint: Sendable {
     /// Decides whether `request`, which came from `peer` over `direct`, may open an OCPP WebSocket.
     func handshake(_ request: HTTPRequest, peer: String, direct: StationTransport) async -> HandshakeDecision
     /// The handler that runs an accepted station's WebSocket in its channel's pipeline, until it closes.
-    func stationHandler(identity: String, remoteAddress: String, channel: any Channel) -> any ChannelHandler
+    func stationHandler(identity: String, remoteAddress: String, securityProfile: Int, channel: any Channel) -> any ChannelHandler
 }
 
 /// HTTP/1.1 child channel that serves the REST API through Hummingbird's responder and upgrades
@@ -77,7 +78,7 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
                             result = .refuse(.badRequest, headers: [:], reason: "malformed handshake request")
                         }
                         decision.withLockedValue { $0 = result }
-                        guard case .accept(_, let subprotocol, _) = result else { return nil }
+                        guard case .accept(_, let subprotocol, _, _) = result else { return nil }
                         var headers = HTTPHeaders()
                         if let subprotocol { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
                         return headers
@@ -86,11 +87,12 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard case .accept(let identity, _, let remoteAddress) = decision.withLockedValue({ $0 }) else {
+                        guard case .accept(let identity, _, let remoteAddress, let profile) = decision.withLockedValue({ $0 }) else {
                             preconditionFailure("upgraded without an accepted handshake")
                         }
                         try channel.pipeline.syncOperations.addHandler(
-                            endpoint.stationHandler(identity: identity, remoteAddress: remoteAddress, channel: channel))
+                            endpoint.stationHandler(
+                                identity: identity, remoteAddress: remoteAddress, securityProfile: profile, channel: channel))
                         return Negotiated.station
                     }
                 }

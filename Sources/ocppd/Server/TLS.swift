@@ -17,8 +17,17 @@ struct StationTransport: Sendable, Equatable {
     var secure: Bool
     /// The common name of the client certificate, present only when it was verified against the client CA.
     var certificateIdentity: String?
+    /// The SHA-256 of that certificate: how ocppd finds a certificate it bound to a station (`Certificate.fingerprint`).
+    var certificateFingerprint: String?
 
-    static let plain = StationTransport(secure: false, certificateIdentity: nil)
+    static let plain = StationTransport(secure: false)
+
+    /// A TLS transport and the client certificate that was verified, if any.
+    static func secure(verified certificate: Certificate?) -> StationTransport {
+        StationTransport(
+            secure: true, certificateIdentity: certificate.flatMap(TLSSettings.commonName),
+            certificateFingerprint: certificate.flatMap { try? $0.fingerprint })
+    }
 }
 
 /// ocppd's TLS context, made from the files and made again on SIGHUP: new connections get the new certificate,
@@ -66,18 +75,13 @@ final class TLSSettings: Sendable {
         guard let handler = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self) else {
             return .plain
         }
-        let identity =
-            verifiesClients
-            ? handler.peerCertificate.flatMap { try? Certificate(derEncoded: $0.toDERBytes()) }.flatMap(Self.commonName) : nil
-        return StationTransport(secure: true, certificateIdentity: identity)
+        return .secure(verified: verifiesClients ? handler.peerCertificate.flatMap { try? Certificate(derEncoded: $0.toDERBytes()) } : nil)
     }
 
     /// The common name of a certificate's subject, as its characters (not RFC 4514's escaped form); nil when the
     /// subject has none, more than one, or one that is not text.
     static func commonName(_ certificate: Certificate) -> String? {
-        let names = certificate.subject.flatMap { $0 }.filter { $0.type == .RDNAttributeType.commonName }
-        guard names.count == 1 else { return nil }
-        return String(names[0].value)
+        certificate.subject.single(.RDNAttributeType.commonName)
     }
 }
 

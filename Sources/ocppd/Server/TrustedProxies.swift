@@ -133,14 +133,13 @@ final class TrustedProxies: Sendable {
     func transport(peer: String, headers: HTTPFields, direct: StationTransport, address: String) async -> StationTransport {
         guard trusts(peer) else { return direct }
         if let header = headers[certificateHeader], !header.isEmpty,
-            let identity = await verifiedIdentity(header, address: address)
+            let certificate = await verifiedCertificate(header, address: address)
         {
-            return StationTransport(secure: true, certificateIdentity: identity)
+            return .secure(verified: certificate)
         }
         let protocols = headers[values: Self.forwardedProto].flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        return StationTransport(
-            secure: !protocols.isEmpty && protocols.allSatisfy { $0 == "https" || $0 == "wss" }, certificateIdentity: nil)
+        return StationTransport(secure: !protocols.isEmpty && protocols.allSatisfy { $0 == "https" || $0 == "wss" })
     }
 
     /// An `X-Forwarded-For` entry without the port some proxies add (`10.0.0.1:4711`, `[2001:db8::1]:4711`).
@@ -173,9 +172,8 @@ final class TrustedProxies: Sendable {
         return der.flatMap { try? Certificate(derEncoded: $0) }
     }
 
-    /// The common name of a forwarded certificate that chains to the client CA and is valid now; nil (and a log
-    /// line saying why) otherwise.
-    private func verifiedIdentity(_ header: String, address: String) async -> String? {
+    /// A forwarded certificate that chains to the client CA and is valid now; nil (and a log line saying why) otherwise.
+    private func verifiedCertificate(_ header: String, address: String) async -> Certificate? {
         guard let certificate = Self.certificate(fromHeader: header) else {
             logger.notice("forwarded client certificate ignored: not a certificate", metadata: ["remote": "\(address)"])
             return nil
@@ -194,6 +192,6 @@ final class TrustedProxies: Sendable {
                 metadata: ["remote": "\(address)", "subject": "\(String(reflecting: certificate.subject.description))"])
             return nil
         }
-        return TLSSettings.commonName(certificate)
+        return certificate
     }
 }

@@ -66,6 +66,7 @@ extension SQLStore {
             }
             station.lastFirmwareUpdate = try Self.lastCommand(db, id, action: UpdateFirmware.name)
             station.lastDiagnosticsRequest = try Self.lastCommand(db, id, action: GetDiagnostics.name)
+            station.certificate = try Self.lastCertificate(db, id)
             return station
         }
     }

@@ -6,7 +6,8 @@ extension SQLStore {
         """
         id, registration_status, vendor, model, serial_number, charge_box_serial_number, firmware_version, iccid, imsi, \
         meter_type, meter_serial_number, description, security_profile, auth_key_hash IS NOT NULL, last_heartbeat_at, \
-        last_boot_at, firmware_status, diagnostics_status, created_at, local_list_version
+        last_boot_at, firmware_status, diagnostics_status, created_at, local_list_version, firmware_request_id, log_status, \
+        log_request_id
         """
     }
 
@@ -24,6 +25,9 @@ extension SQLStore {
             firmwareStatus: row.optionalString(16), diagnosticsStatus: row.optionalString(17), createdAt: try row.date(18)
         )
         station.localListVersion = row.optionalInt(19)
+        station.firmwareRequestId = row.optionalInt(20)
+        station.logStatus = row.optionalString(21)
+        station.logRequestId = row.optionalInt(22)
         return station
     }
 
@@ -202,9 +206,18 @@ extension SQLStore {
         }
     }
 
-    func recordFirmwareStatus(_ id: String, status: String, at: Date) async throws {
+    func recordFirmwareStatus(_ id: String, status: String, requestId: Int?, at: Date) async throws {
         try await write { db in
-            try db.execute("UPDATE stations SET firmware_status = ?, firmware_status_at = ? WHERE id = ?", [status, at, id])
+            try db.execute(
+                "UPDATE stations SET firmware_status = ?, firmware_request_id = ?, firmware_status_at = ? WHERE id = ?",
+                [status, requestId, at, id])
+        }
+    }
+
+    func recordLogStatus(_ id: String, status: String, requestId: Int?, at: Date) async throws {
+        try await write { db in
+            try db.execute(
+                "UPDATE stations SET log_status = ?, log_request_id = ?, log_status_at = ? WHERE id = ?", [status, requestId, at, id])
         }
     }
 

@@ -293,6 +293,62 @@ enum Schema {
                 "CREATE INDEX station_owners_by_update ON station_owners (updated_at)",
             ]
         ),
+        // The security extension (Security/): security events, certificate signing requests, the certificates a station
+        // was issued (found by their SHA-256 at a profile 3 handshake), log and signed-firmware statuses with their
+        // request ids, and the request ids ocppd allocates for GetLog and SignedUpdateFirmware. In a cluster, the
+        // security profile each station's connection satisfied.
+        Migration(
+            version: 6,
+            statements: [
+                """
+                CREATE TABLE security_events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    cp_id VARCHAR(48) NOT NULL,
+                    event_type VARCHAR(50) NOT NULL,
+                    event_time BIGINT NOT NULL,
+                    tech_info VARCHAR(255),
+                    received_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX security_events_by_station ON security_events (cp_id, event_time)",
+                "CREATE INDEX security_events_by_time ON security_events (event_time)",
+                """
+                CREATE TABLE certificate_requests (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    cp_id VARCHAR(48) NOT NULL,
+                    csr TEXT NOT NULL,
+                    status VARCHAR(16) NOT NULL,
+                    reason TEXT,
+                    received_at BIGINT NOT NULL,
+                    decided_at BIGINT
+                )
+                """,
+                "CREATE INDEX certificate_requests_by_station ON certificate_requests (cp_id, id)",
+                """
+                CREATE TABLE station_certificates (
+                    fingerprint VARCHAR(64) NOT NULL PRIMARY KEY,
+                    cp_id VARCHAR(48) NOT NULL,
+                    serial_number VARCHAR(64) NOT NULL,
+                    not_after BIGINT NOT NULL,
+                    issued_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX station_certificates_by_station ON station_certificates (cp_id, issued_at)",
+                """
+                CREATE TABLE request_ids (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    cp_id VARCHAR(48) NOT NULL,
+                    action VARCHAR(48) NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "ALTER TABLE stations ADD COLUMN firmware_request_id INTEGER",
+                "ALTER TABLE stations ADD COLUMN log_status VARCHAR(32)",
+                "ALTER TABLE stations ADD COLUMN log_status_at BIGINT",
+                "ALTER TABLE stations ADD COLUMN log_request_id INTEGER",
+                "ALTER TABLE station_owners ADD COLUMN security_profile INTEGER",
+            ]
+        ),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

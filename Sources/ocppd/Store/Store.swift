@@ -245,7 +245,9 @@ public protocol Store: Sendable {
     /// that started before are closed as stale.
     func recordStatus(_ id: String, _ report: Connector) async throws -> StatusOutcome
     func statusHistory(_ id: String, connectorId: Int?, _ page: PageRequest) async throws -> Page<Connector>
-    func recordFirmwareStatus(_ id: String, status: String, at: Date) async throws
+    /// A FirmwareStatusNotification (`requestId` nil) or a SignedFirmwareStatusNotification.
+    func recordFirmwareStatus(_ id: String, status: String, requestId: Int?, at: Date) async throws
+    func recordLogStatus(_ id: String, status: String, requestId: Int?, at: Date) async throws
     func recordDiagnosticsStatus(_ id: String, status: String, at: Date) async throws
     func recordDataTransfer(_ id: String, vendorId: String, messageId: String?, data: String?, at: Date) async throws
 
@@ -309,6 +311,47 @@ public protocol Store: Sendable {
     func setChargingProfile(_ id: String, _ profile: StoredChargingProfile) async throws
     /// Removes the profiles a ClearChargingProfile the station accepted names; returns how many.
     func clearChargingProfiles(_ id: String, _ filter: ChargingProfileFilter) async throws -> Int
+    /// A new id for a request whose id the central system chooses (GetLog, SignedUpdateFirmware): unique, positive.
+    func allocateRequestId(_ id: String, action: String) async throws -> Int
+
+    // MARK: Security (the white paper's messages)
+
+    func recordSecurityEvent(_ event: SecurityEvent) async throws
+    /// Newest first by the station's timestamp; every station's when `cpId` is nil.
+    func securityEvents(cpId: String?, _ page: PageRequest) async throws -> Page<SecurityEvent>
+    /// Keeps a SignCertificate's request with its first status (`reason` for a rejected one).
+    func createCertificateRequest(cpId: String, csr: String, status: CertificateRequest.Status, reason: String?, at: Date) async throws
+        -> CertificateRequest
+    func certificateRequest(_ id: Int) async throws -> CertificateRequest?
+    /// Newest first; filtered by station and status when given.
+    func certificateRequests(cpId: String?, status: CertificateRequest.Status?, _ page: PageRequest) async throws
+        -> Page<CertificateRequest>
+    /// Decides a pending request (signed or rejected) or notes why it is still pending; nil when unknown. Throws `.conflict`
+    /// when it is no longer pending.
+    func decideCertificateRequest(_ id: Int, _ status: CertificateRequest.Status, reason: String?, at: Date) async throws
+        -> CertificateRequest?
+    /// Binds a certificate a station accepted (CertificateSigned) to that station.
+    func bindCertificate(_ certificate: BoundCertificate) async throws
+    /// The station a certificate (by the hex SHA-256 of its DER) was bound to; nil when ocppd never bound it.
+    func certificateHolder(fingerprint: String) async throws -> String?
+}
+
+/// A client certificate bound to a station, found by its fingerprint at a profile 3 handshake.
+public struct BoundCertificate: Sendable, Equatable {
+    public var cpId: String
+    /// Lower-case hex of the SHA-256 of its DER.
+    public var fingerprint: String
+    public var serialNumber: String
+    public var notAfter: Date
+    public var issuedAt: Date
+
+    public init(cpId: String, fingerprint: String, serialNumber: String, notAfter: Date, issuedAt: Date) {
+        self.cpId = cpId
+        self.fingerprint = fingerprint
+        self.serialNumber = serialNumber
+        self.notAfter = notAfter
+        self.issuedAt = issuedAt
+    }
 }
 
 /// How a local list version came to be.
