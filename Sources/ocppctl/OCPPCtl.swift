@@ -22,7 +22,8 @@ struct OCPPCtl: AsyncParsableCommand {
             ResetCommand.self, Unlock.self, Start.self, Stop.self, Availability.self, Config.self, Reserve.self,
             CancelReservation.self, Trigger.self, ClearCache.self, DataTransferCommand.self, Firmware.self, Diagnostics.self,
             LocalList.self, ChargingProfile.self, Events.self, Top.self, Shell.self, Login.self, StatusCommand.self,
-            MetricsCommand.self, OpenAPI.self, CommandLog.self, Token.self, ClusterCommand.self,
+            MetricsCommand.self, OpenAPI.self, CommandLog.self, Token.self, ClusterCommand.self, SecurityEvents.self,
+            CertificateRequests.self,
         ]
     )
 }

@@ -6,7 +6,10 @@ import Shared
 struct Stations: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Charging stations.",
-        subcommands: [List.self, Show.self, Accept.self, Update.self, Remove.self, History.self, Unknown.self],
+        subcommands: [
+            List.self, Show.self, Accept.self, Update.self, Remove.self, History.self, Unknown.self, RenewCertificate.self,
+            SetProfile.self,
+        ],
         defaultSubcommand: List.self)
 
     struct List: APICommand {
@@ -140,6 +143,8 @@ struct Stations: AsyncParsableCommand {
                 ("Serial number", Cell(optional: station.serialNumber)),
                 ("Firmware", Cell(optional: station.firmwareVersion)),
                 ("Security profile", Cell("\(station.securityProfile)\(station.hasAuthorizationKey ? " (key set)" : "")")),
+                ("Connected on profile", Cell(station.connectedSecurityProfile)),
+                ("Certificate", Cell(station.certificate.map { "\($0.serialNumber), valid until \(Output.time($0.notAfter))" } ?? "-")),
                 ("Last heartbeat", Cell(Output.time(station.lastHeartbeatAt))),
                 ("Last boot", Cell(Output.time(station.lastBootAt))),
             ])

@@ -175,6 +175,21 @@ import Testing
         #expect(screen.handle(.character("q"), pageSize: 10) == .quit)
     }
 
+    @Test func theDetailViewNamesASecurityEventAndWhatTheStationAdded() {
+        var screen = TopScreen()
+        screen.model.apply(
+            type: "connector.status", data: event("connector.status", ["connectorId": 1, "status": "Available", "errorCode": "NoError"]).1)
+        screen.model.apply(
+            type: "security.event",
+            data: event(
+                "security.event", ["eventType": "TamperDetectionActivated", "timestamp": "2026-01-01T09:59:00Z", "techInfo": "lid"]
+            ).1)
+        #expect(screen.model.station("CP1")?.recentEvents.last?.hasSuffix("security.event TamperDetectionActivated (lid)") == true)
+        #expect(screen.handle(.enter, pageSize: 10) == .redraw)
+        let lines = screen.render(rows: 24, columns: 80).map(\.text)
+        #expect(lines.contains { $0.contains("security.event TamperDetectionActivated (lid)") })
+    }
+
     @Test func inAClusterEachStationsNodeIsShownAndFollowsItsEvents() {
         var screen = TopScreen()
         screen.model.load(

@@ -138,8 +138,11 @@ struct TopModel {
         if type == "station.heartbeat" {
             state.station.lastHeartbeatAt = at
         } else {
-            let summary = [type, connectorId.map { "connector \($0)" }, data["status"]?.stringValue].compactMap { $0 }.joined(
-                separator: " ")
+            // A security event says which (TamperDetectionActivated, ...) and what the station added.
+            let summary = [
+                type, connectorId.map { "connector \($0)" }, data["status"]?.stringValue, data["eventType"]?.stringValue,
+                data["techInfo"]?.stringValue.map { "(\($0))" },
+            ].compactMap { $0 }.joined(separator: " ")
             state.recentEvents.append("\(Self.clock(at)) \(summary)")
         }
         if state.recentEvents.count > 20 { state.recentEvents.removeFirst(state.recentEvents.count - 20) }
