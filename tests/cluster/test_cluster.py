@@ -451,3 +451,54 @@ def test_conflicting_writes_on_two_nodes_are_retried_and_all_succeed(fleet: Flee
     answers = run(scenario(), timeout=120)
     assert [r.status_code for r in answers] == [200] * len(answers), [r.text for r in answers if r.status_code != 200][:3]
     assert conflicts() > before, "no write conflict happened: the test proved nothing"
+
+
+def test_security_extension_across_nodes_csr_signed_through_another_node_events_and_profiles_everywhere(fleet: Fleet, tmp_path):
+    """A station on n1 asks for a certificate (no station CA: kept pending); an operator on n2 signs it with their own
+    CA's chain, which reaches the station through n1; every node shows the bound certificate, the station's security
+    event and the profile its connection satisfied."""
+    from ocpp.routing import on
+    from ocpp.v16 import call, call_result
+
+    from cluster import FleetPeer
+    from pki import ec_key, make_ca, make_csr, sign_csr
+
+    a, b, c = fleet.nodes
+    cp_id = "CP-SEC-CLUSTER"
+    key = "0123456789abcdef0123"
+    make_ca(tmp_path, "operator-ca")
+    assert api(b, "PUT", f"/api/stations/{cp_id}", json={"securityProfile": 1, "authorizationKey": key}).status_code in (200, 201)
+
+    class SecurePeer(FleetPeer):
+        chains: list[str] = []
+
+        @on("CertificateSigned")
+        def on_certificate_signed(self, certificate_chain, **kwargs):
+            self.chains.append(certificate_chain)
+            return call_result.CertificateSigned(status="Accepted")
+
+    async def scenario():
+        from harness import basic_auth
+
+        async with connect_peer(a, cp_id, peer_class=SecurePeer, headers=basic_auth(cp_id, key)) as peer:
+            await peer.boot()
+            csr = make_csr(ec_key(), cp_id)
+            assert (await peer.send(call.SignCertificate(csr=csr))).status == "Accepted"
+            await peer.send(call.SecurityEventNotification(
+                type="TamperDetectionActivated", timestamp="2026-12-05T10:00:00Z", tech_info="lid opened"))
+            pending = (await aapi(b, "GET", "/api/certificate-requests", params={"cpId": cp_id, "status": "pending"})).json()
+            assert [r["csr"] for r in pending] == [csr]
+            chain = sign_csr(csr, tmp_path, ca="operator-ca")
+            signed = await aapi(b, "POST", f"/api/certificate-requests/{pending[0]['id']}/sign", json={"certificateChain": chain})
+            assert (signed.status_code, signed.json()) == (200, {"status": "Accepted"}), signed.text
+            assert peer.chains == [chain]
+            for node in fleet.nodes:
+                station = (await aapi(node, "GET", f"/api/stations/{cp_id}")).json()
+                assert station["node"] == "n1" and station["connectedSecurityProfile"] == 1, (node.node_id, station)
+                assert station["certificate"] and station["certificate"]["serialNumber"]
+                request = (await aapi(node, "GET", f"/api/certificate-requests/{pending[0]['id']}")).json()
+                assert request["status"] == "signed"
+                events = (await aapi(node, "GET", f"/api/stations/{cp_id}/security-events")).json()
+                assert [e["type"] for e in events] == ["TamperDetectionActivated"]
+
+    run(scenario(), timeout=60)
