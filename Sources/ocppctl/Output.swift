@@ -17,6 +17,17 @@ enum Output {
         case bold = "1"
     }
 
+    /// Writes what `print` buffered: a pipe (a script, `| tee`) sees what came so far at once.
+    static func flush() {
+        fflush(nil)
+    }
+
+    /// A line of a command that waits (a step done, a request to sign), seen at once also through a pipe.
+    static func progress(_ line: String) {
+        print(line)
+        flush()
+    }
+
     static func paint(_ text: String, _ color: Color?) -> String {
         guard useColor, let color, !text.isEmpty else { return text }
         return "\u{1B}[\(color.rawValue)m\(text)\u{1B}[0m"

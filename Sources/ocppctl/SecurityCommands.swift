@@ -20,6 +20,7 @@ struct SecurityEvents: APICommand {
             let events = try response.decode([SecurityEvent].self)
             Output.table(["AT", "STATION", "TYPE", "TECH INFO"], events.map(Self.row))
             page.footer(shown: events.count, total: response.totalCount)
+            Output.flush()  // before the live lines, which are written unbuffered
         }
         guard follow else { return }
         for try await event in client.events(cpId: station) where event.type == "security.event" {
@@ -87,6 +88,11 @@ struct CertificateRequests: CommandGroup {
         @Argument(help: "PEM file of the chain ('-': standard input).", completion: .file()) var chain: String
 
         func execute(_ client: APIClient) async throws {
+            // Not pending any more is the request's state, not an offline station (the 409 of a command).
+            let request = try await client.get("/api/certificate-requests/\(id)").decode(CertificateRequest.self)
+            guard request.status == .pending else {
+                throw CtlError(.failure, "certificate request \(id) is \(request.status.rawValue), not pending")
+            }
             let text: String
             do {
                 text =
@@ -128,7 +134,7 @@ extension Stations {
         @Option(help: "Seconds to wait for the new certificate.") var wait = 120
 
         func execute(_ client: APIClient) async throws {
-            let certificate = try await CertificateRenewal(client: client, station: station, wait: wait).run { print($0) }
+            let certificate = try await CertificateRenewal(client: client, station: station, wait: wait).run(Output.progress)
             print("\(station): new certificate \(certificate.serialNumber), valid until \(Output.time(certificate.notAfter))")
         }
     }
@@ -161,7 +167,7 @@ extension Stations {
                 if profile == current.securityProfile { return print("\(station): already on security profile \(profile)") }
                 throw CtlError(.usage, "\(station) is on profile \(current.securityProfile): a station is never moved to a lower one")
             }
-            func step(_ text: String) { print("\(station): \(text)") }
+            func step(_ text: String) { Output.progress("\(station): \(text)") }
             if let rootCa {
                 let pem: String
                 do { pem = try String(contentsOfFile: rootCa, encoding: .utf8) } catch {
@@ -228,6 +234,7 @@ struct CertificateRenewal {
         }
         report("asked to renew its certificate; waiting for its CSR")
         var toldPending = false
+        let started = ContinuousClock.now
         let certificate = try await poll(seconds: wait) { () -> StationCertificate? in
             if let now = try await client.get(path).decode(Station.self).certificate, now != before { return now }
             guard
@@ -239,11 +246,10 @@ struct CertificateRenewal {
                 throw CtlError(
                     .refused, "certificate request \(request.id) of \(station) was rejected: \(request.reason ?? "no reason given")")
             }
-            if request.status == .pending, !toldPending {
+            // A station CA signs at once: a request still pending a few seconds on waits for an operator.
+            if request.status == .pending, !toldPending, ContinuousClock.now - started > .seconds(3) {
                 toldPending = true
-                report(
-                    "certificate request \(request.id) received; sign it (ocppctl certificate-requests sign \(request.id) CHAIN.pem) if ocppd has no station CA"
-                )
+                report("certificate request \(request.id) is pending: sign it (ocppctl certificate-requests sign \(request.id) CHAIN.pem)")
             }
             return nil
         }

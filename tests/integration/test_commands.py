@@ -309,3 +309,33 @@ def test_a_full_command_queue_answers_503_and_the_queued_commands_still_complete
     assert run(scenario()) == [{"status": "Accepted"}, {"status": "Rejected"}]
     assert limit_refusals(ocppd, "queued_commands") == 1
     assert "command refused: too many wait for the station" in ocppd.log_text()
+
+
+def test_an_answer_sent_right_before_the_station_closes_completes_the_command(ocppd):
+    """A station that answers a command and closes its WebSocket at once (one reconnecting on a new security profile
+    does) gets its answer through: the messages it sent before its Close frame are handled before the connection ends."""
+    import concurrent.futures
+
+    pool = concurrent.futures.ThreadPoolExecutor(2)
+
+    async def scenario():
+        answers = []
+        for _ in range(10):
+            ws = await open_ws(ocppd.ws_url("CP-ANSWER-CLOSE"))
+            await raw_call(ws, "BootNotification", {"chargePointVendor": "ACME", "chargePointModel": "X"})
+            rest = asyncio.get_running_loop().run_in_executor(pool, lambda: ocppd.post(
+                "/api/admin/CP-ANSWER-CLOSE/change-configuration", json={"key": "SecurityProfile", "value": "2"}))
+            frame = await recv_frame(ws)
+            assert frame[2] == "ChangeConfiguration", frame
+            await ws.send(json.dumps([3, frame[1], {"status": "Accepted"}]))
+            await ws.close()
+            resp = await rest
+            answers.append((resp.status_code, resp.json()))
+        return answers
+
+    try:
+        answers = run(scenario())
+    finally:
+        pool.shutdown()
+    assert answers == [(200, {"status": "Accepted"})] * 10
+    assert "late or unexpected CALLRESULT dropped" not in ocppd.log_text()

@@ -140,10 +140,19 @@ final class StationChannelHandler: ChannelInboundHandler {
         case .ping:
             connection.pong(frame.unmaskedData)
         case .connectionClose:
-            // The station's answer to our close, or its own: either way the WebSocket is over once ours is sent.
+            // The station's answer to our close, or its own: the WebSocket is over once ours is sent. What it sent before
+            // is handled first, in order: a station that answers a command and closes at once (one reconnecting on a new
+            // security profile does) must not have the command fail for want of the answer it sent.
             done = true
+            let queued = Array(waiting)
+            waiting.removeAll()
+            let previous = running
             let connection = connection
-            Task {
+            let centralSystem = services.centralSystem
+            let logger = logger
+            running = Task {
+                await previous?.value
+                for message in queued { await centralSystem.handleMessage(message, from: connection, logger: logger) }
                 await connection.close(code: .normalClosure)
                 connection.abort()
             }
