@@ -75,6 +75,9 @@ struct Configuration: Sendable {
     var plainPort: Int?
     /// Set when this ocppd is a node of a cluster (`--node-id`).
     var cluster: ClusterSettings?
+    /// Kept files and charger uploads (`--public-url`, `--files-dir`, `--max-upload-size`); the directory is set with the
+    /// data directory.
+    var files = FileSettings(directory: "")
     /// The station CA that signs station CSRs; without one they wait for an operator's own CA.
     var stationCA: StationCAFiles?
     var stationCertOrganization: String?

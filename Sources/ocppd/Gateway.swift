@@ -63,8 +63,10 @@ struct Gateway {
         let node = configuration.cluster?.nodeId ?? journalNode()
         let events = EventBus(node: node, journal: journal, lastSeq: try await journal.lastSeq(node: node))
         await events.startKeepAlive(every: configuration.sseKeepAlive)
+        let uploads = try await startFiles(store: store, events: events)
         let commands = Commands(
-            store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger, cluster: cluster)
+            store: store, registry: registry, events: events, timeout: configuration.callTimeout, logger: logger, cluster: cluster,
+            uploads: uploads)
         let security = StationSecurity(
             store: store, commands: commands, events: events, ca: try stationCA(), storeRetry: storeRetry, logger: logger)
         let centralSystem = CentralSystem(
@@ -89,7 +91,7 @@ struct Gateway {
         let routes = APIRoutes(
             store: store, registry: registry, centralSystem: centralSystem, commands: commands, security: security, events: events,
             configuration: configuration, metrics: Self.metrics, apiToken: token,
-            apiRequests: RateLimiter("api_requests", limit: configuration.apiRequestsPerSecond), cluster: cluster)
+            apiRequests: RateLimiter("api_requests", limit: configuration.apiRequestsPerSecond), cluster: cluster, uploads: uploads)
         let maxFrameSize = configuration.maxFrameSize
         func listener(port: Int, tls: TLSSettings?) -> some Service {
             let scheme = tls == nil ? "ws" : "wss"
@@ -157,6 +159,17 @@ struct Gateway {
 
     private static func journal<S: SQLStore>(ofSQL store: S) -> any EventLog {
         EventJournal(store: store)
+    }
+
+    /// Kept files: the directory made and checked against the store before anything is uploaded.
+    private func startFiles(store: any Store, events: EventBus) async throws -> Uploads? {
+        guard let store = store as? any FileStore else { return nil }
+        var settings = configuration.files
+        if settings.directory.isEmpty { settings.directory = configuration.dataDirectory + "/files" }
+        let node = try configuration.cluster?.nodeId ?? Uploads.directoryName(settings.directory)
+        let uploads = Uploads(settings: settings, store: store, events: events, node: node, logger: logger)
+        try await uploads.reconcile()
+        return uploads
     }
 
     /// The station CA, read before anything starts: a file that cannot be used stops ocppd with the reason.

@@ -134,6 +134,15 @@ struct OCPPD: AsyncParsableCommand {
         help: "With TLS: a second, plain port for ws:// and http:// (env OCPPD_PLAIN_PORT; profile 2 and 3 stations are refused there).")
     var plainPort: Int?
 
+    @Option(help: "How chargers reach ocppd, e.g. https://csms.example.com: the base of its upload URLs (env OCPPD_PUBLIC_URL).")
+    var publicUrl: String?
+
+    @Option(help: "Directory of kept files: uploads, firmware (env OCPPD_FILES_DIR, default DATA_DIR/files).")
+    var filesDir: String?
+
+    @Option(help: "Largest file a charger may upload, in bytes; larger get 413 (env OCPPD_MAX_UPLOAD_SIZE, default 268435456).")
+    var maxUploadSize: Int64?
+
     @Option(
         help: "PEM certificate of the station CA: ocppd signs the CSRs of SignCertificate with it (env OCPPD_STATION_CA_CERT).")
     var stationCaCert: String?
@@ -311,6 +320,17 @@ struct OCPPD: AsyncParsableCommand {
                 throw ConfigurationError(description: "plain port \(plain) out of range or the same as the TLS port")
             }
         }
+        if let url = setting(publicUrl, "OCPPD_PUBLIC_URL") {
+            let trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
+            guard let parsed = URL(string: trimmed), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil
+            else {
+                throw ConfigurationError(description: "public URL '\(url)': an http:// or https:// URL such as https://csms.example.com")
+            }
+            c.files.publicURL = trimmed
+        }
+        c.files.directory = setting(filesDir, "OCPPD_FILES_DIR") ?? c.dataDirectory + "/files"
+        c.files.maxUploadSize = try number(maxUploadSize, "--max-upload-size", "OCPPD_MAX_UPLOAD_SIZE") ?? c.files.maxUploadSize
+        guard c.files.maxUploadSize >= 1 else { throw ConfigurationError(description: "max upload size must be 1 byte or more") }
         switch (setting(stationCaCert, "OCPPD_STATION_CA_CERT"), setting(stationCaKey, "OCPPD_STATION_CA_KEY")) {
         case (let certificate?, let key?):
             c.stationCA = StationCAFiles(certificate: certificate, key: key)

@@ -30,7 +30,10 @@ import Testing
                 store: store, commands: commands, events: events, ca: nil, storeRetry: StoreRetry(), logger: Logger(label: "test")),
             events: events, configuration: Configuration(dataDirectory: directory), metrics: Gateway.metrics,
             apiToken: APIToken(source: .configured, token: "t"), apiRequests: RateLimiter("api_requests", limit: .unlimited),
-            cluster: node)
+            cluster: node,
+            uploads: Uploads(
+                settings: FileSettings(directory: directory + "/files"), store: store, events: events, node: "",
+                logger: Logger(label: "test")))
         let router = routes.buildRouter()
 
         let served = Set(

@@ -551,6 +551,38 @@ struct StoreContractTests {
         }
     }
 
+    @Test(
+        "files: an upload token is taken once, given back on failure, and expires; kept files are listed and removed",
+        arguments: StoreBackend.all)
+    func filesAndUploadTokens(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let files = try #require(store as? any FileStore)
+            let grant = UploadGrant(cpId: "CP1", kind: .log, requestId: 7)
+            try await files.createUploadToken(hash: "h1", grant, at: time(0), expiresAt: time(100))
+            try await files.createUploadToken(hash: "h2", grant, at: time(0), expiresAt: time(10))
+            #expect(try await files.claimUploadToken(hash: "h1", at: time(1)) == grant)
+            #expect(try await files.claimUploadToken(hash: "h1", at: time(2)) == nil)  // taken
+            try await files.releaseUploadToken(hash: "h1")  // the upload failed
+            #expect(try await files.claimUploadToken(hash: "h1", at: time(3)) == grant)
+            #expect(try await files.claimUploadToken(hash: "h2", at: time(10)) == nil)  // expired
+            #expect(try await files.claimUploadToken(hash: "nope", at: time(1)) == nil)
+
+            let first = StoredFile(
+                id: "f1", kind: .log, cpId: "CP1", requestId: 7, name: "a.log", size: 5, sha256: "ab", createdAt: time(20))
+            let second = StoredFile(id: "f2", kind: .diagnostics, cpId: "CP2", name: "b.zip", size: 9, sha256: "cd", createdAt: time(30))
+            try await files.addFile(first, node: "n1")
+            try await files.addFile(second, node: "n2")
+            #expect(try await files.files(cpId: nil, kind: nil, PageRequest()).items == [second, first])
+            #expect(try await files.files(cpId: "CP1", kind: .log, PageRequest()).items == [first])
+            #expect(try await files.files(cpId: nil, kind: .firmware, PageRequest()).total == 0)
+            #expect(try await files.file("f2")?.node == "n2")
+            #expect(try await files.fileIds(node: "n1") == ["f1"])
+            #expect(try await files.deleteFile("f1") == first)
+            #expect(try await files.deleteFile("f1") == nil)
+            #expect(try await files.file("f1") == nil)
+        }
+    }
+
     @Test("reservations: allocated ids, conflicts, status, used by a start", arguments: StoreBackend.all)
     func reservationsLifecycle(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in

@@ -58,6 +58,15 @@ enum API {
         return value
     }
 
+    /// A query parameter that takes one of an enumeration's values; 400 naming them otherwise.
+    static func enumQuery<T: RawRepresentable & CaseIterable>(_ request: Request, _ name: String) throws -> T? where T.RawValue == String {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
+        guard let value = T(rawValue: String(text)) else {
+            throw Problem.badRequest("invalid query parameter '\(name)': \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
     static func dateQuery(_ request: Request, _ name: String) throws -> Date? {
         guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
         guard let date = OCPPDate.parse(String(text)) else {

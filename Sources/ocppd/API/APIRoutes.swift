@@ -17,6 +17,8 @@ struct APIRoutes: Sendable {
     let apiRequests: RateLimiter
     /// Set when this ocppd is a node of a cluster.
     var cluster: Cluster? = nil
+    /// Files: charger uploads and kept files (nil only in tests that need none).
+    var uploads: Uploads? = nil
 
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -42,9 +44,11 @@ struct APIRoutes: Sendable {
         addRfidRoutes(to: api)
         addCommandRoutes(to: api)
         addSecurityRoutes(to: api)
+        addFileRoutes(to: api)
         addEventRoutes(to: api)
         addClusterRoutes(to: api)
         addInternalRoutes(to: router)
+        addUploadRoutes(to: router)
         return router
     }
 

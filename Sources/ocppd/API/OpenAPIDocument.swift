@@ -116,6 +116,12 @@ enum OpenAPIDocument {
                     "description": "The client certificate the station took last (one station only; null in lists)",
                 ],
             ], required: ["id", "registrationStatus", "connected", "securityProfile", "createdAt", "connectors"]),
+        "StoredFile": object(
+            [
+                "id": string(), "kind": ["type": "string", "enum": ["diagnostics", "log", "firmware"]], "cpId": string(nullable: true),
+                "requestId": integer(nullable: true), "name": string(), "size": integer(), "sha256": string(),
+                "createdAt": string("date-time"),
+            ], required: ["id", "kind", "name", "size", "sha256", "createdAt"]),
         "StationCertificate": object(
             ["serialNumber": string(), "notAfter": string("date-time")], required: ["serialNumber", "notAfter"]),
         "SecurityEvent": object(
@@ -399,6 +405,29 @@ enum OpenAPIDocument {
         "/api/certificate-requests/{id}/reject": [
             "post": operation(
                 "Reject a pending request", parameters: [pathParameter("id", integer: true)], responses: ok("CertificateRequest"))
+        ],
+        "/files/upload/{token}": [
+            "put": operation(
+                "A charger's upload to the one-time URL ocppd gave it (get-diagnostics, get-log without a location): the raw file",
+                parameters: [pathParameter("token")], responses: ok("StoredFile", status: "201", description: "Created")
+            ).withoutSecurity,
+            "post": operation(
+                "The same as multipart/form-data: the first file part is kept", parameters: [pathParameter("token")],
+                responses: ok("StoredFile", status: "201", description: "Created")
+            ).withoutSecurity,
+        ],
+        "/api/files": [
+            "get": operation(
+                "Kept files (diagnostics, logs, firmware), newest first",
+                parameters: limitOffset + [
+                    query("cpId", string()), query("kind", ["type": "string", "enum": ["diagnostics", "log", "firmware"]]),
+                ], responses: list("StoredFile"))
+        ],
+        "/api/files/{id}": [
+            "get": operation(
+                "Download a kept file (Range: one byte range, 206)", parameters: [pathParameter("id")],
+                responses: ["200": ["description": "The file", "content": ["application/octet-stream": ["schema": ["type": "string"]]]]]),
+            "delete": operation("Remove a kept file; answers it as it was", parameters: [pathParameter("id")], responses: ok("StoredFile")),
         ],
         "/api/commands": [
             "get": operation(

@@ -26,12 +26,7 @@ extension APIRoutes {
         /// Certificate signing requests of stations (SignCertificate), newest first; `?cpId=` and `?status=` narrow them.
         api.get("certificate-requests") { request, _ in
             let cpId = request.uri.queryParameters["cpId"].map(String.init)
-            let status = try request.uri.queryParameters["status"].map { text in
-                guard let status = CertificateRequest.Status(rawValue: String(text)) else {
-                    throw Problem.badRequest("invalid query parameter 'status': pending, signed or rejected")
-                }
-                return status
-            }
+            let status: CertificateRequest.Status? = try API.enumQuery(request, "status")
             return try API.list(try await store.certificateRequests(cpId: cpId, status: status, try API.pageRequest(request)))
         }
 

@@ -16,6 +16,8 @@ struct Commands: Sendable {
     let logger: Logger
     /// In a cluster: the way to the node that holds a station connected elsewhere.
     var cluster: Cluster?
+    /// ocppd's own upload URLs, for get-diagnostics and get-log without a location.
+    var uploads: Uploads?
 
     /// Sends `action` with `payload` to station `id`; returns the charge point's CALLRESULT payload. In a cluster, a
     /// station connected to another node is reached through that node, unless `forwarded` (this is that node).
@@ -35,10 +37,13 @@ struct Commands: Sendable {
             )
         }
         var payload = payload.removingNullMembers()
-        // An omitted id that the central system owns is allocated: the rest is checked with a stand-in id.
+        // An omitted id that the central system owns is allocated, and an omitted upload location is ocppd's own: the
+        // rest is checked with stand-ins, so that nothing is allocated for a payload that is refused.
         let ownedId = Self.centralSystemIds[action.name]
         let allocates = ownedId.map { payload[$0] == nil } ?? false
-        let checked = allocates ? JSONValue.object(payload.objectValue!.setting(ownedId!, 1)) : payload
+        let uploadKind = Self.uploadKind(action, payload)
+        var checked = allocates ? JSONValue.object(payload.objectValue!.setting(ownedId!, 1)) : payload
+        if let uploadKind { checked = Self.settingLocation(uploadKind, "https://ocppd.invalid/upload", in: checked) }
         do {
             try Self.validate(action, request: checked)
         } catch {
@@ -49,6 +54,15 @@ struct Commands: Sendable {
         } else if allocates, let ownedId {
             let allocated = try await store.allocateRequestId(id, action: action.name)
             payload = .object(payload.objectValue!.setting(ownedId, .integer(Int64(allocated))))
+        }
+        if let uploadKind {
+            guard let uploads else {
+                throw Problem.badRequest("no location given, and this ocppd keeps no files to offer its own upload URL")
+            }
+            var requestId: Int?
+            if case .integer(let number)? = payload["requestId"] { requestId = Int(exactly: number) }
+            let url = try await uploads.uploadURL(for: UploadGrant(cpId: id, kind: uploadKind, requestId: requestId))
+            payload = Self.settingLocation(uploadKind, url, in: payload)
         }
 
         let sentAt = Date()
@@ -155,6 +169,25 @@ struct Commands: Sendable {
     /// The node a command was forwarded to stopped renewing its row before it answered.
     private struct NodeDied: Error, CustomStringConvertible {
         var description: String { "the node died" }
+    }
+
+    /// What a command without its upload location uploads: GetDiagnostics without `location`, GetLog without
+    /// `log.remoteLocation`; nil otherwise.
+    static func uploadKind(_ action: any OCPPAction.Type, _ payload: JSONValue) -> StoredFile.Kind? {
+        switch action.name {
+        case GetDiagnostics.name: payload["location"] == nil ? .diagnostics : nil
+        case GetLog.name: payload["log"]?["remoteLocation"] == nil ? .log : nil
+        default: nil
+        }
+    }
+
+    /// `payload` with its upload location set (GetLog's `log` object made when absent).
+    static func settingLocation(_ kind: StoredFile.Kind, _ url: String, in payload: JSONValue) -> JSONValue {
+        guard let object = payload.objectValue else { return payload }
+        if kind == .log {
+            return .object(object.setting("log", .object((payload["log"]?.objectValue ?? [:]).setting("remoteLocation", .string(url)))))
+        }
+        return .object(object.setting("location", .string(url)))
     }
 
     /// The members of requests whose value the central system chooses, allocated when a REST body leaves them out.

@@ -128,6 +128,7 @@ extension LimitRefusals {
     static let queuedCommands = LimitRefusals("queued_commands")
     static let eventSubscribers = LimitRefusals("event_subscribers")
     static let bodySize = LimitRefusals("body_size")
+    static let uploadSize = LimitRefusals("upload_size")
     /// CALLs over a station's rate that it waited to send are not refused but answered later (`CentralSystem.pace`).
     static let stationCallsDelayed = LimitRefusals("station_calls", metric: "ocppd_limit_delays_total")
 }

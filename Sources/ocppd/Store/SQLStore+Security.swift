@@ -2,6 +2,13 @@ import Foundation
 import Shared
 
 extension SQLStore {
+    /// `WHERE a = ? AND b = ?` of the columns given a value (in the order given), with those values; "" when none is.
+    static func whereEqual(_ columns: KeyValuePairs<String, String?>) -> (String, [any SQLBindable]) {
+        let given = columns.compactMap { column, value in value.map { (column, $0) } }
+        guard !given.isEmpty else { return ("", []) }
+        return ("WHERE " + given.map { "\($0.0) = ?" }.joined(separator: " AND "), given.map(\.1))
+    }
+
     func allocateRequestId(_ id: String, action: String) async throws -> Int {
         try await write { db in
             try db.execute("INSERT INTO request_ids (cp_id, action, created_at) VALUES (?, ?, ?)", [id, action, Date()])
@@ -76,17 +83,7 @@ extension SQLStore {
         -> Page<CertificateRequest>
     {
         try await read { db in
-            var conditions: [String] = []
-            var parameters: [any SQLBindable] = []
-            if let cpId {
-                conditions.append("cp_id = ?")
-                parameters.append(cpId)
-            }
-            if let status {
-                conditions.append("status = ?")
-                parameters.append(status.rawValue)
-            }
-            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let (filter, parameters) = Self.whereEqual(["cp_id": cpId, "status": status?.rawValue])
             let items = try db.query(
                 "SELECT \(Self.certificateRequestColumns) FROM certificate_requests \(filter) ORDER BY id DESC LIMIT ? OFFSET ?",
                 parameters + .page(page), Self.readCertificateRequest)

@@ -349,6 +349,39 @@ enum Schema {
                 "ALTER TABLE station_owners ADD COLUMN security_profile INTEGER",
             ]
         ),
+        // Files (Files/): what chargers upload (diagnostics, logs) and operators store for them (firmware), the file
+        // itself on the disk of `node_id` ('' on a single ocppd); and the one-time upload URLs handed to chargers,
+        // kept as the SHA-256 of their token.
+        Migration(
+            version: 7,
+            statements: [
+                """
+                CREATE TABLE files (
+                    id VARCHAR(32) NOT NULL PRIMARY KEY,
+                    kind VARCHAR(16) NOT NULL,
+                    cp_id VARCHAR(48),
+                    request_id INTEGER,
+                    name VARCHAR(255) NOT NULL,
+                    size BIGINT NOT NULL,
+                    sha256 VARCHAR(64) NOT NULL,
+                    node_id VARCHAR(64) NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX files_by_time ON files (created_at)",
+                """
+                CREATE TABLE upload_tokens (
+                    token_hash VARCHAR(64) NOT NULL PRIMARY KEY,
+                    cp_id VARCHAR(48) NOT NULL,
+                    kind VARCHAR(16) NOT NULL,
+                    request_id INTEGER,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT
+                )
+                """,
+            ]
+        ),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

@@ -1,0 +1,121 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Shared
+import _NIOFileSystem
+
+extension APIRoutes {
+    /// The routes chargers use without an API token: their upload URLs, whose token is the credential.
+    func addUploadRoutes(to router: Router<BasicRequestContext>) {
+        guard let uploads else { return }
+        /// A charger's upload, the raw body; 201 with the file.
+        router.put("files/upload/:token") { request, context in
+            let file = try await uploads.receive(request, token: try API.pathParameter(context, "token"), multipart: false)
+            return try API.json(file, status: .created)
+        }
+        /// A charger's upload as multipart/form-data (its first file part); 201 with the file.
+        router.post("files/upload/:token") { request, context in
+            let file = try await uploads.receive(request, token: try API.pathParameter(context, "token"), multipart: true)
+            return try API.json(file, status: .created)
+        }
+    }
+
+    func addFileRoutes(to api: RouterGroup<BasicRequestContext>) {
+        guard let uploads else { return }
+        /// Kept files (diagnostics, logs, firmware), newest first; `?cpId=` and `?kind=` narrow them.
+        api.get("files") { request, _ in
+            let cpId = request.uri.queryParameters["cpId"].map(String.init)
+            let kind: StoredFile.Kind? = try API.enumQuery(request, "kind")
+            return try API.list(try await uploads.store.files(cpId: cpId, kind: kind, try API.pageRequest(request)))
+        }
+
+        /// Downloads a kept file (`Range` welcome).
+        api.get("files/:id") { request, context in
+            let id = try API.pathParameter(context, "id")
+            guard let (file, node) = try await uploads.store.file(id) else { throw Problem.notFound("unknown file '\(id)'") }
+            guard node == uploads.node else {
+                throw Problem(status: .badGateway, detail: "file '\(id)' is kept on node '\(node)': download it there")
+            }
+            return try await FileDownload.response(
+                path: uploads.settings.directory + "/" + file.id, name: file.name, range: request.headers[.range])
+        }
+
+        /// Removes a kept file; answers it as it was.
+        api.delete("files/:id") { _, context in
+            let id = try API.pathParameter(context, "id")
+            guard let file = try await uploads.store.deleteFile(id) else { throw Problem.notFound("unknown file '\(id)'") }
+            _ = try? await FileSystem.shared.removeItem(
+                at: FilePath(uploads.settings.directory).appending(file.id), strategy: .platformDefault, recursively: false)
+            return try API.json(file)
+        }
+    }
+}
+
+/// A file as an HTTP answer: whole, or the one byte range asked for (206), or 416 for a range beyond it.
+enum FileDownload {
+    static func response(path: String, name: String, range: String?) async throws -> Response {
+        guard let info = try await FileSystem.shared.info(forFileAt: FilePath(path)), info.type == .regular else {
+            throw Problem(status: .gone, detail: "the file's content is missing on this node")
+        }
+        let size = Int64(info.size)
+        var headers: HTTPFields = [
+            .acceptRanges: "bytes", .contentType: "application/octet-stream",
+            .contentDisposition: "attachment; filename=\"\(name.replacingOccurrences(of: "\"", with: "_"))\"",
+        ]
+        switch byteRange(range, size: size) {
+        case .unsatisfiable:
+            headers[.contentRange] = "bytes */\(size)"
+            return Response(status: .rangeNotSatisfiable, headers: headers)
+        case .range(let bytes):
+            headers[.contentRange] = "bytes \(bytes.lowerBound)-\(bytes.upperBound - 1)/\(size)"
+            return Response(status: .partialContent, headers: headers, body: body(path, bytes))
+        case .whole:
+            return Response(status: .ok, headers: headers, body: body(path, 0..<size))
+        }
+    }
+
+    enum ByteRange: Equatable {
+        case whole
+        case range(Range<Int64>)
+        case unsatisfiable
+    }
+
+    /// One `bytes=a-b`, `bytes=a-` or `bytes=-n` of a file of `size` bytes; several ranges or another syntax are answered
+    /// with the whole file, as RFC 9110 allows.
+    static func byteRange(_ header: String?, size: Int64) -> ByteRange {
+        guard let header, header.hasPrefix("bytes="), !header.contains(",") else { return .whole }
+        let spec = header.dropFirst("bytes=".count).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard spec.count == 2 else { return .whole }
+        let first = spec[0].trimmingCharacters(in: .whitespaces)
+        let last = spec[1].trimmingCharacters(in: .whitespaces)
+        if first.isEmpty {
+            guard let suffix = Int64(last), suffix >= 0 else { return .whole }
+            guard suffix > 0, size > 0 else { return .unsatisfiable }
+            return .range(max(0, size - suffix)..<size)
+        }
+        guard let start = Int64(first), start >= 0 else { return .whole }
+        let end: Int64
+        if last.isEmpty {
+            end = size - 1
+        } else {
+            guard let value = Int64(last), value >= start else { return .whole }
+            end = min(value, size - 1)
+        }
+        guard start < size else { return .unsatisfiable }
+        return .range(start..<(end + 1))
+    }
+
+    private static func body(_ path: String, _ bytes: Range<Int64>) -> ResponseBody {
+        ResponseBody(contentLength: Int(bytes.count)) { writer in
+            if !bytes.isEmpty {
+                try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+                    for try await chunk in handle.readChunks(in: bytes, chunkLength: .kibibytes(128)) {
+                        try await writer.write(chunk)
+                    }
+                }
+            }
+            try await writer.finish(nil)
+        }
+    }
+}

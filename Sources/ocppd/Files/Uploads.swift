@@ -1,0 +1,236 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MultipartKit
+import NIOCore
+import Shared
+import _NIOFileSystem
+
+/// Where files live and how chargers reach ocppd for them (`--public-url`, `--files-dir`, `--max-upload-size`).
+struct FileSettings: Sendable, Equatable {
+    /// How chargers reach ocppd, e.g. `https://csms.example.com`; without it, commands need their own location.
+    var publicURL: String?
+    var directory: String
+    var maxUploadSize: Int64 = 256 << 20
+    /// How long an upload URL handed to a charger stays valid (a charger may wait for its retries or a start time).
+    var uploadTokenLifetime: Duration = .seconds(24 * 3600)
+}
+
+/// Charger uploads (diagnostics, logs) to one-time URLs, streamed to disk with their SHA-256, never held in memory.
+struct Uploads: Sendable {
+    let settings: FileSettings
+    let store: any FileStore
+    let events: EventBus
+    /// The node whose disk holds what this ocppd receives ('' on a single ocppd).
+    let node: String
+    let logger: Logger
+
+    /// The name under which a single ocppd keeps its files in the store: made once for its directory and kept in it
+    /// (`.node`), so that it survives a new port or host name, and two ocppd sharing one MariaDB keep apart.
+    static func directoryName(_ directory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/" + nodeFile
+        if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let name = "local-" + randomHex(bytes: 8)
+        try (name + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return name
+    }
+
+    private static let nodeFile = ".node"
+
+    /// At start: the directory exists, and it and the store agree. A file without its row (ocppd stopped between the
+    /// two) is removed, and so is a row whose file is gone. Files being written leave nothing on disk until complete.
+    func reconcile() async throws {
+        try FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
+        let kept = Set(try await store.fileIds(node: node))
+        let onDisk = Set(try FileManager.default.contentsOfDirectory(atPath: settings.directory).filter { !$0.hasPrefix(".") })
+        for stray in onDisk.subtracting(kept) {
+            logger.notice("removing a file the store does not know (an interrupted upload)", metadata: ["file": "\(stray)"])
+            try? FileManager.default.removeItem(atPath: settings.directory + "/" + stray)
+        }
+        for missing in kept.subtracting(onDisk) {
+            logger.warning("a kept file is missing from the files directory: forgetting it", metadata: ["file": "\(missing)"])
+            _ = try await store.deleteFile(missing)
+        }
+    }
+
+    /// A fresh upload URL for `grant`: `{public-url}/files/upload/{token}`. 400 when ocppd has no public URL.
+    func uploadURL(for grant: UploadGrant) async throws -> String {
+        guard let base = settings.publicURL else {
+            throw Problem.badRequest(
+                "no location given, and ocppd has no --public-url (OCPPD_PUBLIC_URL) to offer its own upload URL: give one of them")
+        }
+        let token = Self.randomHex(bytes: 32)
+        let now = Date()
+        try await store.createUploadToken(
+            hash: Self.sha256Hex(Array(token.utf8)), grant, at: now,
+            expiresAt: now.addingTimeInterval(Double(settings.uploadTokenLifetime.components.seconds)))
+        return base + "/files/upload/" + token
+    }
+
+    /// Receives one upload: the raw body (`PUT`) or the first file part of multipart/form-data (`POST`). The token is
+    /// taken for the upload and given back when it fails, so that the charger's retry finds it.
+    func receive(_ request: Request, token: String, multipart: Bool) async throws -> StoredFile {
+        guard token.count == 64, token.allSatisfy(\.isHexDigit) else { throw Self.unknownToken }
+        let hash = Self.sha256Hex(Array(token.utf8))
+        guard let grant = try await store.claimUploadToken(hash: hash, at: Date()) else { throw Self.unknownToken }
+        do {
+            return try await store(request, grant: grant, multipart: multipart)
+        } catch {
+            try? await store.releaseUploadToken(hash: hash)
+            logger.notice(
+                "upload failed; nothing kept, its URL stays valid for a retry",
+                metadata: ["station": "\(grant.cpId)", "error": "\((error as? Problem)?.detail ?? "\(error)")"])
+            throw error
+        }
+    }
+
+    private static let unknownToken = Problem.notFound("unknown, used or expired upload URL")
+
+    private func store(_ request: Request, grant: UploadGrant, multipart: Bool) async throws -> StoredFile {
+        let limit = settings.maxUploadSize
+        if let length = request.headers[.contentLength].flatMap(Int64.init), length > limit {
+            throw Self.tooLarge(limit)
+        }
+        let id = Self.randomHex(bytes: 16)
+        let path = FilePath(settings.directory).appending(id)
+        var part: MultipartFirstFile?
+        if multipart {
+            guard let boundary = Self.boundary(request.headers[.contentType]) else {
+                throw Problem.badRequest("POST takes multipart/form-data with a boundary; PUT takes the raw file")
+            }
+            part = MultipartFirstFile(boundary: boundary)
+        }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        // Written to an unnamed file that appears only when it is closed without error: a cut or refused upload leaves
+        // nothing behind.
+        try await FileSystem.shared.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: false)) { handle in
+            try await handle.withBufferedWriter { writer in
+                for try await chunk in request.body {
+                    let pieces = try part.map { try $0.feed(chunk) } ?? [chunk]
+                    for piece in pieces {
+                        size += Int64(piece.readableBytes)
+                        guard size <= limit else { throw Self.tooLarge(limit) }
+                        hasher.update(data: piece.readableBytesView)
+                        _ = try await writer.write(contentsOf: piece)
+                    }
+                }
+                if let part, !part.complete {
+                    throw Problem.badRequest("the multipart body has no complete file part (a part with a filename)")
+                }
+            }
+        }
+        let name =
+            Self.safeName(part?.filename ?? request.uri.queryParameters["name"].map(String.init))
+            ?? "\(grant.kind.rawValue)-\(grant.cpId)-\(OCPPDate.format(Date())).bin"
+        let file = StoredFile(
+            id: id, kind: grant.kind, cpId: grant.cpId, requestId: grant.requestId, name: name, size: size,
+            sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(), createdAt: Date())
+        do {
+            try await store.addFile(file, node: node)
+        } catch {
+            _ = try? await FileSystem.shared.removeItem(at: path, strategy: .platformDefault, recursively: false)
+            throw error
+        }
+        logger.info(
+            "file uploaded", metadata: ["station": "\(grant.cpId)", "kind": "\(grant.kind.rawValue)", "id": "\(id)", "size": "\(size)"])
+        await events.publish(
+            "file.uploaded", cpId: grant.cpId,
+            [
+                "id": .string(id), "kind": .string(grant.kind.rawValue), "name": .string(name), "size": .integer(size),
+                "sha256": .string(file.sha256), "requestId": grant.requestId.map { .integer(Int64($0)) } ?? .null,
+            ])
+        return file
+    }
+
+    private static func tooLarge(_ limit: Int64) -> Problem {
+        LimitRefusals.uploadSize.record("upload refused: larger than the limit", ["bytes": "\(limit)"])
+        return Problem(status: .contentTooLarge, detail: "upload larger than \(limit) bytes (--max-upload-size); nothing was kept")
+    }
+
+    /// The boundary of a multipart/form-data Content-Type.
+    static func boundary(_ contentType: String?) -> String? {
+        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "boundary" {
+                let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return (1...70).contains(value.count) ? value : nil
+            }
+        }
+        return nil
+    }
+
+    /// A name as a charger gave it, reduced to a file name: no directories, no control characters, at most 255
+    /// characters; nil when nothing is left.
+    static func safeName(_ name: String?) -> String? {
+        guard let last = name?.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last else { return nil }
+        let cleaned = String(String.UnicodeScalarView(last.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+            .trimmingCharacters(in: .whitespaces)
+        guard !cleaned.isEmpty, cleaned != ".", cleaned != ".." else { return nil }
+        return String(cleaned.unicodeScalars.prefix(255))
+    }
+
+    static func randomHex(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// The first file part (one whose Content-Disposition names a `filename`) of a multipart/form-data body, streamed:
+/// `feed` returns the content bytes each chunk brings; form fields before it are skipped.
+final class MultipartFirstFile {
+    private let parser: MultipartParser
+    /// The part being read names a file.
+    private var inFilePart = false
+    private var output: [ByteBuffer] = []
+    private(set) var filename: String?
+    private(set) var complete = false
+
+    init(boundary: String) {
+        parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { [unowned self] name, value in
+            guard !self.complete, name.lowercased() == "content-disposition", let filename = Self.filename(value) else { return }
+            self.inFilePart = true
+            self.filename = filename
+        }
+        parser.onBody = { [unowned self] body in
+            if self.inFilePart, !self.complete { self.output.append(body) }
+        }
+        parser.onPartComplete = { [unowned self] in
+            if self.inFilePart { self.complete = true }
+            self.inFilePart = false
+        }
+    }
+
+    func feed(_ chunk: ByteBuffer) throws -> [ByteBuffer] {
+        output.removeAll(keepingCapacity: true)
+        guard !complete else { return [] }
+        do {
+            try parser.execute(chunk)
+        } catch {
+            throw Problem.badRequest("malformed multipart/form-data body")
+        }
+        return output
+    }
+
+    /// `filename="x.zip"` of a Content-Disposition.
+    static func filename(_ disposition: String) -> String? {
+        for parameter in disposition.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "filename" {
+                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+        }
+        return nil
+    }
+}

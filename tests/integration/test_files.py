@@ -1,0 +1,205 @@
+"""Files (PRODUCT.md §9), first part: a charger uploads its diagnostics or log to the one-time URL ocppd hands out in
+get-diagnostics and get-log without a location (PUT of the raw body, or multipart POST), streamed to disk with its
+SHA-256; operators list, download (with Range) and remove kept files; refused and cut uploads keep nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hashlib
+import os
+import re
+import socket
+import urllib.parse
+
+import requests
+from ocpp.routing import on
+from ocpp.v16 import call_result
+from ocpp.v16.enums import Action
+
+from harness import DEFAULT_TOKEN, Peer, connect_peer, run, wait_until
+
+PUBLIC = "https://csms.example.com"
+UPLOAD_URL = re.compile(r"^https://csms\.example\.com/files/upload/([0-9a-f]{64})$")
+
+_pool = concurrent.futures.ThreadPoolExecutor(max_workers=4)
+
+
+async def rest(ocppd, method: str, path: str, **kwargs):
+    return await asyncio.get_running_loop().run_in_executor(_pool, lambda: ocppd.api(method, path, **kwargs))
+
+
+class UploadingPeer(Peer):
+    """Answers GetDiagnostics and GetLog as a charger does, keeping the location it was given."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locations: list[str] = []
+        self.log_requests: list[int] = []
+
+    @on(Action.get_diagnostics)
+    async def on_get_diagnostics(self, location, **kwargs):
+        self.locations.append(location)
+        return call_result.GetDiagnostics(file_name="diagnostics.zip")
+
+    @on(Action.get_log)
+    async def on_get_log(self, log, log_type, request_id, **kwargs):
+        self.locations.append(log["remote_location"])
+        self.log_requests.append(request_id)
+        return call_result.GetLog(status="Accepted", filename="security.log")
+
+
+def upload_path(location: str) -> str:
+    match = UPLOAD_URL.match(location)
+    assert match, f"not ocppd's upload URL under --public-url: {location!r}"
+    return f"/files/upload/{match.group(1)}"
+
+
+def ask_for_upload(ocppd, cp_id: str, command: str, body: dict) -> tuple[str, UploadingPeer, dict]:
+    async def scenario():
+        async with connect_peer(ocppd, cp_id, peer_class=UploadingPeer) as cp:
+            await cp.boot()
+            answer = await rest(ocppd, "POST", f"/api/admin/{cp_id}/{command}", json=body)
+            return cp, answer
+
+    cp, answer = run(scenario())
+    assert answer.status_code == 200, answer.text
+    assert len(cp.locations) == 1
+    return upload_path(cp.locations[0]), cp, answer.json()
+
+
+def files_on_disk(ocppd) -> list[str]:
+    """The files directory's files, without ocppd's own `.node` (its name for this directory in the store)."""
+    return sorted(name for name in os.listdir(ocppd.data_dir / "files") if not name.startswith("."))
+
+
+def kept(ocppd, cp_id: str) -> list[dict]:
+    resp = ocppd.get("/api/files", params={"cpId": cp_id})
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def test_a_diagnostics_upload_by_put_is_kept_listed_downloaded_with_ranges_and_removed(ocppd_factory):
+    ocppd = ocppd_factory("--public-url", PUBLIC + "/")
+    cp_id = "CP-FILES-PUT"
+    path, _, answer = ask_for_upload(ocppd, cp_id, "get-diagnostics", {})
+    assert answer == {"fileName": "diagnostics.zip"}
+    content = os.urandom(300_000)
+    # No API token: the URL's token is the credential.
+    resp = requests.put(ocppd.base_url + path + "?name=../../etc/diag.zip", data=content, timeout=30)
+    assert resp.status_code == 201, resp.text
+    stored = resp.json()
+    assert stored["size"] == len(content) and stored["sha256"] == hashlib.sha256(content).hexdigest()
+    assert stored["name"] == "diag.zip" and stored["kind"] == "diagnostics" and stored["cpId"] == cp_id
+    assert re.fullmatch(r"[0-9a-f]{32}", stored["id"])
+    # Once only.
+    again = requests.put(ocppd.base_url + path, data=b"again", timeout=30)
+    assert again.status_code == 404 and again.headers["content-type"].startswith("application/problem+json")
+
+    assert [f["id"] for f in kept(ocppd, cp_id)] == [stored["id"]]
+    assert kept(ocppd, cp_id)[0]["sha256"] == stored["sha256"]
+    download = ocppd.get(f"/api/files/{stored['id']}")
+    assert download.status_code == 200 and download.content == content
+    assert download.headers["accept-ranges"] == "bytes"
+    assert requests.get(ocppd.base_url + f"/api/files/{stored['id']}", timeout=10).status_code == 401
+    part = ocppd.get(f"/api/files/{stored['id']}", headers={"Authorization": f"Bearer {DEFAULT_TOKEN}", "Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.content == content[10:20]
+    assert part.headers["content-range"] == f"bytes 10-19/{len(content)}"
+    tail = ocppd.get(f"/api/files/{stored['id']}", headers={"Authorization": f"Bearer {DEFAULT_TOKEN}", "Range": "bytes=-5"})
+    assert tail.status_code == 206 and tail.content == content[-5:]
+    beyond = ocppd.get(f"/api/files/{stored['id']}", headers={"Authorization": f"Bearer {DEFAULT_TOKEN}", "Range": "bytes=900000-"})
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{len(content)}"
+
+    removed = ocppd.delete(f"/api/files/{stored['id']}")
+    assert removed.status_code == 200 and removed.json()["id"] == stored["id"]
+    assert ocppd.get(f"/api/files/{stored['id']}").status_code == 404
+    assert kept(ocppd, cp_id) == []
+    assert files_on_disk(ocppd) == []
+
+
+def test_a_log_upload_as_multipart_keeps_the_file_part_and_the_logs_request_id(ocppd_factory):
+    ocppd = ocppd_factory("--public-url", PUBLIC)
+    cp_id = "CP-FILES-LOG"
+    path, cp, answer = ask_for_upload(ocppd, cp_id, "get-log", {"logType": "SecurityLog"})
+    assert answer == {"status": "Accepted", "filename": "security.log"}
+    request_id = cp.log_requests[0]
+    assert isinstance(request_id, int) and request_id > 0
+    content = b"line one\r\n--not a boundary\r\n" * 5000
+    resp = requests.post(
+        ocppd.base_url + path, timeout=30,
+        files={"file": ("security.log", content, "text/plain")}, data={"note": "ignored field after the file"})
+    assert resp.status_code == 201, resp.text
+    stored = resp.json()
+    assert stored["name"] == "security.log" and stored["kind"] == "log" and stored["requestId"] == request_id
+    assert stored["size"] == len(content) and stored["sha256"] == hashlib.sha256(content).hexdigest()
+    assert ocppd.get(f"/api/files/{stored['id']}").content == content
+    assert [f["kind"] for f in ocppd.get("/api/files", params={"kind": "log"}).json()] == ["log"]
+    assert ocppd.get("/api/files", params={"kind": "firmware"}).json() == []
+    assert ocppd.get("/api/files", params={"kind": "nonsense"}).status_code == 400
+
+
+def test_refused_cut_and_unknown_uploads_keep_nothing_and_leave_the_url_to_the_chargers_retry(ocppd_factory):
+    ocppd = ocppd_factory("--public-url", PUBLIC, "--max-upload-size", "1024")
+    cp_id = "CP-FILES-REFUSE"
+    path, _, _ = ask_for_upload(ocppd, cp_id, "get-diagnostics", {"retries": 2})
+    # Over the limit, announced or not.
+    assert requests.put(ocppd.base_url + path, data=b"x" * 4096, timeout=30).status_code == 413
+
+    def chunked():
+        for _ in range(8):
+            yield b"y" * 512
+
+    assert requests.put(ocppd.base_url + path, data=chunked(), timeout=30).status_code == 413
+    # Cut mid-upload: the connection closes after part of the announced body.
+    host, port = "127.0.0.1", ocppd.port
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(f"PUT {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1000\r\n\r\n".encode() + b"z" * 300)
+    # Each failed upload gives its URL back (logged): two refused, one cut.
+    wait_until(lambda: ocppd.log_text().count("upload failed; nothing kept") == 3, what="the cut upload to be given up")
+    # Unknown tokens, and paths that try to leave /files/upload.
+    assert requests.put(ocppd.base_url + "/files/upload/" + "0" * 64, data=b"a", timeout=10).status_code == 404
+    assert requests.put(ocppd.base_url + "/files/upload/short", data=b"a", timeout=10).status_code == 404
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(f"PUT /files/upload/../../api/files HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1\r\nConnection: close\r\n\r\na".encode())
+        status = sock.recv(100).split(b" ")[1]
+    assert status in (b"400", b"404"), status
+    assert kept(ocppd, cp_id) == []
+    assert files_on_disk(ocppd) == []
+    # None of that used the URL up: the charger's retry gets through.
+    content = b"diagnostics " * 50
+    retry = requests.put(ocppd.base_url + path, data=content, timeout=30)
+    assert retry.status_code == 201, retry.text
+    assert [f["size"] for f in kept(ocppd, cp_id)] == [len(content)]
+
+
+def test_without_a_public_url_a_command_without_location_is_refused_and_nothing_is_sent(ocppd):
+    cp_id = "CP-FILES-NOURL"
+
+    async def scenario():
+        async with connect_peer(ocppd, cp_id, peer_class=UploadingPeer) as cp:
+            await cp.boot()
+            diagnostics = await rest(ocppd, "POST", f"/api/admin/{cp_id}/get-diagnostics", json={})
+            log = await rest(ocppd, "POST", f"/api/admin/{cp_id}/get-log", json={"logType": "DiagnosticsLog"})
+            # With a location of its own, the command goes as before.
+            given = await rest(ocppd, "POST", f"/api/admin/{cp_id}/get-diagnostics", json={"location": "ftp://diag.example.com/up/"})
+            return cp, diagnostics, log, given
+
+    cp, diagnostics, log, given = run(scenario())
+    for resp in (diagnostics, log):
+        assert resp.status_code == 400 and "public-url" in resp.json()["detail"], resp.text
+    assert given.status_code == 200
+    assert cp.locations == ["ftp://diag.example.com/up/"]
+
+
+def test_at_start_files_without_their_row_and_rows_without_their_file_are_removed(ocppd_factory):
+    ocppd = ocppd_factory("--public-url", PUBLIC)
+    cp_id = "CP-FILES-RESTART"
+    paths = [ask_for_upload(ocppd, cp_id, "get-diagnostics", {})[0] for _ in range(2)]
+    ids = [requests.put(ocppd.base_url + p, data=f"file {i}".encode(), timeout=30).json()["id"] for i, p in enumerate(paths)]
+    ocppd.stop()
+    files = ocppd.data_dir / "files"
+    (files / "0123456789abcdef0123456789abcdef").write_bytes(b"left by a crash")
+    (files / ids[1]).unlink()
+    ocppd.start()
+    assert files_on_disk(ocppd) == [ids[0]]
+    assert [f["id"] for f in kept(ocppd, cp_id)] == [ids[0]]
