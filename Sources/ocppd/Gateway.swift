@@ -169,6 +169,7 @@ struct Gateway {
         let node = try configuration.cluster?.nodeId ?? Uploads.directoryName(settings.directory)
         let uploads = Uploads(settings: settings, store: store, events: events, node: node, logger: logger)
         try await uploads.reconcile()
+        await uploads.enforceRetention()
         return uploads
     }
 

@@ -143,6 +143,12 @@ struct OCPPD: AsyncParsableCommand {
     @Option(help: "Largest file a charger may upload, in bytes; larger get 413 (env OCPPD_MAX_UPLOAD_SIZE, default 268435456).")
     var maxUploadSize: Int64?
 
+    @Option(help: "Days charger uploads (diagnostics, logs) are kept (env OCPPD_FILES_RETENTION_DAYS; default: until removed).")
+    var filesRetentionDays: Int?
+
+    @Option(help: "Bytes of charger uploads kept in all, the oldest removed first (env OCPPD_FILES_MAX_TOTAL; default: no bound).")
+    var filesMaxTotal: Int64?
+
     @Option(
         help: "PEM certificate of the station CA: ocppd signs the CSRs of SignCertificate with it (env OCPPD_STATION_CA_CERT).")
     var stationCaCert: String?
@@ -331,6 +337,11 @@ struct OCPPD: AsyncParsableCommand {
         c.files.directory = setting(filesDir, "OCPPD_FILES_DIR") ?? c.dataDirectory + "/files"
         c.files.maxUploadSize = try number(maxUploadSize, "--max-upload-size", "OCPPD_MAX_UPLOAD_SIZE") ?? c.files.maxUploadSize
         guard c.files.maxUploadSize >= 1 else { throw ConfigurationError(description: "max upload size must be 1 byte or more") }
+        c.files.retentionDays = try number(filesRetentionDays, "--files-retention-days", "OCPPD_FILES_RETENTION_DAYS")
+        c.files.maxTotal = try number(filesMaxTotal, "--files-max-total", "OCPPD_FILES_MAX_TOTAL")
+        guard (c.files.retentionDays ?? 1) >= 1, (c.files.maxTotal ?? 0) >= 0 else {
+            throw ConfigurationError(description: "files retention: at least 1 day, and a total that is not negative")
+        }
         switch (setting(stationCaCert, "OCPPD_STATION_CA_CERT"), setting(stationCaKey, "OCPPD_STATION_CA_KEY")) {
         case (let certificate?, let key?):
             c.stationCA = StationCAFiles(certificate: certificate, key: key)

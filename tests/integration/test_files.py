@@ -203,3 +203,82 @@ def test_at_start_files_without_their_row_and_rows_without_their_file_are_remove
     ocppd.start()
     assert files_on_disk(ocppd) == [ids[0]]
     assert [f["id"] for f in kept(ocppd, cp_id)] == [ids[0]]
+
+
+class FirmwarePeer(Peer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locations: list[str] = []
+
+    @on(Action.update_firmware)
+    async def on_update_firmware(self, location, retrieve_date, **kwargs):
+        self.locations.append(location)
+        return call_result.UpdateFirmware()
+
+    @on(Action.signed_update_firmware)
+    async def on_signed_update_firmware(self, request_id, firmware, **kwargs):
+        self.locations.append(firmware["location"])
+        return call_result.SignedUpdateFirmware(status="Accepted")
+
+
+def test_firmware_is_stored_served_to_chargers_with_head_and_ranges_and_named_by_id_in_commands(ocppd_factory):
+    ocppd = ocppd_factory("--public-url", PUBLIC)
+    image = os.urandom(200_000)
+    raw = ocppd.post("/api/firmware", params={"name": "cp 2.0.bin"}, data=image,
+                     headers={"Authorization": f"Bearer {DEFAULT_TOKEN}", "Content-Type": "application/octet-stream"})
+    assert raw.status_code == 201, raw.text
+    stored = raw.json()
+    assert stored["kind"] == "firmware" and stored["cpId"] is None and stored["name"] == "cp 2.0.bin"
+    assert stored["size"] == len(image) and stored["sha256"] == hashlib.sha256(image).hexdigest()
+    assert stored["url"] == f"{PUBLIC}/files/firmware/{stored['id']}/cp%202.0.bin"
+    multipart = ocppd.post("/api/firmware", files={"image": ("other.bin", b"other image", "application/octet-stream")})
+    assert multipart.status_code == 201 and multipart.json()["name"] == "other.bin", multipart.text
+    nameless = ocppd.post("/api/firmware", data=b"nameless")
+    assert nameless.status_code == 201 and re.fullmatch(r"firmware-.*\.bin", nameless.json()["name"]), nameless.text
+    assert {f["id"] for f in ocppd.get("/api/files", params={"kind": "firmware"}).json()} == {
+        stored["id"], multipart.json()["id"], nameless.json()["id"]}
+
+    # Chargers fetch it without a token, at the URL's path on ocppd; they resume with Range and ask with HEAD.
+    path = urllib.parse.urlparse(stored["url"]).path
+    whole = requests.get(ocppd.base_url + path, timeout=30)
+    assert whole.status_code == 200 and whole.content == image
+    head = requests.head(ocppd.base_url + path, timeout=30)
+    assert head.status_code == 200 and int(head.headers["content-length"]) == len(image) and head.content == b""
+    resumed = requests.get(ocppd.base_url + path, headers={"Range": "bytes=150000-"}, timeout=30)
+    assert resumed.status_code == 206 and resumed.content == image[150000:]
+    assert resumed.headers["content-range"] == f"bytes 150000-{len(image) - 1}/{len(image)}"
+    assert requests.get(ocppd.base_url + f"/files/firmware/{stored['id']}/wrong.bin", timeout=30).status_code == 404
+    assert requests.get(ocppd.base_url + f"/files/firmware/{'0' * 32}/cp%202.0.bin", timeout=30).status_code == 404
+
+    cp_id = "CP-FILES-FW"
+
+    async def scenario():
+        async with connect_peer(ocppd, cp_id, peer_class=FirmwarePeer) as cp:
+            await cp.boot()
+            update = await rest(ocppd, "POST", f"/api/admin/{cp_id}/update-firmware",
+                                json={"firmwareId": stored["id"], "retrieveDate": "2030-01-01T00:00:00Z"})
+            signed = await rest(ocppd, "POST", f"/api/admin/{cp_id}/signed-update-firmware", json={"firmware": {
+                "firmwareId": stored["id"], "retrieveDateTime": "2030-01-01T00:00:00Z",
+                "signingCertificate": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "signature": "c2ln"}})
+            unknown = await rest(ocppd, "POST", f"/api/admin/{cp_id}/update-firmware",
+                                 json={"firmwareId": "f" * 32, "retrieveDate": "2030-01-01T00:00:00Z"})
+            return cp, update, signed, unknown
+
+    cp, update, signed, unknown = run(scenario())
+    assert update.status_code == 200 and signed.json() == {"status": "Accepted"}, (update.text, signed.text)
+    assert unknown.status_code == 400 and unknown.json()["field"] == "firmwareId"
+    assert cp.locations == [stored["url"], stored["url"]]
+
+
+def test_retention_keeps_the_newest_uploads_within_the_total_and_never_removes_firmware(ocppd_factory):
+    ocppd = ocppd_factory("--public-url", PUBLIC, "--files-max-total", "2500")
+    firmware = ocppd.post("/api/firmware", params={"name": "fw.bin"}, data=b"f" * 5000)
+    assert firmware.status_code == 201
+    cp_id = "CP-FILES-RETAIN"
+    ids = []
+    for i in range(3):
+        path, _, _ = ask_for_upload(ocppd, cp_id, "get-diagnostics", {})
+        ids.append(requests.put(ocppd.base_url + path, data=bytes([i]) * 1000, timeout=30).json()["id"])
+    # 3,000 bytes of uploads do not fit in 2,500: the oldest went, the firmware (the operator's) stays.
+    assert [f["id"] for f in kept(ocppd, cp_id)] == [ids[2], ids[1]]
+    assert files_on_disk(ocppd) == sorted([ids[1], ids[2], firmware.json()["id"]])

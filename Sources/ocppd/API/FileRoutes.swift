@@ -19,6 +19,31 @@ extension APIRoutes {
             let file = try await uploads.receive(request, token: try API.pathParameter(context, "token"), multipart: true)
             return try API.json(file, status: .created)
         }
+        /// A firmware image for chargers (one `Range` welcome: chargers resume); the id is unguessable.
+        router.get("files/firmware/:id/:name") { request, context in
+            try await firmware(request, context, uploads: uploads)
+        }
+        /// Its size and type, as chargers ask before they download.
+        router.head("files/firmware/:id/:name") { request, context in
+            let response = try await firmware(request, context, uploads: uploads)
+            return Response(status: response.status, headers: response.headers)
+        }
+    }
+
+    private func firmware(_ request: Request, _ context: BasicRequestContext, uploads: Uploads) async throws -> Response {
+        let id = try API.pathParameter(context, "id")
+        guard let (file, node) = try await uploads.store.file(id), file.kind == .firmware,
+            file.name == (try API.pathParameter(context, "name"))
+        else { throw Problem.notFound("no such firmware") }
+        return try await download(file, node: node, uploads: uploads, range: request.headers[.range])
+    }
+
+    /// A kept file's content, from this node's disk.
+    private func download(_ file: StoredFile, node: String, uploads: Uploads, range: String?) async throws -> Response {
+        guard node == uploads.node else {
+            throw Problem(status: .badGateway, detail: "file '\(file.id)' is kept on node '\(node)': download it there")
+        }
+        return try await FileDownload.response(path: uploads.settings.directory + "/" + file.id, name: file.name, range: range)
     }
 
     func addFileRoutes(to api: RouterGroup<BasicRequestContext>) {
@@ -34,11 +59,18 @@ extension APIRoutes {
         api.get("files/:id") { request, context in
             let id = try API.pathParameter(context, "id")
             guard let (file, node) = try await uploads.store.file(id) else { throw Problem.notFound("unknown file '\(id)'") }
-            guard node == uploads.node else {
-                throw Problem(status: .badGateway, detail: "file '\(id)' is kept on node '\(node)': download it there")
-            }
-            return try await FileDownload.response(
-                path: uploads.settings.directory + "/" + file.id, name: file.name, range: request.headers[.range])
+            return try await download(file, node: node, uploads: uploads, range: request.headers[.range])
+        }
+
+        /// Stores a firmware image (the raw body, named by `?name=`, or multipart/form-data's first file part); 201 with
+        /// its id, size, SHA-256 and the URL chargers fetch it from (null without --public-url).
+        api.post("firmware") { request, _ in
+            let file = try await uploads.keep(
+                request, multipart: Uploads.boundary(request.headers[.contentType]) != nil, kind: .firmware, cpId: nil, requestId: nil,
+                defaultName: "firmware-\(OCPPDate.format(Date())).bin")
+            var answer = try JSONCoding.jsonValue(file).objectValue ?? [:]
+            answer["url"] = uploads.firmwareURL(file).map { .string($0) } ?? .null
+            return API.jsonValue(.object(answer), status: .created)
         }
 
         /// Removes a kept file; answers it as it was.

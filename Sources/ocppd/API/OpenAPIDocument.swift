@@ -416,6 +416,50 @@ enum OpenAPIDocument {
                 responses: ok("StoredFile", status: "201", description: "Created")
             ).withoutSecurity,
         ],
+        "/files/firmware/{id}/{name}": [
+            "get": operation(
+                "A firmware image for chargers, at the URL POST /api/firmware answered (HEAD and one Range byte range welcome)",
+                parameters: [pathParameter("id"), pathParameter("name")],
+                responses: ["200": ["description": "The image", "content": ["application/octet-stream": ["schema": ["type": "string"]]]]]
+            ).withoutSecurity,
+            "head": operation(
+                "The image's size (Content-Length), as chargers ask before they download",
+                parameters: [pathParameter("id"), pathParameter("name")],
+                responses: ["200": ["description": "The image's headers"]]
+            ).withoutSecurity,
+        ],
+        "/api/firmware": [
+            "post": [
+                "summary": .string(
+                    "Store a firmware image: the raw body with ?name=, or multipart/form-data's first file part; 201 with its id, "
+                        + "size, SHA-256 and the URL chargers fetch it from (update-firmware and signed-update-firmware take its id as firmwareId)"
+                ),
+                "parameters": [query("name", string())],
+                "requestBody": [
+                    "required": true,
+                    "content": [
+                        "application/octet-stream": ["schema": ["type": "string", "format": "binary"]],
+                        "multipart/form-data": [
+                            "schema": [
+                                "type": "object", "properties": ["file": ["type": "string", "format": "binary"]], "required": ["file"],
+                            ]
+                        ],
+                    ],
+                ],
+                "responses": [
+                    "201": [
+                        "description": "Created",
+                        "content": [
+                            "application/json": [
+                                "schema": ["allOf": [ref("StoredFile"), object(["url": string(nullable: true)], required: ["url"])]]
+                            ]
+                        ],
+                    ],
+                    "401": ["$ref": "#/components/responses/Problem"],
+                    "default": ["$ref": "#/components/responses/Problem"],
+                ],
+            ]
+        ],
         "/api/files": [
             "get": operation(
                 "Kept files (diagnostics, logs, firmware), newest first",

@@ -23,6 +23,8 @@ protocol FileStore: Store {
     func deleteFile(_ id: String) async throws -> StoredFile?
     /// The ids of the files `node` holds, for the check at start (files on disk and rows must agree).
     func fileIds(node: String) async throws -> [String]
+    /// The charger uploads (diagnostics, logs) `node` holds, oldest first: what retention may remove.
+    func uploadsOldestFirst(node: String) async throws -> [StoredFile]
 }
 
 extension SQLStore {
@@ -98,6 +100,15 @@ extension SQLStore {
             }
             try db.execute("DELETE FROM files WHERE id = ?", [id])
             return found.file
+        }
+    }
+
+    func uploadsOldestFirst(node: String) async throws -> [StoredFile] {
+        try await read(inTransaction: false) { db in
+            try db.query(
+                "SELECT \(Self.fileColumns) FROM files WHERE node_id = ? AND kind <> 'firmware' ORDER BY created_at, id", [node],
+                Self.readFile
+            ).map(\.file)
         }
     }
 

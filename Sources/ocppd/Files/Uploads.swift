@@ -16,6 +16,35 @@ struct FileSettings: Sendable, Equatable {
     var maxUploadSize: Int64 = 256 << 20
     /// How long an upload URL handed to a charger stays valid (a charger may wait for its retries or a start time).
     var uploadTokenLifetime: Duration = .seconds(24 * 3600)
+    /// Charger uploads older than this many days are removed (`--files-retention-days`); nil: kept.
+    var retentionDays: Int?
+    /// Charger uploads beyond this many bytes in all are removed, oldest first (`--files-max-total`); nil: no bound.
+    var maxTotal: Int64?
+}
+
+/// Which charger uploads retention removes: those older than `days`, then the oldest until the rest fit in `maxTotal`.
+/// Firmware is the operator's and is never removed by it.
+enum Retention {
+    static func toRemove(_ oldestFirst: [StoredFile], now: Date, days: Int?, maxTotal: Int64?) -> [StoredFile] {
+        var removed: [StoredFile] = []
+        var kept = oldestFirst[...]
+        if let days {
+            let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
+            while let first = kept.first, first.createdAt < cutoff {
+                removed.append(first)
+                kept = kept.dropFirst()
+            }
+        }
+        if let maxTotal {
+            var total = kept.reduce(Int64(0)) { $0 + $1.size }
+            while total > maxTotal, let first = kept.first {
+                removed.append(first)
+                total -= first.size
+                kept = kept.dropFirst()
+            }
+        }
+        return removed
+    }
 }
 
 /// Charger uploads (diagnostics, logs) to one-time URLs, streamed to disk with their SHA-256, never held in memory.
@@ -23,7 +52,8 @@ struct Uploads: Sendable {
     let settings: FileSettings
     let store: any FileStore
     let events: EventBus
-    /// The node whose disk holds what this ocppd receives ('' on a single ocppd).
+    /// The node whose disk holds what this ocppd receives: the cluster node's id, or a single ocppd's name for its
+    /// directory (`directoryName`).
     let node: String
     let logger: Logger
 
@@ -58,6 +88,22 @@ struct Uploads: Sendable {
         }
     }
 
+    /// Removes the charger uploads retention says (at start and after every kept file).
+    func enforceRetention(now: Date = Date()) async {
+        guard settings.retentionDays != nil || settings.maxTotal != nil else { return }
+        do {
+            let expired = Retention.toRemove(
+                try await store.uploadsOldestFirst(node: node), now: now, days: settings.retentionDays, maxTotal: settings.maxTotal)
+            for file in expired where try await store.deleteFile(file.id) != nil {
+                _ = try? await FileSystem.shared.removeItem(
+                    at: FilePath(settings.directory).appending(file.id), strategy: .platformDefault, recursively: false)
+                logger.info("file removed by retention", metadata: ["id": "\(file.id)", "station": "\(file.cpId ?? "-")"])
+            }
+        } catch {
+            logger.warning("file retention could not run; it runs again with the next file", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// A fresh upload URL for `grant`: `{public-url}/files/upload/{token}`. 400 when ocppd has no public URL.
     func uploadURL(for grant: UploadGrant) async throws -> String {
         guard let base = settings.publicURL else {
@@ -79,7 +125,9 @@ struct Uploads: Sendable {
         let hash = Self.sha256Hex(Array(token.utf8))
         guard let grant = try await store.claimUploadToken(hash: hash, at: Date()) else { throw Self.unknownToken }
         do {
-            return try await store(request, grant: grant, multipart: multipart)
+            return try await keep(
+                request, multipart: multipart, kind: grant.kind, cpId: grant.cpId, requestId: grant.requestId,
+                defaultName: "\(grant.kind.rawValue)-\(grant.cpId)-\(OCPPDate.format(Date())).bin")
         } catch {
             try? await store.releaseUploadToken(hash: hash)
             logger.notice(
@@ -91,7 +139,36 @@ struct Uploads: Sendable {
 
     private static let unknownToken = Problem.notFound("unknown, used or expired upload URL")
 
-    private func store(_ request: Request, grant: UploadGrant, multipart: Bool) async throws -> StoredFile {
+    /// Where chargers fetch a firmware image: `{public-url}/files/firmware/{id}/{name}`; nil without a public URL.
+    func firmwareURL(_ file: StoredFile) -> String? {
+        settings.publicURL.map { $0 + "/files/firmware/\(file.id)/" + Self.pathSegment(file.name) }
+    }
+
+    /// The location of firmware `id` for UpdateFirmware or SignedUpdateFirmware; 400 when it names no firmware or ocppd
+    /// has no public URL.
+    func firmwareLocation(_ id: String) async throws -> String {
+        guard let (file, _) = try await store.file(id), file.kind == .firmware else {
+            throw Problem(
+                status: .badRequest, detail: "invalid field 'firmwareId': no firmware '\(id)' (POST /api/firmware stores one)",
+                extra: ["field": "firmwareId"])
+        }
+        guard let url = firmwareURL(file) else {
+            throw Problem.badRequest("firmwareId needs --public-url (OCPPD_PUBLIC_URL): how chargers reach ocppd to fetch it")
+        }
+        return url
+    }
+
+    static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
+    }
+
+    /// Keeps a request's body, or the first file part of its multipart/form-data, as a file of `kind`: streamed to disk
+    /// with its SHA-256, up to `--max-upload-size`.
+    func keep(
+        _ request: Request, multipart: Bool, kind: StoredFile.Kind, cpId: String?, requestId: Int?, defaultName: String
+    ) async throws -> StoredFile {
+        // A charger's form may carry fields before its file; an operator's firmware form may name its part `file`.
+        let fieldName = kind == .firmware ? "file" : nil
         let limit = settings.maxUploadSize
         if let length = request.headers[.contentLength].flatMap(Int64.init), length > limit {
             throw Self.tooLarge(limit)
@@ -103,7 +180,7 @@ struct Uploads: Sendable {
             guard let boundary = Self.boundary(request.headers[.contentType]) else {
                 throw Problem.badRequest("POST takes multipart/form-data with a boundary; PUT takes the raw file")
             }
-            part = MultipartFirstFile(boundary: boundary)
+            part = MultipartFirstFile(boundary: boundary, fieldName: fieldName)
         }
         var hasher = SHA256()
         var size: Int64 = 0
@@ -125,11 +202,9 @@ struct Uploads: Sendable {
                 }
             }
         }
-        let name =
-            Self.safeName(part?.filename ?? request.uri.queryParameters["name"].map(String.init))
-            ?? "\(grant.kind.rawValue)-\(grant.cpId)-\(OCPPDate.format(Date())).bin"
+        let name = Self.safeName(part?.filename ?? Self.formQuery(request.uri.query, "name")) ?? defaultName
         let file = StoredFile(
-            id: id, kind: grant.kind, cpId: grant.cpId, requestId: grant.requestId, name: name, size: size,
+            id: id, kind: kind, cpId: cpId, requestId: requestId, name: name, size: size,
             sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(), createdAt: Date())
         do {
             try await store.addFile(file, node: node)
@@ -137,13 +212,13 @@ struct Uploads: Sendable {
             _ = try? await FileSystem.shared.removeItem(at: path, strategy: .platformDefault, recursively: false)
             throw error
         }
-        logger.info(
-            "file uploaded", metadata: ["station": "\(grant.cpId)", "kind": "\(grant.kind.rawValue)", "id": "\(id)", "size": "\(size)"])
+        await enforceRetention()
+        logger.info("file kept", metadata: ["station": "\(cpId ?? "-")", "kind": "\(kind.rawValue)", "id": "\(id)", "size": "\(size)"])
         await events.publish(
-            "file.uploaded", cpId: grant.cpId,
+            "file.uploaded", cpId: cpId ?? "",
             [
-                "id": .string(id), "kind": .string(grant.kind.rawValue), "name": .string(name), "size": .integer(size),
-                "sha256": .string(file.sha256), "requestId": grant.requestId.map { .integer(Int64($0)) } ?? .null,
+                "id": .string(id), "kind": .string(kind.rawValue), "name": .string(name), "size": .integer(size),
+                "sha256": .string(file.sha256), "requestId": requestId.map { .integer(Int64($0)) } ?? .null,
             ])
         return file
     }
@@ -151,6 +226,17 @@ struct Uploads: Sendable {
     private static func tooLarge(_ limit: Int64) -> Problem {
         LimitRefusals.uploadSize.record("upload refused: larger than the limit", ["bytes": "\(limit)"])
         return Problem(status: .contentTooLarge, detail: "upload larger than \(limit) bytes (--max-upload-size); nothing was kept")
+    }
+
+    /// A query parameter as forms and HTTP clients encode it (`+` for a space, then percent-encoding): a file name such as
+    /// `cp 2.0.bin` comes as `cp+2.0.bin`, a real plus as `%2B`.
+    static func formQuery(_ query: String?, _ name: String) -> String? {
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == name else { continue }
+            return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+        return nil
     }
 
     /// The boundary of a multipart/form-data Content-Type.
@@ -196,10 +282,13 @@ final class MultipartFirstFile {
     private(set) var filename: String?
     private(set) var complete = false
 
-    init(boundary: String) {
+    /// `fieldName`: a part of that form name counts as the file too, with or without a `filename`.
+    init(boundary: String, fieldName: String? = nil) {
         parser = MultipartParser(boundary: boundary)
         parser.onHeader = { [unowned self] name, value in
-            guard !self.complete, name.lowercased() == "content-disposition", let filename = Self.filename(value) else { return }
+            guard !self.complete, name.lowercased() == "content-disposition" else { return }
+            let filename = Self.parameter("filename", of: value)
+            guard filename != nil || (fieldName != nil && Self.parameter("name", of: value) == fieldName) else { return }
             self.inFilePart = true
             self.filename = filename
         }
@@ -223,11 +312,11 @@ final class MultipartFirstFile {
         return output
     }
 
-    /// `filename="x.zip"` of a Content-Disposition.
-    static func filename(_ disposition: String) -> String? {
+    /// A parameter of a Content-Disposition, e.g. `filename` of `form-data; name="file"; filename="x.zip"`.
+    static func parameter(_ name: String, of disposition: String) -> String? {
         for parameter in disposition.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == "filename" {
+            if pair.count == 2, pair[0].lowercased() == name {
                 return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             }
         }

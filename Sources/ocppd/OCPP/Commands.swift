@@ -36,7 +36,7 @@ struct Commands: Sendable {
                     "station '\(id)' is Rejected: the only command it may be sent is trigger-message with requestedMessage BootNotification"
             )
         }
-        var payload = payload.removingNullMembers()
+        var payload = try await replacingFirmwareId(action, payload.removingNullMembers())
         // An omitted id that the central system owns is allocated, and an omitted upload location is ocppd's own: the
         // rest is checked with stand-ins, so that nothing is allocated for a payload that is refused.
         let ownedId = Self.centralSystemIds[action.name]
@@ -169,6 +169,28 @@ struct Commands: Sendable {
     /// The node a command was forwarded to stopped renewing its row before it answered.
     private struct NodeDied: Error, CustomStringConvertible {
         var description: String { "the node died" }
+    }
+
+    /// UpdateFirmware's `firmwareId`, or SignedUpdateFirmware's `firmware.firmwareId`, replaced by the URL where
+    /// chargers fetch that firmware from ocppd (its `location`, resp. `firmware.location`).
+    private func replacingFirmwareId(_ action: any OCPPAction.Type, _ payload: JSONValue) async throws -> JSONValue {
+        guard var object = payload.objectValue else { return payload }
+        switch action.name {
+        case UpdateFirmware.name:
+            guard case .string(let id)? = object["firmwareId"] else { return payload }
+            guard let uploads else { throw Problem.badRequest("this ocppd keeps no files: give a location") }
+            object["firmwareId"] = nil
+            return .object(object.setting("location", .string(try await uploads.firmwareLocation(id))))
+        case SignedUpdateFirmware.name:
+            guard var firmware = object["firmware"]?.objectValue, case .string(let id)? = firmware["firmwareId"] else { return payload }
+            guard let uploads else { throw Problem.badRequest("this ocppd keeps no files: give a location") }
+            firmware["firmwareId"] = nil
+            firmware["location"] = .string(try await uploads.firmwareLocation(id))
+            object["firmware"] = .object(firmware)
+            return .object(object)
+        default:
+            return payload
+        }
     }
 
     /// What a command without its upload location uploads: GetDiagnostics without `location`, GetLog without
