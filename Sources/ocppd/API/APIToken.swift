@@ -113,10 +113,7 @@ final class APIToken: Sendable {
         }
     }
 
-    static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-    }
+    static func generate() -> String { Hex.random(bytes: 32) }
 
     private static func digest(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
 

@@ -65,7 +65,7 @@ struct Uploads: Sendable {
         if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
             return text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let name = "local-" + randomHex(bytes: 8)
+        let name = "local-" + Hex.random(bytes: 8)
         try (name + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         return name
     }
@@ -110,10 +110,10 @@ struct Uploads: Sendable {
             throw Problem.badRequest(
                 "no location given, and ocppd has no --public-url (OCPPD_PUBLIC_URL) to offer its own upload URL: give one of them")
         }
-        let token = Self.randomHex(bytes: 32)
+        let token = Hex.random(bytes: 32)
         let now = Date()
         try await store.createUploadToken(
-            hash: Self.sha256Hex(Array(token.utf8)), grant, at: now,
+            hash: Hex.sha256(token.utf8), grant, at: now,
             expiresAt: now.addingTimeInterval(Double(settings.uploadTokenLifetime.components.seconds)))
         return base + "/files/upload/" + token
     }
@@ -122,7 +122,7 @@ struct Uploads: Sendable {
     /// taken for the upload and given back when it fails, so that the charger's retry finds it.
     func receive(_ request: Request, token: String, multipart: Bool) async throws -> StoredFile {
         guard token.count == 64, token.allSatisfy(\.isHexDigit) else { throw Self.unknownToken }
-        let hash = Self.sha256Hex(Array(token.utf8))
+        let hash = Hex.sha256(token.utf8)
         guard let grant = try await store.claimUploadToken(hash: hash, at: Date()) else { throw Self.unknownToken }
         do {
             return try await keep(
@@ -173,7 +173,7 @@ struct Uploads: Sendable {
         if let length = request.headers[.contentLength].flatMap(Int64.init), length > limit {
             throw Self.tooLarge(limit)
         }
-        let id = Self.randomHex(bytes: 16)
+        let id = Hex.random(bytes: 16)
         let path = FilePath(settings.directory).appending(id)
         var part: MultipartFirstFile?
         if multipart {
@@ -205,7 +205,7 @@ struct Uploads: Sendable {
         let name = Self.safeName(part?.filename ?? Self.formQuery(request.uri.query, "name")) ?? defaultName
         let file = StoredFile(
             id: id, kind: kind, cpId: cpId, requestId: requestId, name: name, size: size,
-            sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(), createdAt: Date())
+            sha256: Hex.string(hasher.finalize()), createdAt: Date())
         do {
             try await store.addFile(file, node: node)
         } catch {
@@ -262,14 +262,6 @@ struct Uploads: Sendable {
         return String(cleaned.unicodeScalars.prefix(255))
     }
 
-    static func randomHex(bytes count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-    }
-
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-    }
 }
 
 /// The first file part (one whose Content-Disposition names a `filename`) of a multipart/form-data body, streamed:

@@ -174,23 +174,17 @@ struct Commands: Sendable {
     /// UpdateFirmware's `firmwareId`, or SignedUpdateFirmware's `firmware.firmwareId`, replaced by the URL where
     /// chargers fetch that firmware from ocppd (its `location`, resp. `firmware.location`).
     private func replacingFirmwareId(_ action: any OCPPAction.Type, _ payload: JSONValue) async throws -> JSONValue {
-        guard var object = payload.objectValue else { return payload }
-        switch action.name {
-        case UpdateFirmware.name:
-            guard case .string(let id)? = object["firmwareId"] else { return payload }
-            guard let uploads else { throw Problem.badRequest("this ocppd keeps no files: give a location") }
-            object["firmwareId"] = nil
-            return .object(object.setting("location", .string(try await uploads.firmwareLocation(id))))
-        case SignedUpdateFirmware.name:
-            guard var firmware = object["firmware"]?.objectValue, case .string(let id)? = firmware["firmwareId"] else { return payload }
-            guard let uploads else { throw Problem.badRequest("this ocppd keeps no files: give a location") }
-            firmware["firmwareId"] = nil
-            firmware["location"] = .string(try await uploads.firmwareLocation(id))
-            object["firmware"] = .object(firmware)
-            return .object(object)
-        default:
-            return payload
-        }
+        // The object that holds the location: the payload itself, or SignedUpdateFirmware's `firmware`.
+        let nested = action == SignedUpdateFirmware.self
+        guard action == UpdateFirmware.self || nested, var object = payload.objectValue,
+            var holder = nested ? object["firmware"]?.objectValue : object, case .string(let id)? = holder["firmwareId"]
+        else { return payload }
+        guard let uploads else { throw Problem.badRequest("this ocppd keeps no files: give a location") }
+        holder["firmwareId"] = nil
+        holder["location"] = .string(try await uploads.firmwareLocation(id))
+        if !nested { return .object(holder) }
+        object["firmware"] = .object(holder)
+        return .object(object)
     }
 
     /// What a command without its upload location uploads: GetDiagnostics without `location`, GetLog without

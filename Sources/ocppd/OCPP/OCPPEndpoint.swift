@@ -202,10 +202,8 @@ struct OCPPEndpoint: StationEndpoint {
 /// handshakes of thousands of stations cheap.
 enum StationKeyHash {
     static func make(_ key: String) -> String {
-        var salt = [UInt8](repeating: 0, count: 16)
-        var generator = SystemRandomNumberGenerator()
-        for i in salt.indices { salt[i] = UInt8.random(in: 0...255, using: &generator) }
-        return "sha256$\(hex(salt))$\(hex(digest(salt: salt, key: key)))"
+        let salt = Hex.randomBytes(16)
+        return "sha256$\(Hex.string(salt))$\(Hex.string(digest(salt: salt, key: key)))"
     }
 
     static func verify(_ key: String, against stored: String) -> Bool {
@@ -219,10 +217,6 @@ enum StationKeyHash {
 
     private static func digest(salt: [UInt8], key: String) -> [UInt8] {
         Array(SHA256.hash(data: salt + Array(key.utf8)))
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     private static func bytes(hex: Substring) -> [UInt8]? {

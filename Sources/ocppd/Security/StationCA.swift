@@ -66,13 +66,13 @@ extension Certificate {
         get throws {
             var serializer = DER.Serializer()
             try serializer.serialize(self)
-            return SHA256.hash(data: serializer.serializedBytes).map { String(format: "%02x", $0) }.joined()
+            return Hex.sha256(serializer.serializedBytes)
         }
     }
 
     /// The serial number as upper-case hex without leading zeros, as operators compare it with `openssl x509 -serial`.
     var serialHex: String {
-        let hex = serialNumber.bytes.map { String(format: "%02X", $0) }.joined()
+        let hex = Hex.string(serialNumber.bytes, uppercase: true)
         let trimmed = hex.drop { $0 == "0" }
         return trimmed.isEmpty ? "0" : String(trimmed)
     }

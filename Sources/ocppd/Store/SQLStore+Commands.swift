@@ -81,8 +81,7 @@ extension SQLStore {
 
     func commands(cpId: String?, _ page: PageRequest) async throws -> Page<CommandRecord> {
         try await read { db in
-            let filter = cpId == nil ? "" : "WHERE cp_id = ?"
-            let parameters: [any SQLBindable] = cpId.map { [$0] } ?? []
+            let (filter, parameters) = Self.whereEqual(["cp_id": cpId])
             let items = try db.query(
                 "SELECT \(Self.commandColumns) FROM commands \(filter) ORDER BY id DESC LIMIT ? OFFSET ?", parameters + .page(page),
                 Self.readCommand)

@@ -2,13 +2,6 @@ import Foundation
 import Shared
 
 extension SQLStore {
-    /// `WHERE a = ? AND b = ?` of the columns given a value (in the order given), with those values; "" when none is.
-    static func whereEqual(_ columns: KeyValuePairs<String, String?>) -> (String, [any SQLBindable]) {
-        let given = columns.compactMap { column, value in value.map { (column, $0) } }
-        guard !given.isEmpty else { return ("", []) }
-        return ("WHERE " + given.map { "\($0.0) = ?" }.joined(separator: " AND "), given.map(\.1))
-    }
-
     func allocateRequestId(_ id: String, action: String) async throws -> Int {
         try await write { db in
             try db.execute("INSERT INTO request_ids (cp_id, action, created_at) VALUES (?, ?, ?)", [id, action, Date()])
@@ -26,8 +19,7 @@ extension SQLStore {
 
     func securityEvents(cpId: String?, _ page: PageRequest) async throws -> Page<SecurityEvent> {
         try await read { db in
-            let filter = cpId == nil ? "" : "WHERE cp_id = ?"
-            let parameters: [any SQLBindable] = cpId.map { [$0] } ?? []
+            let (filter, parameters) = Self.whereEqual(["cp_id": cpId])
             let items = try db.query(
                 """
                 SELECT cp_id, event_type, event_time, tech_info, received_at FROM security_events \(filter)

@@ -17,6 +17,13 @@ extension SQLStore {
     var writeStatistics: WriteStatistics { workers.writeStatistics }
 
     @discardableResult
+    /// `WHERE a = ? AND b = ?` of the columns given a value (in the order given), with those values; "" when none is.
+    static func whereEqual(_ columns: KeyValuePairs<String, String?>) -> (String, [any SQLBindable]) {
+        let given = columns.compactMap { column, value in value.map { (column, $0) } }
+        guard !given.isEmpty else { return ("", []) }
+        return ("WHERE " + given.map { "\($0.0) = ?" }.joined(separator: " AND "), given.map(\.1))
+    }
+
     func write<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         do {
             return try await workers.write(job)
