@@ -173,13 +173,13 @@ _ocppctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    stations|sessions|rfid|reservations|reset|unlock|start|stop|availability|config|reserve|cancel-reservation|trigger|clear-cache|data-transfer|firmware|diagnostics|local-list|charging-profile|events|top|shell|login|status|metrics|openapi|commands|token|cluster|security-events|certificate-requests|help)
+    stations|sessions|rfid|reservations|reset|unlock|start|stop|availability|config|reserve|cancel-reservation|trigger|clear-cache|data-transfer|firmware|diagnostics|logs|local-list|charging-profile|events|top|shell|login|status|metrics|openapi|commands|token|cluster|security-events|certificate-requests|files|help)
         # Offer subcommand argument completions
         "_ocppctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'stations sessions rfid reservations reset unlock start stop availability config reserve cancel-reservation trigger clear-cache data-transfer firmware diagnostics local-list charging-profile events top shell login status metrics openapi commands token cluster security-events certificate-requests help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'stations sessions rfid reservations reset unlock start stop availability config reserve cancel-reservation trigger clear-cache data-transfer firmware diagnostics logs local-list charging-profile events top shell login status metrics openapi commands token cluster security-events certificate-requests files help' -- "${cur}"))
         ;;
     esac
 }
@@ -1386,13 +1386,62 @@ _ocppctl_firmware() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    update)
+    push|update)
         # Offer subcommand argument completions
         "_ocppctl_firmware_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'update' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'push update' -- "${cur}"))
+        ;;
+    esac
+}
+
+_ocppctl_firmware_push() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --at --retries --retry-interval --wait)
+    __ocppctl_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--at')
+        return
+        ;;
+    '--retries')
+        return
+        ;;
+    '--retry-interval')
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion firmware push -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    2)
+        __ocppctl_add_completions -f
+        return
         ;;
     esac
 }
@@ -1401,7 +1450,7 @@ _ocppctl_firmware_update() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --location --retrieve-at --retries --retry-interval)
+    non_repeating_options=(--server --token --output -o --timeout --location --firmware-id --retrieve-at --retries --retry-interval)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1420,6 +1469,9 @@ _ocppctl_firmware_update() {
         return
         ;;
     '--location')
+        return
+        ;;
+    '--firmware-id')
         return
         ;;
     '--retrieve-at')
@@ -1446,7 +1498,7 @@ _ocppctl_diagnostics() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --location --retries --retry-interval --start-time --stop-time)
+    non_repeating_options=(--server --token --output -o --timeout -O --output-file --location --retries --retry-interval --wait --start-time --stop-time)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1464,6 +1516,9 @@ _ocppctl_diagnostics() {
     '--timeout')
         return
         ;;
+    '-O'|'--output-file')
+        return
+        ;;
     '--location')
         return
         ;;
@@ -1471,6 +1526,9 @@ _ocppctl_diagnostics() {
         return
         ;;
     '--retry-interval')
+        return
+        ;;
+    '--wait')
         return
         ;;
     '--start-time')
@@ -1485,6 +1543,64 @@ _ocppctl_diagnostics() {
     case "${positional_number}" in
     1)
         __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion diagnostics -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_ocppctl_logs() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout -O --output-file --location --retries --retry-interval --wait --type --oldest --latest)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '-O'|'--output-file')
+        return
+        ;;
+    '--location')
+        return
+        ;;
+    '--retries')
+        return
+        ;;
+    '--retry-interval')
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    '--type')
+        __ocppctl_add_completions -W 'DiagnosticsLog'$'\n''SecurityLog'
+        return
+        ;;
+    '--oldest')
+        return
+        ;;
+    '--latest')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion logs -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -2182,6 +2298,121 @@ _ocppctl_certificate-requests_sign() {
 }
 
 _ocppctl_certificate-requests_reject() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_files() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ocppctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|get|rm)
+        # Offer subcommand argument completions
+        "_ocppctl_files_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list get rm' -- "${cur}"))
+        ;;
+    esac
+}
+
+_ocppctl_files_list() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --station --kind --limit --offset)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--station')
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion files list -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '--kind')
+        __ocppctl_add_completions -W 'diagnostics'$'\n''log'$'\n''firmware'
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--offset')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_files_get() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout -O --output-file)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '-O'|'--output-file')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_files_rm() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()

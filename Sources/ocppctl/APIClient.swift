@@ -206,39 +206,22 @@ struct APIClient: Sendable {
         try await send(.POST, "/api/admin/\(Self.segment(station))/\(name)", body: payload, command: true)
     }
 
-    /// Live events as (type, data) until the stream ends or the task is cancelled.
-    func events(cpId: String?, heartbeats: Bool = false) -> AsyncThrowingStream<(type: String, data: String), any Error> {
+    /// Live events as (type, data) until the stream ends or the task is cancelled. `opened` is called once the server
+    /// has answered (or the stream failed): from then on, no event is missed.
+    func events(
+        cpId: String?, heartbeats: Bool = false, opened: (@Sendable () -> Void)? = nil
+    ) -> AsyncThrowingStream<(type: String, data: String), any Error> {
         let query = [("cpId", cpId), ("heartbeats", heartbeats ? "true" : nil)]
-        let base = self.base
-        let timeout = self.timeout
         let client = self
         return AsyncThrowingStream { continuation in
             let task = Task {
+                defer { opened?() }
                 do {
-                    // The stream lasts as long as it is read; only its start is bounded by --timeout.
-                    let answer = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
-                        group.addTask {
-                            try await client.failingOver { server in
-                                let request = client.makeRequest(.GET, client.url("/api/events", query: query, server: server), body: nil)
-                                return try await client.http.execute(request, timeout: .hours(24 * 365))
-                            }
-                        }
-                        group.addTask {
-                            try await Task.sleep(for: timeout)
-                            return nil
-                        }
-                        defer { group.cancelAll() }
-                        guard let answer = try await group.next() ?? nil else {
-                            throw CtlError(
-                                .timeout, "no answer from \(base) within \(Int(timeout.seconds)) s; raise --timeout or check the server")
-                        }
-                        return answer
+                    let answer = try await client.streaming { server in
+                        client.makeRequest(.GET, client.url("/api/events", query: query, server: server), body: nil)
                     }
-                    guard answer.status == .ok else {
-                        let body = try await answer.body.collect(upTo: 1 << 20)
-                        let response = APIResponse(status: Int(answer.status.code), headers: answer.headers, body: Array(buffer: body))
-                        throw Self.error(for: response, command: false, base: base)
-                    }
+                    try await client.requireSuccess(answer)
+                    opened?()
                     var parser = ServerSentEventParser()
                     for try await buffer in answer.body {
                         for event in parser.feed(Array(buffer: buffer)) { continuation.yield(event) }
@@ -248,12 +231,120 @@ struct APIClient: Sendable {
                     continuation.finish(throwing: error)
                 } catch {
                     continuation.finish(
-                        throwing: CtlError(.unreachable, "lost the event stream of \(base) (\(Self.describe(error)))"))
+                        throwing: CtlError(.unreachable, "lost the event stream of \(client.base) (\(Self.describe(error)))"))
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
         }
     }
+
+    /// Sends a request and returns the answer once its head is in, within --timeout; its body then streams for as long
+    /// as it lasts (an event stream, a file).
+    private func streaming(_ request: @escaping @Sendable (String) throws -> HTTPClientRequest) async throws -> HTTPClientResponse {
+        let client = self
+        return try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+            group.addTask {
+                try await client.failingOver { server in try await client.http.execute(request(server), timeout: .hours(24 * 365)) }
+            }
+            group.addTask {
+                try await Task.sleep(for: client.timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let answer = try await group.next() ?? nil else {
+                throw CtlError(
+                    .timeout, "no answer from \(client.base) within \(Int(client.timeout.seconds)) s; raise --timeout or check the server")
+            }
+            return answer
+        }
+    }
+
+    /// Throws the `CtlError` of an answer that is not 2xx, as `send` does.
+    private func requireSuccess(_ answer: HTTPClientResponse, command: Bool = false) async throws {
+        guard !(200..<300).contains(answer.status.code) else { return }
+        let body = try await answer.body.collect(upTo: 1 << 20)
+        let response = APIResponse(status: Int(answer.status.code), headers: answer.headers, body: Array(buffer: body))
+        throw Self.error(for: response, command: command, base: base)
+    }
+
+    /// Downloads `path` (a file): its headers to `head`, then its bytes chunk by chunk to `sink`, never whole in memory.
+    func download(_ path: String, head: (HTTPHeaders) throws -> Void, into sink: (ByteBuffer) throws -> Void) async throws {
+        do {
+            let answer = try await streaming { server in makeRequest(.GET, url(path, server: server), body: nil) }
+            try await requireSuccess(answer)
+            try head(answer.headers)
+            for try await chunk in answer.body { try sink(chunk) }
+        } catch let error as CtlError {
+            throw error
+        } catch let error as LocalFileError {
+            throw CtlError(.localFile, error.message)
+        } catch {
+            throw CtlError(.unreachable, "the download from \(base) failed: \(Self.describe(error))")
+        }
+    }
+
+    /// POSTs the file at `file` as the raw body, streamed from disk; `sent` hears how many bytes are out so far.
+    func upload(
+        _ path: String, query: [(String, String?)], file: String, size: Int64, sent: @escaping @Sendable (Int64) -> Void
+    ) async throws -> APIResponse {
+        do {
+            let answer = try await streaming { server in
+                var request = makeRequest(.POST, url(path, query: query, server: server), body: nil)
+                request.headers.add(name: "Content-Type", value: "application/octet-stream")
+                request.body = .stream(FileChunks(path: file, sent: sent), length: .known(size))
+                return request
+            }
+            try await requireSuccess(answer)
+            let body = try await answer.body.collect(upTo: 1 << 20)
+            return APIResponse(status: Int(answer.status.code), headers: answer.headers, body: Array(buffer: body))
+        } catch let error as CtlError {
+            throw error
+        } catch let error as LocalFileError {
+            throw CtlError(.localFile, error.message)
+        } catch {
+            throw CtlError(.unreachable, "the upload to \(base) failed: \(Self.describe(error))")
+        }
+    }
+}
+
+/// A local file that could not be read or written (exit 10).
+struct LocalFileError: Error {
+    var message: String
+}
+
+/// A file's bytes in chunks, read as they are sent.
+struct FileChunks: AsyncSequence, Sendable {
+    let path: String
+    let sent: @Sendable (Int64) -> Void
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let path: String
+        let sent: @Sendable (Int64) -> Void
+        var handle: FileHandle?
+        var total: Int64 = 0
+
+        mutating func next() async throws -> ByteBuffer? {
+            if handle == nil {
+                guard let opened = FileHandle(forReadingAtPath: path) else { throw LocalFileError(message: "cannot read \(path)") }
+                handle = opened
+            }
+            let data: Data?
+            do {
+                data = try handle?.read(upToCount: 256 << 10)
+            } catch {
+                throw LocalFileError(message: "cannot read \(path): \(error.localizedDescription)")
+            }
+            guard let data, !data.isEmpty else {
+                try? handle?.close()
+                return nil
+            }
+            total += Int64(data.count)
+            sent(total)
+            return ByteBuffer(bytes: data)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(path: path, sent: sent) }
 }
 
 /// Splits a text/event-stream into events; comments (keep-alives) are skipped.

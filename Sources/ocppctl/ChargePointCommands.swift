@@ -21,6 +21,12 @@ protocol ChargePointCommand: APICommand {
 
 extension ChargePointCommand {
     func execute(_ client: APIClient) async throws {
+        try await sendAndPrint(client)
+    }
+
+    /// Sends the command and prints the charge point's answer; exit `refused` when it refused.
+    @discardableResult
+    func sendAndPrint(_ client: APIClient) async throws -> JSONValue {
         let response = try await client.command(station, Self.command, try payload())
         let answer = try response.json()
         if global.output == .json {
@@ -31,6 +37,7 @@ extension ChargePointCommand {
         if let status = answer["status"]?.stringValue, refusedStatuses.contains(status) {
             throw CtlError(.refused, "\(station) answered \(Self.command) with \(status)")
         }
+        return answer
     }
 
     func printAnswer(_ answer: JSONValue) {
@@ -235,53 +242,6 @@ struct DataTransferCommand: ChargePointCommand {
     }
 }
 
-/// Firmware management.
-struct Firmware: CommandGroup {
-    static let configuration = CommandConfiguration(abstract: "Firmware of a charge point.", subcommands: [Update.self])
-
-    struct Update: ChargePointCommand {
-        static let configuration = CommandConfiguration(abstract: "Ask a charge point to download and install firmware.")
-        static let command = "update-firmware"
-        @OptionGroup var global: GlobalOptions
-        @Argument(help: "Station id.", completion: Completion.stations) var station: String
-        @Option(help: "URL of the firmware.") var location: String
-        @Option(help: "When to fetch it: RFC 3339 or a duration from now (default now).") var retrieveAt: String = "0s"
-        @Option(help: "Retries.") var retries: Int?
-        @Option(help: "Seconds between retries.") var retryInterval: Int?
-
-        func payload() throws -> JSONValue {
-            var body: JSONObject = [
-                "location": .string(location),
-                "retrieveDate": .string(retrieveAt == "0s" ? OCPPDate.format(Date()) : try Reserve.date(retrieveAt)),
-            ]
-            if let retries { body["retries"] = .integer(Int64(retries)) }
-            if let retryInterval { body["retryInterval"] = .integer(Int64(retryInterval)) }
-            return .object(body)
-        }
-    }
-}
-
-struct Diagnostics: ChargePointCommand {
-    static let configuration = CommandConfiguration(abstract: "Ask a charge point to upload its diagnostics.")
-    static let command = "get-diagnostics"
-    @OptionGroup var global: GlobalOptions
-    @Argument(help: "Station id.", completion: Completion.stations) var station: String
-    @Option(help: "URL to upload to.") var location: String
-    @Option(help: "Retries.") var retries: Int?
-    @Option(help: "Seconds between retries.") var retryInterval: Int?
-    @Option(help: "Oldest log time (RFC 3339).") var startTime: String?
-    @Option(help: "Newest log time (RFC 3339).") var stopTime: String?
-
-    func payload() -> JSONValue {
-        var body: JSONObject = ["location": .string(location)]
-        if let retries { body["retries"] = .integer(Int64(retries)) }
-        if let retryInterval { body["retryInterval"] = .integer(Int64(retryInterval)) }
-        if let startTime { body["startTime"] = .string(startTime) }
-        if let stopTime { body["stopTime"] = .string(stopTime) }
-        return .object(body)
-    }
-}
-
 /// The local authorization list of a charge point.
 struct LocalList: CommandGroup {
     static let configuration = CommandConfiguration(
@@ -333,7 +293,7 @@ struct ChargingProfile: CommandGroup {
 
         func payload() throws -> JSONValue {
             let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
-            guard let data else { throw CtlError(.usage, "cannot read \(file)") }
+            guard let data else { throw CtlError(.localFile, "cannot read \(file)") }
             let profile: JSONValue
             do {
                 profile = try JSONParser.parse(Array(data))

@@ -9,6 +9,8 @@ enum ExitStatus: Int32, CaseIterable {
     case timeout = 6
     case unreachable = 7
     case unauthorized = 8
+    case transferFailed = 9
+    case localFile = 10
 
     var meaning: String {
         switch self {
@@ -21,6 +23,8 @@ enum ExitStatus: Int32, CaseIterable {
         case .timeout: "the charge point or the server did not answer in time"
         case .unreachable: "the server cannot be reached"
         case .unauthorized: "unauthorized: missing or wrong API token"
+        case .transferFailed: "the charge point reported a failed upload, download or installation (UploadFailed, DownloadFailed ...)"
+        case .localFile: "a local file could not be read or written"
         }
     }
 

@@ -20,10 +20,10 @@ struct OCPPCtl: AsyncParsableCommand {
         subcommands: [
             Stations.self, Sessions.self, Rfid.self, Reservations.self,
             ResetCommand.self, Unlock.self, Start.self, Stop.self, Availability.self, Config.self, Reserve.self,
-            CancelReservation.self, Trigger.self, ClearCache.self, DataTransferCommand.self, Firmware.self, Diagnostics.self,
+            CancelReservation.self, Trigger.self, ClearCache.self, DataTransferCommand.self, Firmware.self, Diagnostics.self, Logs.self,
             LocalList.self, ChargingProfile.self, Events.self, Top.self, Shell.self, Login.self, StatusCommand.self,
             MetricsCommand.self, OpenAPI.self, CommandLog.self, Token.self, ClusterCommand.self, SecurityEvents.self,
-            CertificateRequests.self,
+            CertificateRequests.self, Files.self,
         ]
     )
 }

@@ -28,6 +28,17 @@ enum Output {
         flush()
     }
 
+    /// A size for people: 512 B, 3.4 KiB, 12.0 MiB, 1.2 GiB.
+    static func bytes(_ count: Int64) -> String {
+        guard count >= 1024 else { return "\(count) B" }
+        var value = Double(count) / 1024
+        for unit in ["KiB", "MiB", "GiB"] {
+            if value < 1024 || unit == "GiB" { return String(format: "%.1f %@", value, unit) }
+            value /= 1024
+        }
+        return "\(count) B"
+    }
+
     static func paint(_ text: String, _ color: Color?) -> String {
         guard useColor, let color, !text.isEmpty else { return text }
         return "\u{1B}[\(color.rawValue)m\(text)\u{1B}[0m"

@@ -100,7 +100,7 @@ struct CertificateRequests: CommandGroup {
                     ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
                     : try String(contentsOfFile: chain, encoding: .utf8)
             } catch {
-                throw CtlError(.usage, "cannot read \(chain): \(error.localizedDescription)")
+                throw CtlError(.localFile, "cannot read \(chain): \(error.localizedDescription)")
             }
             let response = try await client.send(
                 .POST, "/api/certificate-requests/\(id)/sign", body: ["certificateChain": .string(text)], command: true)
@@ -171,7 +171,7 @@ extension Stations {
             if let rootCa {
                 let pem: String
                 do { pem = try String(contentsOfFile: rootCa, encoding: .utf8) } catch {
-                    throw CtlError(.usage, "cannot read \(rootCa): \(error.localizedDescription)")
+                    throw CtlError(.localFile, "cannot read \(rootCa): \(error.localizedDescription)")
                 }
                 try await expectAccepted(
                     client, "install-certificate", ["certificateType": "CentralSystemRootCertificate", "certificate": .string(pem)])

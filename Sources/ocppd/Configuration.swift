@@ -49,6 +49,8 @@ struct Configuration: Sendable {
     var logLevel = Logger.Level.info
     /// Largest WebSocket message accepted from a station, in bytes.
     var maxFrameSize = 65_536
+    /// An HTTP connection silent this long while its request is read, or between requests, is closed.
+    var httpIdleTimeout: Duration = .seconds(60)
     /// Largest REST request body, in bytes.
     var maxBodySize = 1_048_576
     /// CALLs a station may send per second (a burst of four seconds' worth), answered CALLERROR beyond.

@@ -93,12 +93,14 @@ struct Gateway {
             configuration: configuration, metrics: Self.metrics, apiToken: token,
             apiRequests: RateLimiter("api_requests", limit: configuration.apiRequestsPerSecond), cluster: cluster, uploads: uploads)
         let maxFrameSize = configuration.maxFrameSize
+        let idleTimeout = configuration.httpIdleTimeout
         func listener(port: Int, tls: TLSSettings?) -> some Service {
             let scheme = tls == nil ? "ws" : "wss"
             return Application(
                 router: routes.buildRouter(),
                 server: HTTPServerBuilder { responder in
-                    OCPPServerChannel(responder: responder, endpoint: endpoint, maxFrameSize: maxFrameSize, tls: tls)
+                    OCPPServerChannel(
+                        responder: responder, endpoint: endpoint, maxFrameSize: maxFrameSize, idleTimeout: idleTimeout, tls: tls)
                 },
                 configuration: .init(address: .hostname(configuration.host, port: port), serverName: nil, backlog: 4096),
                 onServerRunning: { channel in

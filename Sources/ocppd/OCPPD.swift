@@ -71,6 +71,13 @@ struct OCPPD: AsyncParsableCommand {
     @Option(help: "Seconds between WebSocket pings (env OCPPD_PING_INTERVAL, default 60; 0 disables).")
     var pingInterval: Double?
 
+    @Option(
+        help: """
+            Seconds an HTTP connection may stay silent while its request is read (a stalled upload) or between requests \
+            before it is closed (env OCPPD_HTTP_IDLE_TIMEOUT, default 60).
+            """)
+    var httpIdleTimeout: Double?
+
     @Option(help: "Largest WebSocket message from a station, in bytes (env OCPPD_MAX_FRAME_SIZE, default 65536).")
     var maxFrameSize: Int?
 
@@ -262,6 +269,10 @@ struct OCPPD: AsyncParsableCommand {
         if let seconds: Double = try number(pingInterval, "--ping-interval", "OCPPD_PING_INTERVAL") {
             guard seconds >= 0 else { throw ConfigurationError(description: "ping interval must not be negative") }
             c.pingInterval = seconds == 0 ? .seconds(365 * 86400) : .milliseconds(Int64(seconds * 1000))
+        }
+        if let seconds: Double = try number(httpIdleTimeout, "--http-idle-timeout", "OCPPD_HTTP_IDLE_TIMEOUT") {
+            guard seconds > 0 else { throw ConfigurationError(description: "HTTP idle timeout must be more than 0 seconds") }
+            c.httpIdleTimeout = .milliseconds(Int64(seconds * 1000))
         }
         c.maxFrameSize = try number(maxFrameSize, "--max-frame-size", "OCPPD_MAX_FRAME_SIZE") ?? c.maxFrameSize
         guard c.maxFrameSize >= 1024 else { throw ConfigurationError(description: "max frame size must be at least 1024 bytes") }

@@ -46,9 +46,9 @@ import Testing
         #expect(Uploads.boundary("application/octet-stream") == nil)
         #expect(Uploads.boundary("multipart/form-data") == nil)
         #expect(Uploads.boundary("multipart/form-data; boundary=" + String(repeating: "x", count: 71)) == nil)
-        #expect(MultipartFirstFile.parameter("filename", of: "form-data; name=\"file\"; filename=\"diag.zip\"") == "diag.zip")
-        #expect(MultipartFirstFile.parameter("filename", of: "form-data; name=\"note\"") == nil)
-        #expect(MultipartFirstFile.parameter("name", of: "form-data; name=\"note\"") == "note")
+        #expect(HeaderParameter.value("filename", of: "form-data; name=\"file\"; filename=\"diag.zip\"") == "diag.zip")
+        #expect(HeaderParameter.value("filename", of: "form-data; name=\"note\"") == nil)
+        #expect(HeaderParameter.value("name", of: "form-data; name=\"note\"") == "note")
     }
 
     @Test func retentionRemovesTheTooOldThenTheOldestUntilTheRestFits() {

@@ -147,9 +147,9 @@ http {{
 class Nginx:
     """nginx balancing the stations' WebSockets (and REST) over the nodes; a node that refuses is skipped."""
 
-    def __init__(self, directory: Path, ports: list[int]) -> None:
+    def __init__(self, directory: Path, ports: list[int], port: int | None = None) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = port or free_port()
         servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=3s;" for port in ports)
         config = directory / "nginx.conf"
         config.write_text(NGINX_CONF.format(dir=directory, port=self.port, servers=servers))
@@ -187,15 +187,19 @@ class Fleet:
         self.binary = binary
         self.nodes: list[ClusterNode] = []
         self.nginx: Nginx | None = None
+        # nginx is how chargers reach the cluster: the nodes' --public-url, known before they start.
+        self.public_port = free_port()
+        self.public_url = f"http://127.0.0.1:{self.public_port}"
 
     def start(self) -> None:
         database = self.galera.fresh_database()
         for index in range(1, self.galera.size + 1):
-            node = ClusterNode(self.binary, self.workdir / f"n{index}", f"n{index}", self.galera.url(index, database))
+            node = ClusterNode(self.binary, self.workdir / f"n{index}", f"n{index}", self.galera.url(index, database),
+                               args=["--public-url", self.public_url])
             self.nodes.append(node)
             # One after another: the first migrates the new database.
             node.start()
-        self.nginx = Nginx(self.workdir / "nginx", [node.port for node in self.nodes])
+        self.nginx = Nginx(self.workdir / "nginx", [node.port for node in self.nodes], port=self.public_port)
         wait_until(lambda: all(n["alive"] for n in self.nodes[0].get("/api/cluster/nodes").json())
                    and len(self.nodes[0].get("/api/cluster/nodes").json()) == len(self.nodes),
                    timeout=15, what="every node alive")

@@ -5,11 +5,16 @@ dies loses nothing a station was answered."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
+import hashlib
+import os
 import time
 
+import requests
+
 from cluster import Fleet, Station, aapi, api, samples_stored
-from harness import SseStream, async_wait_until, connect_peer, open_ws, run, wait_until
+from harness import DEFAULT_TOKEN, SseStream, async_wait_until, connect_peer, open_ws, run, wait_until
 
 STATIONS = 30
 
@@ -502,3 +507,66 @@ def test_security_extension_across_nodes_csr_signed_through_another_node_events_
                 assert [e["type"] for e in events] == ["TamperDetectionActivated"]
 
     run(scenario(), timeout=60)
+
+
+def test_files_uploaded_to_any_node_are_downloaded_through_every_node_and_firmware_is_served_by_all(fleet: Fleet):
+    """A station on n1 is asked (through n2) for its diagnostics: its upload URL is the cluster's public URL (nginx),
+    and whichever node the upload reaches (here n3) keeps it; every node downloads it, whole or a range, forwarding to
+    n3. Firmware stored through n2 is fetched by a charger through n1 with HEAD and a Range. With n3 stopped, its
+    file is refused naming n3, not lost silently."""
+    from ocpp.routing import on
+    from ocpp.v16 import call_result
+
+    from cluster import FleetPeer
+
+    a, b, c = fleet.nodes
+    cp_id = "CP-FILES-CLUSTER"
+    locations: list[str] = []
+
+    class UploadingPeer(FleetPeer):
+        @on("GetDiagnostics")
+        def on_get_diagnostics(self, location, **kwargs):
+            locations.append(location)
+            return call_result.GetDiagnostics(file_name="diag.tar.gz")
+
+    async def scenario():
+        async with connect_peer(a, cp_id, peer_class=UploadingPeer) as peer:
+            await peer.boot()
+            answer = await aapi(b, "POST", f"/api/admin/{cp_id}/get-diagnostics", json={})
+            assert (answer.status_code, answer.json()) == (200, {"fileName": "diag.tar.gz"}), answer.text
+
+    run(scenario(), timeout=60)
+    assert len(locations) == 1 and locations[0].startswith(fleet.public_url + "/files/upload/"), locations
+    content = os.urandom(300_000)
+    path = locations[0][len(fleet.public_url):]
+    uploaded = requests.put(c.base_url + path + "?name=diag.tar.gz", data=content, timeout=30)
+    assert uploaded.status_code == 201, uploaded.text
+    file_id = uploaded.json()["id"]
+    digest = "sha-256=:" + base64.b64encode(hashlib.sha256(content).digest()).decode() + ":"
+    for node in fleet.nodes:
+        whole = api(node, "GET", f"/api/files/{file_id}")
+        assert (whole.status_code, whole.content) == (200, content), (node.node_id, whole.status_code)
+        assert whole.headers["Repr-Digest"] == digest
+        part = api(node, "GET", f"/api/files/{file_id}", headers={"Authorization": f"Bearer {DEFAULT_TOKEN}", "Range": "bytes=1000-1999"})
+        assert (part.status_code, part.content) == (206, content[1000:2000]), node.node_id
+        assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(content)}"
+        listed = api(node, "GET", "/api/files", params={"cpId": cp_id}).json()
+        assert [(f["id"], f["kind"], f["size"]) for f in listed] == [(file_id, "diagnostics", len(content))]
+    # The URL was for one upload, whichever node is asked again.
+    assert requests.put(a.base_url + path, data=b"again", timeout=30).status_code == 404
+
+    image = os.urandom(200_000)
+    stored = api(b, "POST", "/api/firmware", params={"name": "fw-2.0.bin"}, data=image)
+    assert stored.status_code == 201, stored.text
+    url = stored.json()["url"]
+    assert url.startswith(fleet.public_url + "/files/firmware/"), url
+    on_a = a.base_url + url[len(fleet.public_url):]
+    head = requests.head(on_a, timeout=30)
+    assert (head.status_code, head.headers["Content-Length"], head.content) == (200, str(len(image)), b"")
+    resumed = requests.get(on_a, headers={"Range": "bytes=150000-"}, timeout=30)
+    assert (resumed.status_code, resumed.content) == (206, image[150000:])
+    assert requests.get(url, timeout=30).content == image  # through nginx, whichever node it picks
+
+    c.stop()
+    refused = api(a, "GET", f"/api/files/{file_id}")
+    assert refused.status_code in (502, 503) and "n3" in refused.json()["detail"], refused.text

@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import socket
+import time
 import urllib.parse
 
 import requests
@@ -170,6 +171,39 @@ def test_refused_cut_and_unknown_uploads_keep_nothing_and_leave_the_url_to_the_c
     retry = requests.put(ocppd.base_url + path, data=content, timeout=30)
     assert retry.status_code == 201, retry.text
     assert [f["size"] for f in kept(ocppd, cp_id)] == [len(content)]
+
+
+def test_a_stalled_upload_is_closed_after_the_idle_timeout_keeps_nothing_and_leaves_the_url(ocppd_factory):
+    ocppd = ocppd_factory("--public-url", PUBLIC, "--http-idle-timeout", "1")
+    cp_id = "CP-FILES-STALL"
+    path, _, _ = ask_for_upload(ocppd, cp_id, "get-diagnostics", {})
+    host, port = "127.0.0.1", ocppd.port
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(f"PUT {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 1000\r\n\r\n".encode() + b"z" * 300)
+        # The charger goes quiet with 700 bytes to come: ocppd closes the connection, not waiting forever.
+        sock.settimeout(15)
+        rest_of_answer = b""
+        while chunk := sock.recv(4096):
+            rest_of_answer += chunk
+    wait_until(lambda: "upload failed; nothing kept" in ocppd.log_text(), what="the stalled upload to be given up")
+    assert kept(ocppd, cp_id) == []
+    assert files_on_disk(ocppd) == []
+    # A connection waiting for its answer is not idle: the event stream outlives the timeout.
+    events = ocppd.api("GET", "/api/events", stream=True, timeout=10)
+    assert events.status_code == 200
+    time.sleep(2.5)
+
+    async def station_comes():
+        async with connect_peer(ocppd, "CP-FILES-STALL-2") as cp:
+            await cp.boot()
+
+    run(station_comes())
+    assert any(line == b"event: station.connected" for line in events.iter_lines()), "the event stream ended"
+    events.close()
+    # The URL is still the charger's: its retry, at a normal pace, is kept.
+    retry = requests.put(ocppd.base_url + path, data=b"d" * 1000, timeout=30)
+    assert retry.status_code == 201, retry.text
+    assert [f["size"] for f in kept(ocppd, cp_id)] == [1000]
 
 
 def test_without_a_public_url_a_command_without_location_is_refused_and_nothing_is_sent(ocppd):

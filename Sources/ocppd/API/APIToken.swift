@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import Shared
 import Synchronization
 
 /// The REST API's bearer token: configured (flag, environment, config file), or generated once into the data

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -25,8 +26,7 @@ extension APIRoutes {
         }
         /// Its size and type, as chargers ask before they download.
         router.head("files/firmware/:id/:name") { request, context in
-            let response = try await firmware(request, context, uploads: uploads)
-            return Response(status: response.status, headers: response.headers)
+            try await firmware(request, context, uploads: uploads)
         }
     }
 
@@ -35,15 +35,56 @@ extension APIRoutes {
         guard let (file, node) = try await uploads.store.file(id), file.kind == .firmware,
             file.name == (try API.pathParameter(context, "name"))
         else { throw Problem.notFound("no such firmware") }
-        return try await download(file, node: node, uploads: uploads, range: request.headers[.range])
+        return try await download(file, node: node, request: request, uploads: uploads)
     }
 
-    /// A kept file's content, from this node's disk.
-    private func download(_ file: StoredFile, node: String, uploads: Uploads, range: String?) async throws -> Response {
-        guard node == uploads.node else {
-            throw Problem(status: .badGateway, detail: "file '\(file.id)' is kept on node '\(node)': download it there")
+    /// A kept file's content: from this node's disk, or through the node whose disk holds it.
+    private func download(_ file: StoredFile, node: String, request: Request, uploads: Uploads) async throws -> Response {
+        let range = request.headers[.range]
+        if node == uploads.node {
+            let response = try await FileDownload.response(path: uploads.settings.directory + "/" + file.id, file: file, range: range)
+            return request.method == .head ? Response(status: response.status, headers: response.headers) : response
         }
-        return try await FileDownload.response(path: uploads.settings.directory + "/" + file.id, name: file.name, range: range)
+        guard let cluster else {
+            throw Problem(status: .badGateway, detail: "file '\(file.id)' is kept by another ocppd ('\(node)'): download it there")
+        }
+        guard let holder = try await cluster.nodes().first(where: { $0.id == node }), cluster.isAlive(holder) else {
+            throw Problem(
+                status: .serviceUnavailable, detail: "file '\(file.id)' is kept on node '\(node)', which is not running",
+                extra: ["node": .string(node)])
+        }
+        let answer: HTTPClientResponse
+        do {
+            answer = try await cluster.client.file(
+                holder.url + ClusterRoutes.filePath(file.id), method: request.method == .head ? .HEAD : .GET, range: range,
+                timeout: .seconds(24 * 3600))
+        } catch {
+            throw Problem(
+                status: .badGateway, detail: "node '\(node)', which keeps file '\(file.id)', did not answer (\(error))",
+                extra: ["node": .string(node)])
+        }
+        var headers = HTTPFields()
+        for name in ["Accept-Ranges", "Content-Type", "Content-Disposition", "Content-Range", "Content-Length", "Repr-Digest"] {
+            if let value = answer.headers.first(name: name) { headers[HTTPField.Name(name)!] = value }
+        }
+        let status = HTTPResponse.Status(code: Int(answer.status.code))
+        guard request.method != .head else { return Response(status: status, headers: headers) }
+        let length = answer.headers.first(name: "Content-Length").flatMap(Int.init)
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody(contentLength: length) { writer in
+                for try await chunk in answer.body { try await writer.write(chunk) }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// A file this node keeps, asked for by another node.
+    func internalFile(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = try API.pathParameter(context, "id")
+        guard let uploads, let (file, node) = try await uploads.store.file(id), node == uploads.node else {
+            throw Problem.notFound("this node keeps no file '\(id)'")
+        }
+        return try await download(file, node: node, request: request, uploads: uploads)
     }
 
     func addFileRoutes(to api: RouterGroup<BasicRequestContext>) {
@@ -59,7 +100,7 @@ extension APIRoutes {
         api.get("files/:id") { request, context in
             let id = try API.pathParameter(context, "id")
             guard let (file, node) = try await uploads.store.file(id) else { throw Problem.notFound("unknown file '\(id)'") }
-            return try await download(file, node: node, uploads: uploads, range: request.headers[.range])
+            return try await download(file, node: node, request: request, uploads: uploads)
         }
 
         /// Stores a firmware image (the raw body, named by `?name=`, or multipart/form-data's first file part); 201 with
@@ -84,17 +125,19 @@ extension APIRoutes {
     }
 }
 
-/// A file as an HTTP answer: whole, or the one byte range asked for (206), or 416 for a range beyond it.
+/// A file as an HTTP answer: whole, or the one byte range asked for (206), or 416 for a range beyond it; its name in
+/// Content-Disposition and the whole file's SHA-256 in Repr-Digest (RFC 9530), for clients to check what they got.
 enum FileDownload {
-    static func response(path: String, name: String, range: String?) async throws -> Response {
+    static func response(path: String, file: StoredFile, range: String?) async throws -> Response {
         guard let info = try await FileSystem.shared.info(forFileAt: FilePath(path)), info.type == .regular else {
             throw Problem(status: .gone, detail: "the file's content is missing on this node")
         }
         let size = Int64(info.size)
         var headers: HTTPFields = [
             .acceptRanges: "bytes", .contentType: "application/octet-stream",
-            .contentDisposition: "attachment; filename=\"\(name.replacingOccurrences(of: "\"", with: "_"))\"",
+            .contentDisposition: "attachment; filename=\"\(file.name.replacingOccurrences(of: "\"", with: "_"))\"",
         ]
+        if let digest = Hex.bytes(file.sha256) { headers[reprDigest] = "sha-256=:\(Data(digest).base64EncodedString()):" }
         switch byteRange(range, size: size) {
         case .unsatisfiable:
             headers[.contentRange] = "bytes */\(size)"
@@ -106,6 +149,8 @@ enum FileDownload {
             return Response(status: .ok, headers: headers, body: body(path, 0..<size))
         }
     }
+
+    static let reprDigest = HTTPField.Name("Repr-Digest")!
 
     enum ByteRange: Equatable {
         case whole

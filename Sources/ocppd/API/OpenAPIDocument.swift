@@ -469,7 +469,8 @@ enum OpenAPIDocument {
         ],
         "/api/files/{id}": [
             "get": operation(
-                "Download a kept file (Range: one byte range, 206)", parameters: [pathParameter("id")],
+                "Download a kept file (Range: one byte range, 206; Repr-Digest: its SHA-256); in a cluster through any node",
+                parameters: [pathParameter("id")],
                 responses: ["200": ["description": "The file", "content": ["application/octet-stream": ["schema": ["type": "string"]]]]]),
             "delete": operation("Remove a kept file; answers it as it was", parameters: [pathParameter("id")], responses: ok("StoredFile")),
         ],
@@ -485,7 +486,8 @@ enum OpenAPIDocument {
         "/api/events": [
             "get": operation(
                 "Live events as Server-Sent Events (station.connected, station.disconnected, station.booted, connector.status, "
-                    + "transaction.started, transaction.stopped, meter.values, command.result, security.event; lagged when dropped)",
+                    + "transaction.started, transaction.stopped, meter.values, command.result, security.event, diagnostics.status, log.status, "
+                    + "firmware.status, file.uploaded; lagged when dropped)",
                 parameters: [
                     query("cpId", string()), query("heartbeats", boolean),
                     [

@@ -11,6 +11,8 @@ enum ClusterRoutes {
     static let internalPrefix = "internal/v1"
 
     /// Where a node sends a command for a station another node holds.
+    static func filePath(_ id: String) -> String { "/\(internalPrefix)/files/\(id)" }
+
     static func callPath(station: String, action: String) -> String {
         let id = station.addingPercentEncoding(withAllowedCharacters: .urlPathSegmentAllowed) ?? station
         return "/\(internalPrefix)/stations/\(id)/call/\(action)"
@@ -74,6 +76,10 @@ extension APIRoutes {
             middleware: ClusterSecretMiddleware(secret: cluster.settings.secret))
         /// A command for a station this node holds, sent by another node: answered exactly as `POST /api/admin/…` here
         /// would, but never forwarded again (a station that left this node meanwhile is 409).
+        /// A file this node keeps, for another node that was asked for it (GET or HEAD, one `Range`); never forwarded
+        /// again.
+        internalRoutes.on("files/:id", method: .get) { request, context in try await internalFile(request, context) }
+        internalRoutes.on("files/:id", method: .head) { request, context in try await internalFile(request, context) }
         internalRoutes.post("stations/:cpId/call/:action") { request, context in
             let id = try API.pathParameter(context, "cpId")
             let name = try API.pathParameter(context, "action")

@@ -48,6 +48,16 @@ final class NodeClient: Sendable {
             status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: bytes)
     }
 
+    /// Asks another node for a file it keeps (`method` GET or HEAD, `range` passed on) and returns its answer as soon as
+    /// the head is in: the body streams on for as long as the file takes.
+    func file(_ url: String, method: HTTPMethod, range: String?, timeout: Duration) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: ClusterSettings.secretHeader, value: secret)
+        if let range { request.headers.add(name: "Range", value: range) }
+        return try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
+    }
+
     func shutdown() async {
         try? await client.shutdown()
     }

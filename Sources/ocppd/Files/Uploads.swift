@@ -241,15 +241,10 @@ struct Uploads: Sendable {
 
     /// The boundary of a multipart/form-data Content-Type.
     static func boundary(_ contentType: String?) -> String? {
-        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == "boundary" {
-                let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                return (1...70).contains(value.count) ? value : nil
-            }
-        }
-        return nil
+        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data"),
+            let value = HeaderParameter.value("boundary", of: contentType), (1...70).contains(value.count)
+        else { return nil }
+        return value
     }
 
     /// A name as a charger gave it, reduced to a file name: no directories, no control characters, at most 255
@@ -279,8 +274,8 @@ final class MultipartFirstFile {
         parser = MultipartParser(boundary: boundary)
         parser.onHeader = { [unowned self] name, value in
             guard !self.complete, name.lowercased() == "content-disposition" else { return }
-            let filename = Self.parameter("filename", of: value)
-            guard filename != nil || (fieldName != nil && Self.parameter("name", of: value) == fieldName) else { return }
+            let filename = HeaderParameter.value("filename", of: value)
+            guard filename != nil || (fieldName != nil && HeaderParameter.value("name", of: value) == fieldName) else { return }
             self.inFilePart = true
             self.filename = filename
         }
@@ -302,16 +297,5 @@ final class MultipartFirstFile {
             throw Problem.badRequest("malformed multipart/form-data body")
         }
         return output
-    }
-
-    /// A parameter of a Content-Disposition, e.g. `filename` of `form-data; name="file"; filename="x.zip"`.
-    static func parameter(_ name: String, of disposition: String) -> String? {
-        for parameter in disposition.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == name {
-                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            }
-        }
-        return nil
     }
 }

@@ -142,11 +142,13 @@ extension CentralSystem {
             try await storeRetry {
                 try await store.recordFirmwareStatus(station.id, status: request.status.rawValue, requestId: nil, at: Date())
             }
+            await events.publish("firmware.status", cpId: station.id, ["status": .string(request.status.rawValue), "requestId": .null])
             return .init()
         }
 
         router.on(DiagnosticsStatusNotification.self) { request, station in
             try await storeRetry { try await store.recordDiagnosticsStatus(station.id, status: request.status.rawValue, at: Date()) }
+            await events.publish("diagnostics.status", cpId: station.id, ["status": .string(request.status.rawValue)])
             return .init()
         }
     }

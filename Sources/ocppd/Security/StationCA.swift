@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Shared
 import SwiftASN1
 import X509
 

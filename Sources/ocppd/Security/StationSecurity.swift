@@ -38,6 +38,9 @@ struct StationSecurity: Sendable {
             try await storeRetry {
                 try await store.recordLogStatus(station.id, status: request.status.rawValue, requestId: request.requestId, at: Date())
             }
+            await events.publish(
+                "log.status", cpId: station.id,
+                ["status": .string(request.status.rawValue), "requestId": request.requestId.map { .integer(Int64($0)) } ?? .null])
             return .init()
         }
 
@@ -45,6 +48,9 @@ struct StationSecurity: Sendable {
             try await storeRetry {
                 try await store.recordFirmwareStatus(station.id, status: request.status.rawValue, requestId: request.requestId, at: Date())
             }
+            await events.publish(
+                "firmware.status", cpId: station.id,
+                ["status": .string(request.status.rawValue), "requestId": request.requestId.map { .integer(Int64($0)) } ?? .null])
             return .init()
         }
 

@@ -46,6 +46,9 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     let endpoint: any StationEndpoint
     let maxFrameSize: Int
+    /// An HTTP connection that sends nothing for this long while its request is read (a stalled upload) or between
+    /// requests is closed; one waiting for its answer (a command, an event stream) is not.
+    let idleTimeout: Duration
     /// The listener's TLS (wss:// and https://); nil for plain ws:// and http://.
     let tls: TLSSettings?
 
@@ -102,7 +105,7 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
-                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)

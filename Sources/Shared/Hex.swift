@@ -1,0 +1,29 @@
+import Foundation
+
+/// Bytes as hex text, and random secrets as hex: API tokens, key salts, upload tokens, file ids, fingerprints, digests.
+public enum Hex {
+    public static func string(_ bytes: some Sequence<UInt8>, uppercase: Bool = false) -> String {
+        bytes.map { String(format: uppercase ? "%02X" : "%02x", $0) }.joined()
+    }
+
+    /// `count` bytes from the system's cryptographic generator.
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    public static func random(bytes count: Int) -> String { string(randomBytes(count)) }
+
+    /// The bytes of hex text; nil when it is not an even number of hex digits.
+    public static func bytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index...index + 1], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+}
