@@ -173,13 +173,13 @@ _ocppctl() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    stations|sessions|rfid|reservations|reset|unlock|start|stop|availability|config|reserve|cancel-reservation|trigger|clear-cache|data-transfer|firmware|diagnostics|logs|local-list|charging-profile|events|top|shell|login|status|metrics|openapi|commands|token|cluster|security-events|certificate-requests|files|help)
+    stations|sessions|rfid|reservations|reset|unlock|start|stop|availability|config|reserve|cancel-reservation|trigger|clear-cache|data-transfer|firmware|diagnostics|logs|local-list|charging-profile|events|top|shell|login|status|metrics|openapi|commands|token|cluster|security-events|certificate-requests|files|sites|help)
         # Offer subcommand argument completions
         "_ocppctl_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'stations sessions rfid reservations reset unlock start stop availability config reserve cancel-reservation trigger clear-cache data-transfer firmware diagnostics logs local-list charging-profile events top shell login status metrics openapi commands token cluster security-events certificate-requests files help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'stations sessions rfid reservations reset unlock start stop availability config reserve cancel-reservation trigger clear-cache data-transfer firmware diagnostics logs local-list charging-profile events top shell login status metrics openapi commands token cluster security-events certificate-requests files sites help' -- "${cur}"))
         ;;
     esac
 }
@@ -275,7 +275,7 @@ _ocppctl_stations_accept() {
     repeating_flags=()
     non_repeating_flags=(--no-authorization-key --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --authorization-key --security-profile --description)
+    non_repeating_options=(--server --token --output -o --timeout --authorization-key --security-profile --description --site)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -302,6 +302,9 @@ _ocppctl_stations_accept() {
     '--description')
         return
         ;;
+    '--site')
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -317,7 +320,7 @@ _ocppctl_stations_set() {
     repeating_flags=()
     non_repeating_flags=(--no-authorization-key --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --status --authorization-key --security-profile --description)
+    non_repeating_options=(--server --token --output -o --timeout --status --authorization-key --security-profile --description --site)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -346,6 +349,9 @@ _ocppctl_stations_set() {
         return
         ;;
     '--description')
+        return
+        ;;
+    '--site')
         return
         ;;
     esac
@@ -2413,6 +2419,157 @@ _ocppctl_files_get() {
 }
 
 _ocppctl_files_rm() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_sites() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __ocppctl_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    list|show|set|rm)
+        # Offer subcommand argument completions
+        "_ocppctl_sites_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'list show set rm' -- "${cur}"))
+        ;;
+    esac
+}
+
+_ocppctl_sites_list() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--offset')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_sites_show() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_sites_set() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --limit --unit --phases --voltage --min-per-connector --fallback-limit --description)
+    __ocppctl_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--unit')
+        __ocppctl_add_completions -W 'A'$'\n''W'
+        return
+        ;;
+    '--phases')
+        return
+        ;;
+    '--voltage')
+        return
+        ;;
+    '--min-per-connector')
+        return
+        ;;
+    '--fallback-limit')
+        return
+        ;;
+    '--description')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_sites_rm() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()

@@ -206,47 +206,52 @@ struct APIClient: Sendable {
         try await send(.POST, "/api/admin/\(Self.segment(station))/\(name)", body: payload, command: true)
     }
 
-    /// Live events as (type, data) until the stream ends or the task is cancelled. `opened` is called once the server
-    /// has answered (or the stream failed): from then on, no event is missed.
+    /// Live events as (type, data) until the stream ends or the task is cancelled. `opened` hears once that the server
+    /// has answered (nil: from then on, no event is missed) or that the stream could not start (its error).
     func events(
-        cpId: String?, heartbeats: Bool = false, opened: (@Sendable () -> Void)? = nil
+        cpId: String?, heartbeats: Bool = false, opened: (@Sendable ((any Error)?) -> Void)? = nil
     ) -> AsyncThrowingStream<(type: String, data: String), any Error> {
         let query = [("cpId", cpId), ("heartbeats", heartbeats ? "true" : nil)]
         let client = self
         return AsyncThrowingStream { continuation in
             let task = Task {
-                defer { opened?() }
+                var started = false
                 do {
                     let answer = try await client.streaming { server in
                         client.makeRequest(.GET, client.url("/api/events", query: query, server: server), body: nil)
                     }
                     try await client.requireSuccess(answer)
-                    opened?()
+                    started = true
+                    opened?(nil)
                     var parser = ServerSentEventParser()
                     for try await buffer in answer.body {
                         for event in parser.feed(Array(buffer: buffer)) { continuation.yield(event) }
                     }
                     continuation.finish()
-                } catch let error as CtlError {
-                    continuation.finish(throwing: error)
                 } catch {
-                    continuation.finish(
-                        throwing: CtlError(.unreachable, "lost the event stream of \(client.base) (\(Self.describe(error)))"))
+                    let failure =
+                        error as? CtlError
+                        ?? CtlError(.unreachable, "lost the event stream of \(client.base) (\(Self.describe(error)))")
+                    if !started { opened?(failure) }
+                    continuation.finish(throwing: failure)
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
         }
     }
 
-    /// Sends a request and returns the answer once its head is in, within --timeout; its body then streams for as long
-    /// as it lasts (an event stream, a file).
-    private func streaming(_ request: @escaping @Sendable (String) throws -> HTTPClientRequest) async throws -> HTTPClientResponse {
+    /// Sends a request and returns the answer once its head is in, within --timeout of `sent` (the request's body is
+    /// out; at once without one); its body then streams for as long as it lasts (an event stream, a file).
+    private func streaming(
+        sent: (@Sendable () async -> Void)? = nil, _ request: @escaping @Sendable (String) throws -> HTTPClientRequest
+    ) async throws -> HTTPClientResponse {
         let client = self
         return try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
             group.addTask {
                 try await client.failingOver { server in try await client.http.execute(request(server), timeout: .hours(24 * 365)) }
             }
             group.addTask {
+                await sent?()
                 try await Task.sleep(for: client.timeout)
                 return nil
             }
@@ -287,11 +292,17 @@ struct APIClient: Sendable {
     func upload(
         _ path: String, query: [(String, String?)], file: String, size: Int64, sent: @escaping @Sendable (Int64) -> Void
     ) async throws -> APIResponse {
+        // --timeout counts from the last byte sent: a large image takes as long as the link needs.
+        let (done, finished) = AsyncStream.makeStream(of: Void.self)
+        let progress: @Sendable (Int64) -> Void = { count in
+            sent(count)
+            if count >= size { finished.finish() }
+        }
         do {
-            let answer = try await streaming { server in
+            let answer = try await streaming(sent: { for await _ in done {} }) { server in
                 var request = makeRequest(.POST, url(path, query: query, server: server), body: nil)
                 request.headers.add(name: "Content-Type", value: "application/octet-stream")
-                request.body = .stream(FileChunks(path: file, sent: sent), length: .known(size))
+                request.body = .stream(FileChunks(path: file, sent: progress), length: .known(size))
                 return request
             }
             try await requireSuccess(answer)
@@ -336,6 +347,7 @@ struct FileChunks: AsyncSequence, Sendable {
             }
             guard let data, !data.isEmpty else {
                 try? handle?.close()
+                sent(total)
                 return nil
             }
             total += Int64(data.count)

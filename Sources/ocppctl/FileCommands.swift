@@ -299,10 +299,17 @@ struct StationWatch: Sendable {
     let station: String
     let events: AsyncThrowingStream<(type: String, data: String), any Error>
 
+    /// Nothing is sent to the station unless the stream is open: a refused stream (unauthorized, too many subscribers)
+    /// ends the command before it starts.
     static func open(_ client: APIClient, station: String) async throws -> StationWatch {
-        let (opened, signal) = AsyncStream.makeStream(of: Void.self)
-        let events = client.events(cpId: station) { signal.finish() }
-        for await _ in opened {}
+        let (opened, signal) = AsyncStream.makeStream(of: (any Error)?.self)
+        let events = client.events(cpId: station) { failure in
+            signal.yield(failure)
+            signal.finish()
+        }
+        for await failure in opened {
+            if let failure { throw failure }
+        }
         return StationWatch(station: station, events: events)
     }
 
@@ -353,7 +360,7 @@ struct StationWatch: Sendable {
     func firmwareInstalled(seconds: Int, steps: Steps) async throws {
         let station = station
         let failures: Set<String> = ["DownloadFailed", "InstallationFailed", "InvalidSignature", "InstallVerificationFailed"]
-        try await within(seconds, "\(station) did not report the firmware Installed within \(seconds) s (--wait)") {
+        _ = try await within(seconds, "\(station) did not report the firmware Installed within \(seconds) s (--wait)") {
             try await read { type, data -> Bool? in
                 guard type == "firmware.status", let status = data["status"]?.stringValue else { return nil }
                 steps("firmware \(Output.paint(status, failures.contains(status) ? .red : status == "Installed" ? .green : nil))")
@@ -423,7 +430,9 @@ enum FileDownload {
             let sha256 = Hex.string(hasher.finalize())
             guard expected.sha256 ?? sha256 == sha256, expected.size ?? size == size else {
                 throw CtlError(
-                    .failure, "the download of \(id) is not the file ocppd kept (\(size) bytes, sha256 \(sha256)); nothing saved")
+                    .failure,
+                    "the download of \(id) is not the file ocppd kept (\(size) bytes, sha256 \(sha256))"
+                        + (target == "-" ? ": do not use what was written" : "; nothing saved"))
             }
             try sink?.commit()
             if json {

@@ -142,6 +142,19 @@ struct Stations: AsyncParsableCommand {
                 ("Vendor / model", Cell("\(station.vendor ?? "-") / \(station.model ?? "-")")),
                 ("Serial number", Cell(optional: station.serialNumber)),
                 ("Firmware", Cell(optional: station.firmwareVersion)),
+                ("Site", Cell(optional: station.siteId)),
+                (
+                    "Firmware status",
+                    Cell(
+                        optional: station.firmwareStatus.map { status in
+                            station.firmwareRequestId.map { "\(status) (request \($0))" } ?? status
+                        })
+                ),
+                ("Diagnostics status", Cell(optional: station.diagnosticsStatus)),
+                (
+                    "Log status",
+                    Cell(optional: station.logStatus.map { status in station.logRequestId.map { "\(status) (request \($0))" } ?? status })
+                ),
                 ("Security profile", Cell("\(station.securityProfile)\(station.hasAuthorizationKey ? " (key set)" : "")")),
                 ("Connected on profile", Cell(station.connectedSecurityProfile)),
                 ("Certificate", Cell(station.certificate.map { "\($0.serialNumber), valid until \(Output.time($0.notAfter))" } ?? "-")),
@@ -175,6 +188,7 @@ struct StationFields: ParsableArguments {
     @Flag(help: "Remove the authorization key.") var noAuthorizationKey = false
     @Option(help: "OCPP security profile 0-3.") var securityProfile: Int?
     @Option(help: "Free text shown with the station (empty: none).") var description: String?
+    @Option(help: "The site whose grid connection the station shares (see 'sites'; empty: none).") var site: String?
 
     func validate() throws {
         if noAuthorizationKey, authorizationKey != nil {
@@ -190,6 +204,7 @@ struct StationFields: ParsableArguments {
         if noAuthorizationKey { body["authorizationKey"] = .null }
         if let securityProfile { body["securityProfile"] = .integer(Int64(securityProfile)) }
         if let description { body["description"] = description.isEmpty ? .null : .string(description) }
+        if let site { body["siteId"] = site.isEmpty ? .null : .string(site) }
         return try await client.send(.PUT, "/api/stations/\(APIClient.segment(station))", body: .object(body))
     }
 }

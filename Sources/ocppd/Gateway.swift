@@ -74,6 +74,7 @@ struct Gateway {
             heartbeatInterval: configuration.heartbeatInterval, storeRetry: storeRetry,
             logger: logger, clusterNode: configuration.cluster?.nodeId, security: security)
         let logger = self.logger
+        let sites = await startSites(store: store, events: events, commands: commands, registry: registry, cluster: cluster)
         let periodic = [
             Self.every(Self.heartbeatSaveInterval) { await centralSystem.saveHeartbeats() },
             // `ocppd token rotate` writes the token file; the running ocppd takes it from there.
@@ -91,7 +92,8 @@ struct Gateway {
         let routes = APIRoutes(
             store: store, registry: registry, centralSystem: centralSystem, commands: commands, security: security, events: events,
             configuration: configuration, metrics: Self.metrics, apiToken: token,
-            apiRequests: RateLimiter("api_requests", limit: configuration.apiRequestsPerSecond), cluster: cluster, uploads: uploads)
+            apiRequests: RateLimiter("api_requests", limit: configuration.apiRequestsPerSecond), cluster: cluster, uploads: uploads,
+            sites: sites)
         let maxFrameSize = configuration.maxFrameSize
         let idleTimeout = configuration.httpIdleTimeout
         func listener(port: Int, tls: TLSSettings?) -> some Service {
@@ -127,6 +129,7 @@ struct Gateway {
         await openStations.drained()
         reloader.stop()
         for task in periodic { task.cancel() }
+        await sites?.stop()
         await centralSystem.saveHeartbeats()
         await cluster?.stop()
         await events.stop()
@@ -168,11 +171,28 @@ struct Gateway {
         guard let store = store as? any FileStore else { return nil }
         var settings = configuration.files
         if settings.directory.isEmpty { settings.directory = configuration.dataDirectory + "/files" }
-        let node = try configuration.cluster?.nodeId ?? Uploads.directoryName(settings.directory)
+        let (node, known) = try Uploads.prepareDirectory(settings.directory, nodeId: configuration.cluster?.nodeId)
         let uploads = Uploads(settings: settings, store: store, events: events, node: node, logger: logger)
-        try await uploads.reconcile()
+        try await uploads.reconcile(directoryKnown: known)
         await uploads.enforceRetention()
         return uploads
+    }
+
+    /// Site load management: follows the events from now on, its TxProfiles sent like any command.
+    private func startSites(
+        store: any Store, events: EventBus, commands: Commands, registry: ConnectionRegistry, cluster: Cluster?
+    ) async -> SiteManager? {
+        guard let store = store as? any SiteStore else { return nil }
+        let sites = SiteManager(
+            store: store, events: events, node: configuration.cluster?.nodeId, logger: logger,
+            send: { action, cpId, payload in try await commands.send(action, payload: payload, to: cpId) },
+            connected: { cpIds in
+                let local = Set(await registry.byId.keys)
+                let remote = Set(try await cluster?.connectedStations().keys.map { $0 } ?? [])
+                return Set(cpIds).intersection(local.union(remote))
+            })
+        await sites.start()
+        return sites
     }
 
     /// The station CA, read before anything starts: a file that cannot be used stops ocppd with the reason.
@@ -199,7 +219,7 @@ struct Gateway {
         }
         let cluster = Cluster(
             settings: settings, store: store, registry: registry, retry: retry, logger: logger,
-            trustedChainFile: configuration.tls?.certificate)
+            trustedChainFile: configuration.tls?.certificate, callTimeout: configuration.callTimeout)
         do {
             try await cluster.start()
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Shared
 import Testing
 
@@ -67,5 +68,77 @@ import Testing
         #expect(Retention.toRemove(files, now: now, days: nil, maxTotal: 100).map(\.id) == ["a", "b"])
         #expect(Retention.toRemove(files, now: now, days: 30, maxTotal: 70).map(\.id) == ["a", "b"])
         #expect(Retention.toRemove(files, now: now, days: 10, maxTotal: 0).map(\.id) == ["a", "b", "c", "d"])
+        // The file just kept stays, even alone above the total: the older ones make room for it.
+        #expect(Retention.toRemove(files, now: now, days: nil, maxTotal: 0, keeping: "d").map(\.id) == ["a", "b", "c"])
+    }
+}
+
+@Suite struct MultipartTests {
+    /// `body` fed in pieces of `size` bytes: the file's bytes, its name, and whether it was complete.
+    private func parse(_ body: [UInt8], pieces size: Int, fieldName: String? = nil) throws -> (
+        content: [UInt8], name: String?, complete: Bool
+    ) {
+        let part = MultipartFirstFile(boundary: "XyZ", fieldName: fieldName)
+        var content: [UInt8] = []
+        var index = 0
+        while index < body.count {
+            let end = min(body.count, index + size)
+            for piece in try part.feed(ByteBuffer(bytes: body[index..<end])) { content += piece.readableBytesView }
+            index = end
+        }
+        return (content, part.filename, part.complete)
+    }
+
+    private let form = Array(
+        """
+        preamble to ignore\r
+        --XyZ\r
+        Content-Disposition: form-data; name="note"\r
+        \r
+        not the file\r
+        --XyZ  \r
+        content-disposition: form-data; name="file"; filename="diag.tar.gz"\r
+        Content-Type: application/octet-stream\r
+        \r
+        line one\r
+        a--XyZ is no delimiter without its CRLF\r
+        -- XyZ\r\r\n--Xy\r
+        --XyZ--\r
+        epilogue
+        """.utf8)
+
+    @Test func theFirstFilePartComesOutWhole_howeverTheBodyIsCut() throws {
+        let expected = Array("line one\r\na--XyZ is no delimiter without its CRLF\r\n-- XyZ\r\r\n--Xy".utf8)
+        for size in 1...form.count {
+            let result = try parse(form, pieces: size)
+            #expect(result.content == expected, "pieces of \(size)")
+            #expect(result.name == "diag.tar.gz" && result.complete)
+        }
+    }
+
+    @Test func aFormFieldOfTheGivenNameIsTheFileTooAndAPartWithoutHeadersIsNone() throws {
+        let body = Array("--XyZ\r\n\r\nno headers\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nimage\r\n--XyZ--".utf8)
+        #expect(try parse(body, pieces: 7, fieldName: "file").content == Array("image".utf8))
+        #expect(try parse(body, pieces: 7).complete == false)
+    }
+
+    @Test func anythingThatIsNotMultipartIsRefusedNotACrash() throws {
+        // Bytes above 0x7F in a header name: what crashed vapor/multipart-kit 4.7.1.
+        let high: [UInt8] = Array("--XyZ\r\n".utf8) + [0xF2, 0xA2, 0x8E, 0x8B] + Array("--XyZ--\r\n".utf8)
+        #expect(try parse(high, pieces: 64).complete == false)
+        let highName: [UInt8] = Array("--XyZ\r\n".utf8) + [0xF2, 0xA2] + Array(": x\r\n\r\ncontent\r\n--XyZ--".utf8)
+        #expect(try parse(highName, pieces: 5).complete == false)
+        #expect(throws: Problem.self) { _ = try parse(Array("--XyZ junk\r\n\r\n".utf8), pieces: 3) }
+        let endless = Array("--XyZ\r\n".utf8) + Array(repeating: UInt8(ascii: "a"), count: MultipartFirstFile.maxHeaderBytes + 10)
+        #expect(throws: Problem.self) { _ = try parse(endless, pieces: 4096) }
+        // Random bytes never crash: they are refused or give no file.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            var bytes =
+                Array("--XyZ\r\n".utf8)
+                + (0..<Int.random(in: 0...200, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            if Bool.random(using: &generator) { bytes += Array("\r\n--XyZ--".utf8) }
+            _ = try? parse(bytes, pieces: Int.random(in: 1...50, using: &generator))
+        }
     }
 }

@@ -58,6 +58,7 @@ import Testing
         let internalRoutes = served.filter { $0.contains(" /internal/") }
         let clusterRoutes: Set = [
             "post /internal/v1/stations/{cpId}/call/{action}", "get /internal/v1/files/{id}", "head /internal/v1/files/{id}",
+            "delete /internal/v1/files/{id}",
         ]
         #expect(internalRoutes == (cluster ? clusterRoutes : []))
         #expect(served.subtracting(internalRoutes).subtracting(documented).isEmpty, "served but not documented")

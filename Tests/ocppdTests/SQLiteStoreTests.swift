@@ -551,6 +551,68 @@ struct StoreContractTests {
         }
     }
 
+    @Test("sites: settings, stations joining and leaving, sessions, accepted limits and one lease at a time", arguments: StoreBackend.all)
+    func sitesLimitsAndLeases(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let sites = try #require(store as? any SiteStore)
+            var site = SiteSettings(siteId: "S", limit: 32, unit: .amperes, description: "yard")
+            #expect(try await sites.putSite(site, at: time(0)))
+            site.limit = 40
+            site.minPerConnector = 8
+            #expect(try await !sites.putSite(site, at: time(1)))
+            #expect(try await sites.site("S") == site)
+            #expect(try await sites.sites().map(\.siteId) == ["S"])
+
+            _ = try await store.putStation("CP1", StationUpdate(siteId: .some("S")))
+            _ = try await store.putStation("CP2", StationUpdate(siteId: .some("S")))
+            _ = try await store.putStation("CP3", StationUpdate())
+            _ = try await store.recordStatus("CP1", Connector(connectorId: 1, status: "Charging", errorCode: "NoError", updatedAt: time(5)))
+            _ = try await store.recordStatus(
+                "CP1", Connector(connectorId: 2, status: "SuspendedEV", errorCode: "NoError", updatedAt: time(5)))
+            #expect(try await store.station("CP1")?.siteId == "S")
+            #expect(try await sites.siteStations("S").map { "\($0.cpId):\($0.connectors)" } == ["CP1:2", "CP2:1"])
+            #expect(try await sites.stationSites() == ["CP1": "S", "CP2": "S"])
+
+            let first = try await store.startTransaction(start("CP1", connector: 1, at: 10)).transactionId
+            let second = try await store.startTransaction(start("CP1", connector: 2, tag: "TAG2", at: 20)).transactionId
+            let ended = try await store.startTransaction(start("CP2", connector: 1, tag: "TAG3", at: 30)).transactionId
+            _ = try await store.stopTransaction(stop("CP2", transactionId: ended, at: 40))
+            let sessions = try await sites.activeSessions(cpIds: ["CP1", "CP2"])
+            #expect(sessions.map(\.transactionId) == [first, second])
+            #expect(sessions.map(\.connectorStatus) == ["Charging", "SuspendedEV"])
+
+            let key = ConnectorKey(cpId: "CP1", connectorId: 1)
+            try await sites.setSiteLimit(
+                SiteLimitRow(key: key, transactionId: first, siteId: "S", limit: 16, measured: nil, acceptedAt: time(50)))
+            try await sites.setSiteLimit(
+                SiteLimitRow(key: key, transactionId: first, siteId: "S", limit: 10.6, measured: 9.5, acceptedAt: time(51)))
+            let other = ConnectorKey(cpId: "CP2", connectorId: 1)
+            try await sites.setSiteLimit(
+                SiteLimitRow(key: other, transactionId: ended, siteId: "S", limit: 6, measured: nil, acceptedAt: time(52)))
+            try await sites.setSiteMeasured(key, 7.25)
+            #expect(
+                try await sites.siteLimits("S").map { "\($0.key):\($0.limit):\($0.measured ?? -1)" } == [
+                    "CP1/1:10.6:7.25", "CP2/1:6.0:-1.0",
+                ])
+            try await sites.removeSiteLimits("S", keeping: [key])
+            #expect(try await sites.siteLimits("S").map(\.key) == [key])
+
+            // One node at a time: another node gets the lease only once it expired.
+            #expect(try await sites.leaseSite("S", node: "n1", until: time(100), now: time(60)))
+            #expect(try await !sites.leaseSite("S", node: "n2", until: time(120), now: time(70)))
+            #expect(try await sites.leaseSite("S", node: "n1", until: time(130), now: time(80)))
+            #expect(try await sites.leaseSite("S", node: "n2", until: time(200), now: time(140)))
+            #expect(try await !sites.leaseSite("S", node: "n1", until: time(210), now: time(150)))
+
+            // Removing the site: its stations leave it, its limits and lease go.
+            #expect(try await sites.deleteSite("S")?.limit == 40)
+            #expect(try await sites.deleteSite("S") == nil)
+            #expect(try await store.station("CP1")?.siteId == nil)
+            #expect(try await sites.siteLimits("S").isEmpty)
+            #expect(try await sites.leaseSite("S", node: "n1", until: time(300), now: time(160)))
+        }
+    }
+
     @Test(
         "files: an upload token is taken once, given back on failure, and expires; kept files are listed and removed",
         arguments: StoreBackend.all)
@@ -576,7 +638,9 @@ struct StoreContractTests {
             #expect(try await files.files(cpId: "CP1", kind: .log, PageRequest()).items == [first])
             #expect(try await files.files(cpId: nil, kind: .firmware, PageRequest()).total == 0)
             #expect(try await files.file("f2")?.node == "n2")
-            #expect(try await files.fileIds(node: "n1") == ["f1"])
+            #expect(try await files.fileNodes() == ["f1": "n1", "f2": "n2"])
+            try await files.moveFiles(["f2"], to: "n1")
+            #expect(try await files.file("f2")?.node == "n1")
             #expect(try await files.deleteFile("f1") == first)
             #expect(try await files.deleteFile("f1") == nil)
             #expect(try await files.file("f1") == nil)

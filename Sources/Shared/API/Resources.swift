@@ -32,6 +32,8 @@ public struct Station: Codable, Sendable, Equatable {
     public var logRequestId: Int?
     /// The security profile the station's current connection satisfied (0 to 3); nil when it is not connected.
     public var connectedSecurityProfile: Int?
+    /// The site whose grid connection the station shares (§10); nil: none.
+    public var siteId: String?
     public var createdAt: Date
     public var connectors: [Connector]
     /// The version of the local authorization list, as last sent or read (-1: the station does not support one).
@@ -392,6 +394,7 @@ extension Station {
         try container.encode(logStatus, forKey: .logStatus)
         try container.encode(logRequestId, forKey: .logRequestId)
         try container.encode(connectedSecurityProfile, forKey: .connectedSecurityProfile)
+        try container.encode(siteId, forKey: .siteId)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(connectors, forKey: .connectors)
         try container.encode(localListVersion, forKey: .localListVersion)

@@ -19,6 +19,8 @@ struct APIRoutes: Sendable {
     var cluster: Cluster? = nil
     /// Files: charger uploads and kept files (nil only in tests that need none).
     var uploads: Uploads? = nil
+    /// Site load management (nil only in tests that need none).
+    var sites: SiteManager? = nil
 
     func buildRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -45,6 +47,7 @@ struct APIRoutes: Sendable {
         addCommandRoutes(to: api)
         addSecurityRoutes(to: api)
         addFileRoutes(to: api)
+        addSiteRoutes(to: api)
         addEventRoutes(to: api)
         addClusterRoutes(to: api)
         addInternalRoutes(to: router)

@@ -57,7 +57,7 @@ extension APIRoutes {
         do {
             answer = try await cluster.client.file(
                 holder.url + ClusterRoutes.filePath(file.id), method: request.method == .head ? .HEAD : .GET, range: range,
-                timeout: .seconds(24 * 3600))
+                timeout: .seconds(30))
         } catch {
             throw Problem(
                 status: .badGateway, detail: "node '\(node)', which keeps file '\(file.id)', did not answer (\(error))",
@@ -78,11 +78,15 @@ extension APIRoutes {
             })
     }
 
-    /// A file this node keeps, asked for by another node.
+    /// A file this node keeps, asked for by another node: its content (GET, HEAD), or its removal (DELETE).
     func internalFile(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let id = try API.pathParameter(context, "id")
         guard let uploads, let (file, node) = try await uploads.store.file(id), node == uploads.node else {
             throw Problem.notFound("this node keeps no file '\(id)'")
+        }
+        if request.method == .delete {
+            _ = try await uploads.remove(id)
+            return try API.json(file)
         }
         return try await download(file, node: node, request: request, uploads: uploads)
     }
@@ -114,12 +118,25 @@ extension APIRoutes {
             return API.jsonValue(.object(answer), status: .created)
         }
 
-        /// Removes a kept file; answers it as it was.
+        /// Removes a kept file; answers it as it was. In a cluster the node that keeps it removes it.
         api.delete("files/:id") { _, context in
             let id = try API.pathParameter(context, "id")
-            guard let file = try await uploads.store.deleteFile(id) else { throw Problem.notFound("unknown file '\(id)'") }
-            _ = try? await FileSystem.shared.removeItem(
-                at: FilePath(uploads.settings.directory).appending(file.id), strategy: .platformDefault, recursively: false)
+            guard let (_, node) = try await uploads.store.file(id) else { throw Problem.notFound("unknown file '\(id)'") }
+            if node != uploads.node, let cluster, let holder = try await cluster.nodes().first(where: { $0.id == node }),
+                cluster.isAlive(holder)
+            {
+                let answer = try await cluster.client.file(
+                    holder.url + ClusterRoutes.filePath(id), method: .DELETE, range: nil, timeout: .seconds(30))
+                if answer.status == .ok || answer.status == .notFound {
+                    _ = try? await answer.body.collect(upTo: 1 << 20)
+                } else {
+                    throw Problem(
+                        status: .badGateway, detail: "node '\(node)', which keeps file '\(id)', answered HTTP \(answer.status.code)",
+                        extra: ["node": .string(node)])
+                }
+            }
+            // A node that is not running removes the file's content when it starts again (no row names it any more).
+            guard let file = try await uploads.remove(id) else { throw Problem.notFound("unknown file '\(id)'") }
             return try API.json(file)
         }
     }

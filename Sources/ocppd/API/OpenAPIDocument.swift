@@ -90,6 +90,7 @@ enum OpenAPIDocument {
                     "type": ["integer", "null"],
                     "description": "The security profile (0 to 3) the current connection's credentials satisfied; null when not connected",
                 ],
+                "siteId": string(nullable: true),
                 "createdAt": string("date-time"),
                 "connectors": ["type": "array", "items": ref("Connector")],
                 "localListVersion": integer(nullable: true),
@@ -155,8 +156,37 @@ enum OpenAPIDocument {
                 "authorizationKey": ["type": ["string", "null"], "minLength": 16, "maxLength": 40],
                 "securityProfile": ["type": ["integer", "null"], "minimum": 0, "maximum": 3],
                 "description": string(nullable: true),
+                "siteId": [
+                    "type": ["string", "null"], "minLength": 1, "maxLength": 64,
+                    "description": "The site the station joins (it must exist); null leaves its site",
+                ],
             ],
         ],
+        "SiteUpdate": object(
+            [
+                "limit": ["type": "number", "exclusiveMinimum": 0, "maximum": 10_000_000], "unit": ["type": "string", "enum": ["A", "W"]],
+                // null, as absent: the default.
+                "phases": ["type": ["integer", "null"], "enum": [1, 3, nil]],
+                "voltage": ["type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 1000],
+                "minPerConnector": ["type": ["number", "null"], "minimum": 0, "maximum": 10_000_000],
+                "fallbackLimit": ["type": ["number", "null"], "minimum": 0, "maximum": 10_000_000],
+                "description": ["type": ["string", "null"], "maxLength": 255],
+            ], required: ["limit", "unit"]),
+        "Site": object(
+            [
+                "siteId": string(), "limit": ["type": "number"], "unit": ["type": "string", "enum": ["A", "W"]], "phases": integer(),
+                "voltage": ["type": "number"], "minPerConnector": ["type": "number"], "fallbackLimit": ["type": "number"],
+                "description": string(nullable: true), "stations": ["type": "array", "items": ["type": "string"]],
+                "allocations": ["type": "array", "items": ref("SiteAllocation")], "allocated": ["type": "number"],
+            ],
+            required: [
+                "siteId", "limit", "unit", "phases", "voltage", "minPerConnector", "fallbackLimit", "stations", "allocations", "allocated",
+            ]),
+        "SiteAllocation": object(
+            [
+                "cpId": string(), "connectorId": integer(), "transactionId": integer(), "limit": ["type": "number"],
+                "measured": ["type": ["number", "null"]],
+            ], required: ["cpId", "connectorId", "transactionId", "limit"]),
         "Session": object(
             [
                 "transactionId": integer(), "cpId": string(), "connectorId": integer(), "idTag": string(), "idTagStatus": string(),
@@ -474,6 +504,16 @@ enum OpenAPIDocument {
                 responses: ["200": ["description": "The file", "content": ["application/octet-stream": ["schema": ["type": "string"]]]]]),
             "delete": operation("Remove a kept file; answers it as it was", parameters: [pathParameter("id")], responses: ok("StoredFile")),
         ],
+        "/api/sites": ["get": operation("Sites and the limits in force on them", parameters: limitOffset, responses: list("Site"))],
+        "/api/sites/{siteId}": [
+            "get": operation("One site", parameters: [pathParameter("siteId")], responses: ok("Site")),
+            "put": operation(
+                "Create or change a site: its stations' sessions share its limit", parameters: [pathParameter("siteId")],
+                body: "SiteUpdate", responses: ok("Site").merging(ok("Site", status: "201", description: "Created"))),
+            "delete": operation(
+                "Remove a site (its stations leave it); answers with it as it was", parameters: [pathParameter("siteId")],
+                responses: ok("Site")),
+        ],
         "/api/commands": [
             "get": operation(
                 "The log of commands sent to stations, newest first", parameters: limitOffset + [query("cpId", string())],
@@ -487,7 +527,7 @@ enum OpenAPIDocument {
             "get": operation(
                 "Live events as Server-Sent Events (station.connected, station.disconnected, station.booted, connector.status, "
                     + "transaction.started, transaction.stopped, meter.values, command.result, security.event, diagnostics.status, log.status, "
-                    + "firmware.status, file.uploaded; lagged when dropped)",
+                    + "firmware.status, file.uploaded, site.allocation; lagged when dropped)",
                 parameters: [
                     query("cpId", string()), query("heartbeats", boolean),
                     [

@@ -9,9 +9,11 @@ struct StationBody: Decodable {
     var authorizationKey: String??
     var securityProfile: Int?
     var description: String??
+    /// The site the station joins; `null` leaves its site.
+    var siteId: String??
 
     enum CodingKeys: String, CodingKey {
-        case registrationStatus, authorizationKey, securityProfile, description
+        case registrationStatus, authorizationKey, securityProfile, description, siteId
     }
 
     init(from decoder: any Decoder) throws {
@@ -23,6 +25,9 @@ struct StationBody: Decodable {
         securityProfile = try container.decodeIfPresent(Int.self, forKey: .securityProfile)
         if container.contains(.description) {
             description = .some(try container.decodeIfPresent(String.self, forKey: .description))
+        }
+        if container.contains(.siteId) {
+            siteId = .some(try container.decodeIfPresent(String.self, forKey: .siteId))
         }
     }
 }
@@ -95,7 +100,21 @@ extension APIRoutes {
                 }
             }
             if let description = body.description { update.description = .some(description) }
+            var previousSite: String?
+            if let siteId = body.siteId {
+                // A site that does not exist is not found, like a station a command names (the body itself is valid).
+                if let siteId, try await (store as? any SiteStore)?.site(siteId) == nil {
+                    throw Problem(
+                        status: .notFound, detail: "unknown site '\(siteId)' in field 'siteId' (PUT /api/sites/{siteId} makes one)",
+                        extra: ["field": "siteId"])
+                }
+                previousSite = try await store.station(id)?.siteId
+                update.siteId = .some(siteId)
+            }
             let (station, created) = try await store.putStation(id, update)
+            if let siteId = body.siteId, siteId != previousSite, let sites {
+                Task { await sites.stationMoved(id, to: siteId, from: previousSite) }
+            }
             await centralSystem.unknownStations.forget(id)
             centralSystem.removedStations.remove(id)
             return try API.json(withConnection(station, try await presence(of: id)), status: created ? .created : .ok)

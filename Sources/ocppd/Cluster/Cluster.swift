@@ -46,14 +46,16 @@ final class Cluster: Sendable {
     /// `trustedChainFile`: this node's TLS certificate chain, whose certificates it trusts in the other nodes' too.
     init(
         settings: ClusterSettings, store: any ClusterStore, registry: ConnectionRegistry, retry: StoreRetry, logger: Logger,
-        trustedChainFile: String? = nil
+        trustedChainFile: String? = nil, callTimeout: Duration = .seconds(30)
     ) {
         self.settings = settings
         self.store = store
         self.registry = registry
         self.retry = retry
         self.logger = logger
-        client = NodeClient(secret: settings.secret, trustingChainFile: trustedChainFile)
+        // A forwarded command's answer may take two call timeouts (one command waiting ahead of it); a file whose bytes
+        // stop coming for longer than that is given up.
+        client = NodeClient(secret: settings.secret, trustingChainFile: trustedChainFile, readTimeout: callTimeout * 2 + .seconds(30))
     }
 
     var nodeId: String { settings.nodeId }

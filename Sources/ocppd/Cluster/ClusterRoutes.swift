@@ -80,6 +80,7 @@ extension APIRoutes {
         /// again.
         internalRoutes.on("files/:id", method: .get) { request, context in try await internalFile(request, context) }
         internalRoutes.on("files/:id", method: .head) { request, context in try await internalFile(request, context) }
+        internalRoutes.on("files/:id", method: .delete) { request, context in try await internalFile(request, context) }
         internalRoutes.post("stations/:cpId/call/:action") { request, context in
             let id = try API.pathParameter(context, "cpId")
             let name = try API.pathParameter(context, "action")

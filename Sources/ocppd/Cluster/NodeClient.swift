@@ -20,7 +20,7 @@ final class NodeClient: Sendable {
     /// Largest answer read from a node (a CALLRESULT is at most a frame, GetConfiguration's a few hundred KiB).
     static let maxAnswerSize = 16 << 20
 
-    init(secret: String, trustingChainFile chainFile: String? = nil) {
+    init(secret: String, trustingChainFile chainFile: String? = nil, readTimeout: Duration = .seconds(90)) {
         self.secret = secret
         var configuration = HTTPClient.Configuration()
         if let chainFile {
@@ -28,7 +28,7 @@ final class NodeClient: Sendable {
             tls.additionalTrustRoots = [.file(chainFile)]
             configuration.tlsConfiguration = tls
         }
-        configuration.timeout = .init(connect: .seconds(2))
+        configuration.timeout = .init(connect: .seconds(2), read: .milliseconds(readTimeout.milliseconds))
         // A node that is going away must not be asked again on a kept-alive connection it already closed.
         configuration.connectionPool = .init(idleTimeout: .seconds(30))
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -48,8 +48,9 @@ final class NodeClient: Sendable {
             status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"), body: bytes)
     }
 
-    /// Asks another node for a file it keeps (`method` GET or HEAD, `range` passed on) and returns its answer as soon as
-    /// the head is in: the body streams on for as long as the file takes.
+    /// Asks another node for a file it keeps (`method` GET or HEAD, `range` passed on; DELETE removes it) and returns its
+    /// answer as soon as the head is in (within `timeout`): the body streams on for as long as the file takes, each read
+    /// within the client's read timeout.
     func file(_ url: String, method: HTTPMethod, range: String?, timeout: Duration) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method

@@ -17,9 +17,10 @@ struct GatewayEvent: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The event's `data` object: type, cpId and at first, then its fields.
+    /// The event's `data` object: type, cpId and at first, then its fields. An event of no station (a site's, an
+    /// operator's firmware) has `cpId` "" here and null in its data.
     var json: JSONValue {
-        var object: JSONObject = ["type": .string(type), "cpId": .string(cpId), "at": .string(OCPPDate.format(at))]
+        var object: JSONObject = ["type": .string(type), "cpId": cpId.isEmpty ? .null : .string(cpId), "at": .string(OCPPDate.format(at))]
         for member in fields.members { object[member.key] = member.value }
         return .object(object)
     }

@@ -21,8 +21,12 @@ protocol FileStore: Store {
     func files(cpId: String?, kind: StoredFile.Kind?, _ page: PageRequest) async throws -> Page<StoredFile>
     /// Removes the row; returns it as it was, nil when unknown.
     func deleteFile(_ id: String) async throws -> StoredFile?
-    /// The ids of the files `node` holds, for the check at start (files on disk and rows must agree).
-    func fileIds(node: String) async throws -> [String]
+    /// Every file's id to the node that holds it, for the check at start (files on disk and rows must agree).
+    func fileNodes() async throws -> [String: String]
+    /// Files found on `node`'s disk that their rows gave to another node name.
+    func moveFiles(_ ids: [String], to node: String) async throws
+    /// Forgets upload tokens that expired or were used before `before`.
+    func pruneUploadTokens(before: Date) async throws
     /// The charger uploads (diagnostics, logs) `node` holds, oldest first: what retention may remove.
     func uploadsOldestFirst(node: String) async throws -> [StoredFile]
 }
@@ -112,9 +116,22 @@ extension SQLStore {
         }
     }
 
-    func fileIds(node: String) async throws -> [String] {
+    func fileNodes() async throws -> [String: String] {
         try await read(inTransaction: false) { db in
-            try db.query("SELECT id FROM files WHERE node_id = ?", [node]) { try $0.string(0) }
+            let rows = try db.query("SELECT id, node_id FROM files", []) { (try $0.string(0), try $0.string(1)) }
+            return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    func moveFiles(_ ids: [String], to node: String) async throws {
+        try await write { db in
+            for id in ids { try db.execute("UPDATE files SET node_id = ? WHERE id = ?", [node, id]) }
+        }
+    }
+
+    func pruneUploadTokens(before: Date) async throws {
+        try await write { db in
+            try db.execute("DELETE FROM upload_tokens WHERE expires_at < ? OR used_at < ?", [before, before])
         }
     }
 }

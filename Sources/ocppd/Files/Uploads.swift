@@ -3,7 +3,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import MultipartKit
 import NIOCore
 import Shared
 import _NIOFileSystem
@@ -23,9 +22,9 @@ struct FileSettings: Sendable, Equatable {
 }
 
 /// Which charger uploads retention removes: those older than `days`, then the oldest until the rest fit in `maxTotal`.
-/// Firmware is the operator's and is never removed by it.
+/// Firmware is the operator's and is never removed by it, nor is the file just kept (`keeping`).
 enum Retention {
-    static func toRemove(_ oldestFirst: [StoredFile], now: Date, days: Int?, maxTotal: Int64?) -> [StoredFile] {
+    static func toRemove(_ oldestFirst: [StoredFile], now: Date, days: Int?, maxTotal: Int64?, keeping: String? = nil) -> [StoredFile] {
         var removed: [StoredFile] = []
         var kept = oldestFirst[...]
         if let days {
@@ -37,7 +36,7 @@ enum Retention {
         }
         if let maxTotal {
             var total = kept.reduce(Int64(0)) { $0 + $1.size }
-            while total > maxTotal, let first = kept.first {
+            while total > maxTotal, let first = kept.first, first.id != keeping {
                 removed.append(first)
                 total -= first.size
                 kept = kept.dropFirst()
@@ -57,46 +56,77 @@ struct Uploads: Sendable {
     let node: String
     let logger: Logger
 
-    /// The name under which a single ocppd keeps its files in the store: made once for its directory and kept in it
-    /// (`.node`), so that it survives a new port or host name, and two ocppd sharing one MariaDB keep apart.
-    static func directoryName(_ directory: String) throws -> String {
+    /// The directory made, and the name under which this ocppd keeps its files in the store: the cluster node's id, or
+    /// for a single ocppd a name made once for its directory and kept in it (so that it survives a new port or host
+    /// name, and two ocppd sharing one MariaDB keep apart). `known`: the directory had been used before (it had its
+    /// `.node`); one that had not (new, or a mount that is missing) is never taken to mean that its files are gone.
+    static func prepareDirectory(_ directory: String, nodeId: String?) throws -> (node: String, known: Bool) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/" + nodeFile
-        if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
-            return text.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let name = "local-" + Hex.random(bytes: 8)
-        try (name + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        return name
+        let kept = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let node = nodeId ?? (kept?.isEmpty == false ? kept! : "local-" + Hex.random(bytes: 8))
+        if kept != node { try (node + "\n").write(toFile: path, atomically: true, encoding: .utf8) }
+        return (node, kept != nil)
     }
 
     private static let nodeFile = ".node"
 
-    /// At start: the directory exists, and it and the store agree. A file without its row (ocppd stopped between the
-    /// two) is removed, and so is a row whose file is gone. Files being written leave nothing on disk until complete.
-    func reconcile() async throws {
-        try FileManager.default.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
-        let kept = Set(try await store.fileIds(node: node))
-        let onDisk = Set(try FileManager.default.contentsOfDirectory(atPath: settings.directory).filter { !$0.hasPrefix(".") })
-        for stray in onDisk.subtracting(kept) {
-            logger.notice("removing a file the store does not know (an interrupted upload)", metadata: ["file": "\(stray)"])
-            try? FileManager.default.removeItem(atPath: settings.directory + "/" + stray)
+    /// At start: the directory and the store agree. A file no row names (ocppd stopped between writing the one and the
+    /// other, or a temporary file of an upload cut by a crash) is removed; a file whose row names another node (this
+    /// ocppd's node id changed) becomes this node's. A row of this node whose file is missing is forgotten, unless the
+    /// directory is new to this ocppd (a missing mount must not cost the records of every file).
+    func reconcile(directoryKnown: Bool) async throws {
+        let holders = try await store.fileNodes()
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: settings.directory).filter { $0 != Self.nodeFile }
+        var adopted: [String] = []
+        for name in onDisk {
+            switch holders[name] {
+            case nil:
+                logger.notice("removing a file the store does not know (an interrupted upload)", metadata: ["file": "\(name)"])
+                try? FileManager.default.removeItem(atPath: settings.directory + "/" + name)
+            case let holder? where holder != node:
+                adopted.append(name)
+            default:
+                break
+            }
         }
-        for missing in kept.subtracting(onDisk) {
-            logger.warning("a kept file is missing from the files directory: forgetting it", metadata: ["file": "\(missing)"])
-            _ = try await store.deleteFile(missing)
+        if !adopted.isEmpty {
+            try await store.moveFiles(adopted, to: node)
+            logger.notice("files kept under another node name now belong to this one", metadata: ["files": "\(adopted.count)"])
+        }
+        let missing = Set(holders.filter { $0.value == node }.keys).subtracting(onDisk)
+        guard !missing.isEmpty else { return }
+        guard directoryKnown else {
+            logger.warning(
+                "the files directory is new, but the store has files of this node: kept (is --files-dir right, is its disk mounted?)",
+                metadata: ["directory": "\(settings.directory)", "files": "\(missing.count)"])
+            return
+        }
+        for id in missing {
+            logger.warning("a kept file is missing from the files directory: forgetting it", metadata: ["file": "\(id)"])
+            _ = try await store.deleteFile(id)
         }
     }
 
+    /// Removes a kept file: its row, then its content (a content left by a crash between the two is removed at start).
+    func remove(_ id: String) async throws -> StoredFile? {
+        guard let file = try await store.deleteFile(id) else { return nil }
+        _ = try? await FileSystem.shared.removeItem(
+            at: FilePath(settings.directory).appending(id), strategy: .platformDefault, recursively: false)
+        return file
+    }
+
     /// Removes the charger uploads retention says (at start and after every kept file).
-    func enforceRetention(now: Date = Date()) async {
+    /// `keeping` is the file just kept: never removed by it, even when it alone is larger than `--files-max-total`
+    /// (older ones make room for it). Upload tokens that expired or were used a day ago are forgotten on the way.
+    func enforceRetention(now: Date = Date(), keeping: String? = nil) async {
+        try? await store.pruneUploadTokens(before: now.addingTimeInterval(-86_400))
         guard settings.retentionDays != nil || settings.maxTotal != nil else { return }
         do {
             let expired = Retention.toRemove(
-                try await store.uploadsOldestFirst(node: node), now: now, days: settings.retentionDays, maxTotal: settings.maxTotal)
-            for file in expired where try await store.deleteFile(file.id) != nil {
-                _ = try? await FileSystem.shared.removeItem(
-                    at: FilePath(settings.directory).appending(file.id), strategy: .platformDefault, recursively: false)
+                try await store.uploadsOldestFirst(node: node), now: now, days: settings.retentionDays, maxTotal: settings.maxTotal,
+                keeping: keeping)
+            for file in expired where try await remove(file.id) != nil {
                 logger.info("file removed by retention", metadata: ["id": "\(file.id)", "station": "\(file.cpId ?? "-")"])
             }
         } catch {
@@ -188,7 +218,11 @@ struct Uploads: Sendable {
         // nothing behind.
         try await FileSystem.shared.withFileHandle(forWritingAt: path, options: .newFile(replaceExisting: false)) { handle in
             try await handle.withBufferedWriter { writer in
+                var received: Int64 = 0
                 for try await chunk in request.body {
+                    // A multipart body is held to the limit as a whole too: nothing after the file part is read on and on.
+                    received += Int64(chunk.readableBytes)
+                    guard received <= limit + Self.formAllowance else { throw Self.tooLarge(limit) }
                     let pieces = try part.map { try $0.feed(chunk) } ?? [chunk]
                     for piece in pieces {
                         size += Int64(piece.readableBytes)
@@ -212,7 +246,7 @@ struct Uploads: Sendable {
             _ = try? await FileSystem.shared.removeItem(at: path, strategy: .platformDefault, recursively: false)
             throw error
         }
-        await enforceRetention()
+        await enforceRetention(keeping: id)
         logger.info("file kept", metadata: ["station": "\(cpId ?? "-")", "kind": "\(kind.rawValue)", "id": "\(id)", "size": "\(size)"])
         await events.publish(
             "file.uploaded", cpId: cpId ?? "",
@@ -222,6 +256,9 @@ struct Uploads: Sendable {
             ])
         return file
     }
+
+    /// What a multipart body may carry beside its file: headers, boundaries and a few form fields.
+    private static let formAllowance: Int64 = 1 << 20
 
     private static func tooLarge(_ limit: Int64) -> Problem {
         LimitRefusals.uploadSize.record("upload refused: larger than the limit", ["bytes": "\(limit)"])
@@ -255,47 +292,5 @@ struct Uploads: Sendable {
             .trimmingCharacters(in: .whitespaces)
         guard !cleaned.isEmpty, cleaned != ".", cleaned != ".." else { return nil }
         return String(cleaned.unicodeScalars.prefix(255))
-    }
-
-}
-
-/// The first file part (one whose Content-Disposition names a `filename`) of a multipart/form-data body, streamed:
-/// `feed` returns the content bytes each chunk brings; form fields before it are skipped.
-final class MultipartFirstFile {
-    private let parser: MultipartParser
-    /// The part being read names a file.
-    private var inFilePart = false
-    private var output: [ByteBuffer] = []
-    private(set) var filename: String?
-    private(set) var complete = false
-
-    /// `fieldName`: a part of that form name counts as the file too, with or without a `filename`.
-    init(boundary: String, fieldName: String? = nil) {
-        parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { [unowned self] name, value in
-            guard !self.complete, name.lowercased() == "content-disposition" else { return }
-            let filename = HeaderParameter.value("filename", of: value)
-            guard filename != nil || (fieldName != nil && HeaderParameter.value("name", of: value) == fieldName) else { return }
-            self.inFilePart = true
-            self.filename = filename
-        }
-        parser.onBody = { [unowned self] body in
-            if self.inFilePart, !self.complete { self.output.append(body) }
-        }
-        parser.onPartComplete = { [unowned self] in
-            if self.inFilePart { self.complete = true }
-            self.inFilePart = false
-        }
-    }
-
-    func feed(_ chunk: ByteBuffer) throws -> [ByteBuffer] {
-        output.removeAll(keepingCapacity: true)
-        guard !complete else { return [] }
-        do {
-            try parser.execute(chunk)
-        } catch {
-            throw Problem.badRequest("malformed multipart/form-data body")
-        }
-        return output
     }
 }

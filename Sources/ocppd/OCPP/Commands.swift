@@ -180,6 +180,11 @@ struct Commands: Sendable {
             var holder = nested ? object["firmware"]?.objectValue : object, case .string(let id)? = holder["firmwareId"]
         else { return payload }
         guard let uploads else { throw Problem.badRequest("this ocppd keeps no files: give a location") }
+        guard holder["location"] == nil else {
+            throw Problem(
+                status: .badRequest, detail: "invalid field 'firmwareId': give firmwareId or location, not both",
+                extra: ["field": "firmwareId"])
+        }
         holder["firmwareId"] = nil
         holder["location"] = .string(try await uploads.firmwareLocation(id))
         if !nested { return .object(holder) }

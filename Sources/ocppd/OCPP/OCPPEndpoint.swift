@@ -208,7 +208,9 @@ enum StationKeyHash {
 
     static func verify(_ key: String, against stored: String) -> Bool {
         let parts = stored.split(separator: "$")
-        guard parts.count == 3, parts[0] == "sha256", let salt = bytes(hex: parts[1]), let expected = bytes(hex: parts[2]) else {
+        guard parts.count == 3, parts[0] == "sha256", let salt = Hex.bytes(String(parts[1])),
+            let expected = Hex.bytes(String(parts[2]))
+        else {
             return false
         }
         let actual = digest(salt: salt, key: key)
@@ -217,19 +219,6 @@ enum StationKeyHash {
 
     private static func digest(salt: [UInt8], key: String) -> [UInt8] {
         Array(SHA256.hash(data: salt + Array(key.utf8)))
-    }
-
-    private static func bytes(hex: Substring) -> [UInt8]? {
-        guard hex.count % 2 == 0 else { return nil }
-        var result: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            result.append(byte)
-            index = next
-        }
-        return result
     }
 }
 

@@ -172,6 +172,11 @@ final class LimitRefusals: Sendable {
 extension Duration {
     /// Whole seconds, at least 1: the value of a Retry-After header.
     var retryAfterSeconds: Int {
-        max(1, Int((Double(components.seconds) + Double(components.attoseconds) / 1e18).rounded(.up)))
+        max(1, Int(timeInterval.rounded(.up)))
+    }
+
+    /// Seconds, as Date arithmetic takes them.
+    var timeInterval: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

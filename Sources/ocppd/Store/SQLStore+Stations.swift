@@ -7,7 +7,7 @@ extension SQLStore {
         id, registration_status, vendor, model, serial_number, charge_box_serial_number, firmware_version, iccid, imsi, \
         meter_type, meter_serial_number, description, security_profile, auth_key_hash IS NOT NULL, last_heartbeat_at, \
         last_boot_at, firmware_status, diagnostics_status, created_at, local_list_version, firmware_request_id, log_status, \
-        log_request_id
+        log_request_id, site_id
         """
     }
 
@@ -28,6 +28,7 @@ extension SQLStore {
         station.firmwareRequestId = row.optionalInt(20)
         station.logStatus = row.optionalString(21)
         station.logRequestId = row.optionalInt(22)
+        station.siteId = row.optionalString(23)
         return station
     }
 
@@ -127,6 +128,9 @@ extension SQLStore {
             }
             if let description = update.description {
                 try db.execute("UPDATE stations SET description = ? WHERE id = ?", [description, id])
+            }
+            if let siteId = update.siteId {
+                try db.execute("UPDATE stations SET site_id = ? WHERE id = ?", [siteId, id])
             }
             guard let station = try Self.fetchStation(db, id) else {
                 throw StoreError.failed("station \(id) vanished while it was written")

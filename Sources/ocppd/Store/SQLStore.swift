@@ -16,7 +16,6 @@ extension SQLStore {
     /// Group-commit counters: how many write jobs went into how many commits.
     var writeStatistics: WriteStatistics { workers.writeStatistics }
 
-    @discardableResult
     /// `WHERE a = ? AND b = ?` of the columns given a value (in the order given), with those values; "" when none is.
     static func whereEqual(_ columns: KeyValuePairs<String, String?>) -> (String, [any SQLBindable]) {
         let given = columns.compactMap { column, value in value.map { (column, $0) } }
@@ -24,6 +23,7 @@ extension SQLStore {
         return ("WHERE " + given.map { "\($0.0) = ?" }.joined(separator: " AND "), given.map(\.1))
     }
 
+    @discardableResult
     func write<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         do {
             return try await workers.write(job)

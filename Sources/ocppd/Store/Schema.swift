@@ -350,7 +350,8 @@ enum Schema {
             ]
         ),
         // Files (Files/): what chargers upload (diagnostics, logs) and operators store for them (firmware), the file
-        // itself on the disk of `node_id` ('' on a single ocppd); and the one-time upload URLs handed to chargers,
+        // itself on the disk of `node_id` (a cluster node's id; a single ocppd's name in its files directory's `.node`);
+        // and the one-time upload URLs handed to chargers,
         // kept as the SHA-256 of their token.
         Migration(
             version: 7,
@@ -378,6 +379,48 @@ enum Schema {
                     created_at BIGINT NOT NULL,
                     expires_at BIGINT NOT NULL,
                     used_at BIGINT
+                )
+                """,
+            ]
+        ),
+        // Sites (Sites/): the grid connections whose limit ocppd shares; which station is on which; the limit each
+        // session's charger accepted (what is in force, kept so that a restart lowers before it raises); and in a
+        // cluster, which node computes each site's allocation (a lease).
+        Migration(
+            version: 8,
+            statements: [
+                """
+                CREATE TABLE sites (
+                    site_id VARCHAR(64) NOT NULL PRIMARY KEY,
+                    limit_value DOUBLE NOT NULL,
+                    unit VARCHAR(2) NOT NULL,
+                    phases INTEGER NOT NULL,
+                    voltage DOUBLE NOT NULL,
+                    min_per_connector DOUBLE,
+                    fallback_limit DOUBLE,
+                    description VARCHAR(255),
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "ALTER TABLE stations ADD COLUMN site_id VARCHAR(64)",
+                """
+                CREATE TABLE site_limits (
+                    cp_id VARCHAR(48) NOT NULL,
+                    connector_id INTEGER NOT NULL,
+                    transaction_id INTEGER NOT NULL,
+                    site_id VARCHAR(64) NOT NULL,
+                    limit_value DOUBLE NOT NULL,
+                    measured DOUBLE,
+                    accepted_at BIGINT NOT NULL,
+                    PRIMARY KEY (cp_id, connector_id)
+                )
+                """,
+                """
+                CREATE TABLE site_leases (
+                    site_id VARCHAR(64) NOT NULL PRIMARY KEY,
+                    node_id VARCHAR(64) NOT NULL,
+                    expires_at BIGINT NOT NULL
                 )
                 """,
             ]

@@ -60,15 +60,18 @@ public struct StationUpdate: Sendable, Equatable {
     public var authorizationKeyHash: String??
     public var securityProfile: Int?
     public var description: String??
+    /// The site the station joins; `.some(nil)` leaves its site.
+    public var siteId: String??
 
     public init(
         registrationStatus: RegistrationStatus? = nil, authorizationKeyHash: String?? = nil, securityProfile: Int? = nil,
-        description: String?? = nil
+        description: String?? = nil, siteId: String?? = nil
     ) {
         self.registrationStatus = registrationStatus
         self.authorizationKeyHash = authorizationKeyHash
         self.securityProfile = securityProfile
         self.description = description
+        self.siteId = siteId
     }
 }
 

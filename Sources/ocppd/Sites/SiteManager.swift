@@ -1,0 +1,454 @@
+import Foundation
+import Logging
+import Shared
+
+/// Shares each site's grid connection among the sessions on it (PRODUCT.md §10). Whenever something that matters
+/// happens on a site (a session starts, stops or pauses, a station comes or goes, the site changes, a car's draw changes
+/// for long), the site's allocation is computed again (`SiteAllocation`) and the changed limits are sent as TxProfiles:
+/// the lower ones first, the higher ones only as far as what the chargers accepted leaves room. What a charger accepted
+/// is kept in the store (`site_limits`), so that a restart knows what is in force. Profiles carry a `validTo` and are
+/// renewed; each station of a site also has a fallback TxDefaultProfile for the time ocppd is away. In a cluster one
+/// node at a time computes a site (a lease in the store); its commands go through the normal forwarding.
+actor SiteManager {
+    struct Settings: Sendable {
+        /// How long a TxProfile holds when it is not renewed: how long a site may run on old shares when ocppd is away.
+        var profileValidity: Duration = .seconds(300)
+        /// How often profiles in force are sent again with a new validTo (and every site is looked at).
+        var renewEvery: Duration = .seconds(120)
+        /// How long a node's lease on computing a site lasts unless renewed.
+        var lease: Duration = .seconds(20)
+        /// A site is recomputed for a changed draw at most this often.
+        var measuredEvery: Duration = .seconds(15)
+    }
+
+    /// ocppd's charging profile ids: its site TxProfile on connector N is `txProfileId + N`; the fallback on connector 0
+    /// is `fallbackProfileId`.
+    static let txProfileId = 900_000
+    static let fallbackProfileId = 899_999
+    /// ocppd's TxProfiles stack above the fallback.
+    static let txStackLevel = 1
+    static let fallbackStackLevel = 0
+
+    /// Sends a command (SetChargingProfile, ClearChargingProfile) through the normal command path.
+    typealias Send = @Sendable (_ action: any OCPPAction.Type, _ cpId: String, _ payload: JSONValue) async throws -> JSONValue
+    typealias Connected = @Sendable (_ cpIds: [String]) async throws -> Set<String>
+
+    let store: any SiteStore
+    let events: EventBus
+    let settings: Settings
+    /// Sends SetChargingProfile through the normal command path (command log, cluster forwarding).
+    let send: Send
+    /// Which of these stations are connected (to any node).
+    let connected: Connected
+    /// The cluster node id, which takes leases; nil on a single ocppd, which computes every site.
+    let node: String?
+    let logger: Logger
+
+    private var siteOfStation: [String: String] = [:]
+    private var measured: [ConnectorKey: Double] = [:]
+    private var lowSince: [ConnectorKey: Date] = [:]
+    private var lastMeasuredRun: [String: ContinuousClock.Instant] = [:]
+    private var leases: [String: Date] = [:]
+    private var published: [String: [SiteConnectorAllocation]] = [:]
+    private var lastSent: [ConnectorKey: Date] = [:]
+    /// Sites to compute, and those being computed (one computation per site at a time; a request meanwhile runs it again).
+    private var pending: Set<String> = []
+    private var running: Set<String> = []
+    private var tasks: [Task<Void, Never>] = []
+
+    init(
+        store: any SiteStore, events: EventBus, settings: Settings = Settings(), node: String?, logger: Logger,
+        send: @escaping Send, connected: @escaping Connected
+    ) {
+        self.store = store
+        self.events = events
+        self.settings = settings
+        self.node = node
+        self.logger = logger
+        self.send = send
+        self.connected = connected
+    }
+
+    /// Follows the events and renews the profiles until `stop`.
+    func start() async {
+        await refreshStations()
+        let subscription = await events.subscribe(cpId: nil)
+        tasks.append(Task { await self.follow(subscription) })
+        tasks.append(
+            Task {
+                while !Task.isCancelled {
+                    await self.refreshStations()
+                    for site in (try? await self.store.sites()) ?? [] { self.request(site.siteId) }
+                    try? await Task.sleep(for: self.settings.renewEvery / 4)
+                }
+            })
+    }
+
+    func stop() {
+        for task in tasks { task.cancel() }
+        tasks = []
+    }
+
+    private func follow(_ subscription: EventBus.Subscription) async {
+        var subscription = subscription
+        while !Task.isCancelled {
+            for await item in subscription.items {
+                if case .event(let event, _) = item { await handle(event) }
+            }
+            guard !Task.isCancelled else { return }
+            // Dropped for falling behind: subscribe again and look at every site, since events were missed.
+            logger.notice("site load management fell behind the events: every site is computed again")
+            subscription = await events.subscribe(cpId: nil)
+            for site in (try? await store.sites()) ?? [] { request(site.siteId) }
+        }
+    }
+
+    private func handle(_ event: GatewayEvent) async {
+        switch event.type {
+        case "station.booted":
+            if let site = siteOfStation[event.cpId] { await sendFallback(to: event.cpId, siteId: site) }
+            if let site = siteOfStation[event.cpId] { request(site) }
+        case "transaction.started", "transaction.stopped", "connector.status", "station.connected", "station.disconnected":
+            if let site = siteOfStation[event.cpId] { request(site) }
+        case "meter.values":
+            guard let site = siteOfStation[event.cpId], case .integer(let connectorId)? = event.fields["connectorId"],
+                case .array(let values)? = event.fields["values"]
+            else { return }
+            await record(values, ConnectorKey(cpId: event.cpId, connectorId: Int(connectorId)), siteId: site)
+        default:
+            break
+        }
+    }
+
+    // MARK: - Changes from the REST API
+
+    /// A site was created or changed: its stations get their fallback again, and its allocation is computed.
+    func siteChanged(_ siteId: String) async {
+        await refreshStations()
+        for (cpId, site) in siteOfStation where site == siteId { await sendFallback(to: cpId, siteId: siteId) }
+        request(siteId)
+    }
+
+    /// A station joined a site (or left one: `siteId` nil, `previous` its old site). One that leaves has ocppd's
+    /// profiles cleared: it is no longer held to a share.
+    func stationMoved(_ cpId: String, to siteId: String?, from previous: String?) async {
+        await refreshStations()
+        if let siteId {
+            await sendFallback(to: cpId, siteId: siteId)
+            request(siteId)
+        } else {
+            await clearProfiles(of: cpId)
+        }
+        if let previous, previous != siteId { request(previous) }
+    }
+
+    /// A site was removed: its stations' profiles are cleared, and what was published of it is forgotten.
+    func siteRemoved(_ siteId: String, stations: [String]) async {
+        await refreshStations()
+        published[siteId] = nil
+        leases[siteId] = nil
+        for cpId in stations { await clearProfiles(of: cpId) }
+    }
+
+    /// Clears ocppd's fallback and TxProfiles on a station that left its site (one that is not connected keeps them).
+    private func clearProfiles(of cpId: String) async {
+        guard (try? await connected([cpId]))?.contains(cpId) == true else { return }
+        let sessions = (try? await store.activeSessions(cpIds: [cpId])) ?? []
+        for id in [Self.fallbackProfileId] + sessions.map({ Self.txProfileId + $0.key.connectorId }) {
+            do {
+                _ = try await send(ClearChargingProfile.self, cpId, ["id": .integer(Int64(id))])
+            } catch {
+                logger.notice("ocppd's profile could not be cleared on a station that left its site", metadata: ["station": "\(cpId)"])
+            }
+        }
+    }
+
+    private func refreshStations() async {
+        if let map = try? await store.stationSites() { siteOfStation = map }
+    }
+
+    // MARK: - Measurements
+
+    private func record(_ values: [JSONValue], _ key: ConnectorKey, siteId: String) async {
+        guard let site = try? await store.site(siteId) else { return }
+        let samples = values.compactMap { value -> SiteMeasure.Sample? in
+            guard let measurand = value["measurand"]?.stringValue, let text = value["value"]?.stringValue, let number = Double(text)
+            else { return nil }
+            return SiteMeasure.Sample(
+                measurand: measurand, value: number, unit: value["unit"]?.stringValue, phase: value["phase"]?.stringValue)
+        }
+        guard let draw = SiteMeasure.draw(samples, unit: site.unit, voltage: site.voltage, phases: site.phases) else { return }
+        measured[key] = draw
+        // Kept for the site's resource by the node that computes the site (in a cluster every node hears the event).
+        if node == nil || leases[siteId] != nil { try? await store.setSiteMeasured(key, draw) }
+        let allocated = published[siteId]?.first { $0.cpId == key.cpId && $0.connectorId == key.connectorId }?.limit
+        let wasCapped = DemandCap.cap(measured: draw, lowSince: lowSince[key], now: Date(), minimum: site.minimum) != nil
+        lowSince[key] = DemandCap.lowSince(lowSince[key], measured: draw, allocated: allocated, now: Date())
+        let isCapped = DemandCap.cap(measured: draw, lowSince: lowSince[key], now: Date(), minimum: site.minimum) != nil
+        // A cap that comes or goes changes the shares; otherwise only the published draw changes, now and then.
+        let now = ContinuousClock.now
+        if wasCapped != isCapped || lastMeasuredRun[siteId].map({ now - $0 >= settings.measuredEvery }) ?? true {
+            lastMeasuredRun[siteId] = now
+            request(siteId)
+        }
+    }
+
+    // MARK: - Computing a site
+
+    /// Asks for `siteId` to be computed; requests that come while it is computed make it run once more after.
+    private func request(_ siteId: String) {
+        pending.insert(siteId)
+        guard !running.contains(siteId) else { return }
+        running.insert(siteId)
+        Task {
+            while await self.takePending(siteId) {
+                do {
+                    try await self.compute(siteId)
+                } catch {
+                    self.logger.warning(
+                        "site allocation could not be computed; it is tried again", metadata: ["site": "\(siteId)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    private func takePending(_ siteId: String) -> Bool {
+        guard pending.remove(siteId) != nil else {
+            running.remove(siteId)
+            return false
+        }
+        return true
+    }
+
+    /// Whether this node computes `siteId` now: always on a single ocppd; in a cluster while it holds the site's lease.
+    private func holdsLease(_ siteId: String) async throws -> Bool {
+        guard let node else { return true }
+        let now = Date()
+        if let until = leases[siteId], until.timeIntervalSince(now) > settings.lease.timeInterval / 2 { return true }
+        let until = now.addingTimeInterval(settings.lease.timeInterval)
+        guard try await store.leaseSite(siteId, node: node, until: until, now: now) else {
+            leases[siteId] = nil
+            return false
+        }
+        leases[siteId] = until
+        return true
+    }
+
+    private func compute(_ siteId: String) async throws {
+        guard try await holdsLease(siteId) else { return }
+        guard let site = try await store.site(siteId) else { return }
+        let stations = try await store.siteStations(siteId)
+        let fallback = site.fallback(connectors: stations.reduce(0) { $0 + $1.connectors })
+        let online = try await connected(stations.map(\.cpId))
+        let sessions = try await store.activeSessions(cpIds: stations.map(\.cpId))
+        let rows = Dictionary(try await store.siteLimits(siteId).map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let now = Date()
+
+        // What is in force: the limit a charger accepted for this very transaction, or else its station's fallback.
+        var inForce: [ConnectorKey: Double] = [:]
+        var transactions: [ConnectorKey: Int] = [:]
+        var offlineSum = 0.0
+        var shared: [SiteSession] = []
+        for session in sessions {
+            let accepted = rows[session.key].flatMap { $0.transactionId == session.transactionId ? $0.limit : nil }
+            inForce[session.key] = accepted ?? fallback
+            transactions[session.key] = session.transactionId
+            guard online.contains(session.key.cpId) else {
+                // Out of reach: it runs on what it has until its profile ends, then on its fallback.
+                offlineSum += max(accepted ?? fallback, fallback)
+                inForce[session.key] = max(accepted ?? fallback, fallback)
+                continue
+            }
+            let state: SiteSession.State =
+                switch session.connectorStatus {
+                case "SuspendedEV": .idle
+                case "Finishing": .finishing
+                default: .active
+                }
+            let cap = DemandCap.cap(measured: measured[session.key], lowSince: lowSince[session.key], now: now, minimum: site.minimum)
+            shared.append(
+                SiteSession(key: session.key, transactionId: session.transactionId, startedAt: session.startedAt, state: state, cap: cap))
+        }
+        let target = SiteAllocation.allocate(limit: site.limit - offlineSum, minimum: site.minimum, sessions: shared)
+
+        // Lower first: each accepted decrease makes room; a refused or unanswered one keeps its old limit in the sum.
+        let decreases = SiteAllocation.decreases(inForce: inForce, target: target)
+        for (key, limit) in await sendLimits(decreases, site: site, transactions: transactions) { inForce[key] = limit }
+        let order = shared.map(\.key)
+        let raises = SiteAllocation.raises(limit: site.limit, inForce: inForce, target: target, order: order)
+        for (key, limit) in await sendLimits(raises, site: site, transactions: transactions) { inForce[key] = limit }
+        // Renewals: limits in force that no change has sent lately go out again with a new validTo; a session still on its
+        // station's fallback gets it as its own TxProfile (the sum does not change).
+        var renewals: [ConnectorKey: Double] = [:]
+        for key in shared.map(\.key) where decreases[key] == nil && raises[key] == nil {
+            guard let limit = inForce[key] else { continue }
+            let confirmed = rows[key]?.transactionId == transactions[key]
+            if confirmed, let sent = lastSent[key], now.timeIntervalSince(sent) < settings.renewEvery.timeInterval { continue }
+            renewals[key] = limit
+        }
+        _ = await sendLimits(renewals, site: site, transactions: transactions)
+
+        try await store.removeSiteLimits(siteId, keeping: Set(sessions.map(\.key)))
+        // What was known of sessions that ended here (or gave way to a new one on their connector) is forgotten.
+        for (key, row) in rows where transactions[key] != row.transactionId {
+            lowSince[key] = nil
+            measured[key] = nil
+            lastSent[key] = nil
+        }
+        await publish(siteId, sessions: sessions, inForce: inForce)
+    }
+
+    /// Sends each limit as the session's TxProfile, all at once; returns the accepted ones (kept in the store).
+    private func sendLimits(_ limits: [ConnectorKey: Double], site: SiteSettings, transactions: [ConnectorKey: Int]) async
+        -> [ConnectorKey: Double]
+    {
+        guard !limits.isEmpty else { return [:] }
+        let validTo = Date().addingTimeInterval(settings.profileValidity.timeInterval)
+        let send = send
+        let logger = logger
+        let accepted = await withTaskGroup(of: (ConnectorKey, Double)?.self) { group in
+            for (key, limit) in limits {
+                guard let transactionId = transactions[key] else { continue }
+                let payload = Self.txProfile(key: key, transactionId: transactionId, limit: limit, site: site, validTo: validTo)
+                group.addTask {
+                    do {
+                        let answer = try await send(SetChargingProfile.self, key.cpId, payload)
+                        if answer["status"]?.stringValue == "Accepted" { return (key, limit) }
+                        logger.warning(
+                            "a charger refused its site limit: its last accepted one still counts",
+                            metadata: ["station": "\(key.cpId)", "connectorId": "\(key.connectorId)", "answer": "\(answer.jsonText)"])
+                    } catch {
+                        logger.warning(
+                            "a site limit could not be sent: the last accepted one still counts",
+                            metadata: ["station": "\(key.cpId)", "connectorId": "\(key.connectorId)", "error": "\(error)"])
+                    }
+                    return nil
+                }
+            }
+            var accepted: [ConnectorKey: Double] = [:]
+            for await result in group { if let (key, limit) = result { accepted[key] = limit } }
+            return accepted
+        }
+        let now = Date()
+        for (key, limit) in accepted {
+            lastSent[key] = now
+            guard let transactionId = transactions[key] else { continue }
+            do {
+                try await store.setSiteLimit(
+                    SiteLimitRow(
+                        key: key, transactionId: transactionId, siteId: site.siteId, limit: limit, measured: measured[key], acceptedAt: now)
+                )
+            } catch {
+                logger.error("an accepted site limit could not be kept", metadata: ["station": "\(key.cpId)", "error": "\(error)"])
+            }
+        }
+        return accepted
+    }
+
+    /// Event `site.allocation` when the limits in force changed.
+    private func publish(_ siteId: String, sessions: [SiteSessionRow], inForce: [ConnectorKey: Double]) async {
+        let allocations = sessions.compactMap { session in
+            inForce[session.key].map {
+                SiteConnectorAllocation(
+                    cpId: session.key.cpId, connectorId: session.key.connectorId, transactionId: session.transactionId, limit: $0,
+                    measured: measured[session.key])
+            }
+        }
+        let limits = allocations.map { [$0.cpId, "\($0.connectorId)", "\($0.transactionId)", "\($0.limit)"] }
+        guard published[siteId].map({ $0.map { [$0.cpId, "\($0.connectorId)", "\($0.transactionId)", "\($0.limit)"] } }) != limits else {
+            published[siteId] = allocations
+            return
+        }
+        published[siteId] = allocations
+        await events.publish(
+            "site.allocation", cpId: "",
+            [
+                "siteId": .string(siteId), "allocations": (try? JSONCoding.jsonValue(allocations)) ?? .array([]),
+                "allocated": .number(allocations.reduce(0) { $0 + $1.limit }),
+            ])
+    }
+
+    // MARK: - Profiles
+
+    /// The TxProfile of a session: one period at `limit`, until `validTo`.
+    static func txProfile(key: ConnectorKey, transactionId: Int, limit: Double, site: SiteSettings, validTo: Date) -> JSONValue {
+        [
+            "connectorId": .integer(Int64(key.connectorId)),
+            "csChargingProfiles": profile(
+                id: txProfileId + key.connectorId, stackLevel: txStackLevel, purpose: "TxProfile", transactionId: transactionId,
+                validTo: validTo, limit: limit, site: site),
+        ]
+    }
+
+    /// The fallback of a station: a TxDefaultProfile on connector 0 below ocppd's TxProfiles, with no end.
+    static func fallbackProfile(limit: Double, site: SiteSettings) -> JSONValue {
+        [
+            "connectorId": 0,
+            "csChargingProfiles": profile(
+                id: fallbackProfileId, stackLevel: fallbackStackLevel, purpose: "TxDefaultProfile", transactionId: nil, validTo: nil,
+                limit: limit, site: site),
+        ]
+    }
+
+    private static func profile(
+        id: Int, stackLevel: Int, purpose: String, transactionId: Int?, validTo: Date?, limit: Double, site: SiteSettings
+    ) -> JSONValue {
+        var period: JSONObject = ["startPeriod": 0, "limit": .number(limit)]
+        if site.unit == .amperes { period["numberPhases"] = .integer(Int64(site.phases)) }
+        var profile: JSONObject = [
+            "chargingProfileId": .integer(Int64(id)), "stackLevel": .integer(Int64(stackLevel)),
+            "chargingProfilePurpose": .string(purpose), "chargingProfileKind": "Relative",
+            "chargingSchedule": ["chargingRateUnit": .string(site.unit.rawValue), "chargingSchedulePeriod": [.object(period)]],
+        ]
+        if let transactionId { profile["transactionId"] = .integer(Int64(transactionId)) }
+        if let validTo { profile["validTo"] = .string(OCPPDate.format(validTo)) }
+        return .object(profile)
+    }
+
+    private func sendFallback(to cpId: String, siteId: String) async {
+        guard (try? await connected([cpId]))?.contains(cpId) == true, (try? await holdsLease(siteId)) == true,
+            let site = try? await store.site(siteId), let stations = try? await store.siteStations(siteId)
+        else { return }
+        let limit = site.fallback(connectors: stations.reduce(0) { $0 + $1.connectors })
+        do {
+            let answer = try await send(SetChargingProfile.self, cpId, Self.fallbackProfile(limit: limit, site: site))
+            if answer["status"]?.stringValue != "Accepted" {
+                logger.warning(
+                    "a station refused its site fallback profile: without ocppd it may take more than its share",
+                    metadata: ["station": "\(cpId)", "answer": "\(answer.jsonText)"])
+            }
+        } catch {
+            logger.warning("a station's site fallback profile could not be sent", metadata: ["station": "\(cpId)", "error": "\(error)"])
+        }
+    }
+}
+
+/// What a charger draws, from its MeterValues, in a site's unit.
+enum SiteMeasure {
+    struct Sample: Sendable, Equatable {
+        var measurand: String
+        var value: Double
+        var unit: String?
+        var phase: String?
+    }
+
+    /// An A site: the highest phase's Current.Import (or power over voltage and phases when only power is reported). A W
+    /// site: Power.Active.Import, its phases summed (or current times voltage and phases). Nil without either.
+    static func draw(_ samples: [Sample], unit: Site.Unit, voltage: Double, phases: Int) -> Double? {
+        let currents = samples.filter { $0.measurand == "Current.Import" && ($0.phase.map { !$0.hasPrefix("N") } ?? true) }
+            .map(\.value)
+        let powers = samples.filter { $0.measurand == "Power.Active.Import" }.map {
+            (watts: $0.unit == "kW" ? $0.value * 1000 : $0.value, phase: $0.phase)
+        }
+        let perPhase = powers.filter { $0.phase != nil }.map(\.watts)
+        let power = perPhase.isEmpty ? powers.map(\.watts).max() : perPhase.reduce(0, +)
+        switch unit {
+        case .amperes:
+            if let current = currents.max() { return current }
+            return power.map { $0 / (voltage * Double(phases)) }
+        case .watts:
+            if let power { return power }
+            return currents.max().map { $0 * voltage * Double(phases) }
+        }
+    }
+}
