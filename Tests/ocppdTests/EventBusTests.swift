@@ -75,6 +75,15 @@ import Testing
         #expect(try await eventually { await bus.subscriberCount == 0 })
     }
 
+    @Test func onlyClientsCountAgainstTheSubscriberLimit() async throws {
+        let bus = EventBus()
+        let own = await bus.subscribe(cpId: nil)  // ocppd's own, as site load management
+        let client = await bus.subscribe(cpId: nil, heartbeats: false, limit: 1)
+        #expect(client != nil, "ocppd's own subscriber took the one client's place")
+        #expect(await bus.subscribe(cpId: nil, heartbeats: false, limit: 1) == nil)
+        await bus.unsubscribe(own)
+    }
+
     @Test func aStalledSubscriberIsDroppedByKeepAlivesToo() async throws {
         let bus = EventBus(bufferSize: 2)
         let stalled = await bus.subscribe(cpId: "CP-QUIET")

@@ -598,18 +598,26 @@ struct StoreContractTests {
             #expect(try await sites.siteLimits("S").map(\.key) == [key])
 
             // One node at a time: another node gets the lease only once it expired.
+            #expect(try await sites.siteLeaseHolder("S", now: time(60)) == nil)
             #expect(try await sites.leaseSite("S", node: "n1", until: time(100), now: time(60)))
+            #expect(try await sites.siteLeaseHolder("S", now: time(99)) == "n1")
+            #expect(try await sites.siteLeaseHolder("S", now: time(101)) == nil)
             #expect(try await !sites.leaseSite("S", node: "n2", until: time(120), now: time(70)))
             #expect(try await sites.leaseSite("S", node: "n1", until: time(130), now: time(80)))
             #expect(try await sites.leaseSite("S", node: "n2", until: time(200), now: time(140)))
             #expect(try await !sites.leaseSite("S", node: "n1", until: time(210), now: time(150)))
+            // Renewing all of a node's leases takes those whose node is gone.
+            #expect(try await sites.renewSiteLeases(node: "n1", until: time(260), now: time(150)).isEmpty)
+            #expect(try await sites.renewSiteLeases(node: "n2", until: time(220), now: time(150)) == ["S"])
+            #expect(try await sites.renewSiteLeases(node: "n1", until: time(300), now: time(230)) == ["S"])
+            #expect(try await sites.siteLeaseHolder("S", now: time(240)) == "n1")
 
             // Removing the site: its stations leave it, its limits and lease go.
             #expect(try await sites.deleteSite("S")?.limit == 40)
             #expect(try await sites.deleteSite("S") == nil)
             #expect(try await store.station("CP1")?.siteId == nil)
             #expect(try await sites.siteLimits("S").isEmpty)
-            #expect(try await sites.leaseSite("S", node: "n1", until: time(300), now: time(160)))
+            #expect(try await sites.leaseSite("S", node: "n2", until: time(400), now: time(160)))
         }
     }
 

@@ -570,3 +570,45 @@ def test_files_uploaded_to_any_node_are_downloaded_through_every_node_and_firmwa
     c.stop()
     refused = api(a, "GET", f"/api/files/{file_id}")
     assert refused.status_code in (502, 503) and "n3" in refused.json()["detail"], refused.text
+
+
+def test_a_site_with_stations_on_several_nodes_is_computed_by_one_node_and_another_takes_it_over(fleet: Fleet):
+    """A site is computed by one node at a time (a lease in the store); its stations may be on any node (the profiles go
+    through the normal forwarding). When that node stops, another takes the site over within its lease and goes on
+    sharing: the limits in force never sum above the site's limit."""
+    import contextlib
+
+    from test_sites import get_site, make_site, same
+
+    a, b, c = fleet.nodes
+    rec, (x, y, z) = make_site(a, "SITE-CLUSTER", ["CL-X", "CL-Y", "CL-Z"], limit=32, unit="A", fallbackLimit=8)
+    # The node where the site was made computes it first; the stations go to the two others.
+    holder_id = wait_until(lambda: get_site(a, "SITE-CLUSTER")["node"], timeout=20, what="a node to compute the site")
+    holder = fleet.node(holder_id)
+    first, second = [node for node in fleet.nodes if node is not holder]
+
+    async def scenario():
+        async with contextlib.AsyncExitStack() as stack:
+            await stack.enter_async_context(x.online(first))
+            await stack.enter_async_context(y.online(second))
+            await stack.enter_async_context(z.online(second))
+            tx = await x.start()
+            await rec.reach({tx: 32}, timeout=20)
+            ty = await y.start()
+            await rec.reach({tx: 16, ty: 16}, timeout=20)
+            for node in fleet.nodes:
+                site = (await aapi(node, "GET", "/api/sites/SITE-CLUSTER")).json()
+                assert site["node"] == holder_id and same(site["allocated"], 32), (node.node_id, site)
+            # Every profile went through the command path, whichever node sent it.
+            commands = (await aapi(first, "GET", "/api/commands", params={"cpId": "CL-X", "limit": 100})).json()
+            assert any(c["action"] == "SetChargingProfile" for c in commands)
+
+            await asyncio.get_running_loop().run_in_executor(None, holder.stop)
+            tz = await z.start()
+            await rec.reach({tx: 10.6, ty: 10.6, tz: 10.6}, timeout=45)
+            site = (await aapi(first, "GET", "/api/sites/SITE-CLUSTER")).json()
+            assert site["node"] in (first.node_id, second.node_id), site
+
+    run(scenario(), timeout=120)
+    rec.assert_clean()
+    assert rec.peak <= 32 + 1e-6

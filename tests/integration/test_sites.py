@@ -981,3 +981,36 @@ def test_the_site_shows_the_last_measured_current_of_each_session(ocppd):
 
     run(scenario())
     rec.assert_clean()
+
+
+# ---------------------------------------------------------------------------------------------
+# ocppctl sites
+# ---------------------------------------------------------------------------------------------
+
+
+def test_ocppctl_sets_lists_shows_and_removes_sites_and_puts_stations_on_them(ocppd, tmp_path):
+    from test_ocppctl import NOT_FOUND, OK, USAGE, ctl
+
+    made = ctl(ocppd, tmp_path, "sites", "set", "YARD", "--limit", "63", "--unit", "A", "--description", "main fuse")
+    assert made.returncode == OK, made.stderr
+    assert "YARD" in made.stdout and "63 A" in made.stdout
+    assert get_site(ocppd, "YARD")["limit"] == 63 and get_site(ocppd, "YARD")["description"] == "main fuse"
+    joined = ctl(ocppd, tmp_path, "stations", "set", "CTL-1", "--site", "YARD")
+    assert joined.returncode == OK, joined.stderr
+    assert ocppd.station("CTL-1")["siteId"] == "YARD" and "YARD" in joined.stdout
+    listed = ctl(ocppd, tmp_path, "sites", "list")
+    assert listed.returncode == OK and "YARD" in listed.stdout and "CTL-1" in listed.stdout, listed.stdout
+    as_json = ctl(ocppd, tmp_path, "-o", "json", "sites", "list")
+    assert json.loads(as_json.stdout) == ocppd.get("/api/sites").json()
+    shown = ctl(ocppd, tmp_path, "sites", "show", "YARD")
+    assert shown.returncode == OK and "Fallback per station" in shown.stdout and "63 A" in shown.stdout, shown.stdout
+    # Errors: the unit is required; an unknown site is not found, for a station too.
+    assert ctl(ocppd, tmp_path, "sites", "set", "YARD", "--limit", "63").returncode == USAGE
+    assert ctl(ocppd, tmp_path, "sites", "set", "YARD", "--limit", "-1", "--unit", "A").returncode == USAGE
+    assert ctl(ocppd, tmp_path, "sites", "show", "NOPE").returncode == NOT_FOUND
+    assert ctl(ocppd, tmp_path, "stations", "set", "CTL-1", "--site", "NOPE").returncode == NOT_FOUND
+    left = ctl(ocppd, tmp_path, "stations", "set", "CTL-1", "--site", "")
+    assert left.returncode == OK and ocppd.station("CTL-1")["siteId"] is None
+    removed = ctl(ocppd, tmp_path, "sites", "rm", "YARD")
+    assert removed.returncode == OK and ocppd.get("/api/sites/YARD").status_code == 404
+    assert ctl(ocppd, tmp_path, "sites", "rm", "YARD").returncode == NOT_FOUND

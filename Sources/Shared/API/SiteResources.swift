@@ -25,10 +25,12 @@ public struct Site: Codable, Sendable, Equatable {
     public var allocations: [SiteConnectorAllocation]
     /// The sum of the limits in force.
     public var allocated: Double
+    /// In a cluster, the node that computes the site's shares now; nil on a single ocppd (or while no node does).
+    public var node: String?
 
     public init(
         siteId: String, limit: Double, unit: Unit, phases: Int, voltage: Double, minPerConnector: Double, fallbackLimit: Double,
-        description: String?, stations: [String], allocations: [SiteConnectorAllocation], allocated: Double
+        description: String?, stations: [String], allocations: [SiteConnectorAllocation], allocated: Double, node: String? = nil
     ) {
         self.siteId = siteId
         self.limit = limit
@@ -41,6 +43,7 @@ public struct Site: Codable, Sendable, Equatable {
         self.stations = stations
         self.allocations = allocations
         self.allocated = allocated
+        self.node = node
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -56,6 +59,7 @@ public struct Site: Codable, Sendable, Equatable {
         try container.encode(stations, forKey: .stations)
         try container.encode(allocations, forKey: .allocations)
         try container.encode(allocated, forKey: .allocated)
+        try container.encode(node, forKey: .node)
     }
 }
 

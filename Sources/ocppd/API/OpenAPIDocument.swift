@@ -178,6 +178,7 @@ enum OpenAPIDocument {
                 "voltage": ["type": "number"], "minPerConnector": ["type": "number"], "fallbackLimit": ["type": "number"],
                 "description": string(nullable: true), "stations": ["type": "array", "items": ["type": "string"]],
                 "allocations": ["type": "array", "items": ref("SiteAllocation")], "allocated": ["type": "number"],
+                "node": ["type": ["string", "null"], "description": "In a cluster, the node that computes the site's shares now"],
             ],
             required: [
                 "siteId", "limit", "unit", "phases", "voltage", "minPerConnector", "fallbackLimit", "stations", "allocations", "allocated",

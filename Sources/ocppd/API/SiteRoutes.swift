@@ -96,6 +96,7 @@ extension APIRoutes {
         return Site(
             siteId: siteId, limit: site.limit, unit: site.unit, phases: site.phases, voltage: site.voltage, minPerConnector: site.minimum,
             fallbackLimit: site.fallback(connectors: stations.reduce(0) { $0 + $1.connectors }), description: site.description,
-            stations: stations.map(\.cpId), allocations: allocations, allocated: allocations.reduce(0) { $0 + $1.limit })
+            stations: stations.map(\.cpId), allocations: allocations, allocated: allocations.reduce(0) { $0 + $1.limit },
+            node: cluster == nil ? nil : try await store.siteLeaseHolder(siteId, now: Date()))
     }
 }

@@ -70,6 +70,8 @@ actor EventBus {
     private struct Subscriber {
         let cpId: String?
         let heartbeats: Bool
+        /// A client of GET /api/events (counted against --max-event-subscribers), not ocppd itself.
+        let client: Bool
         let continuation: AsyncStream<Item>.Continuation
         let lagged: LaggedFlag
     }
@@ -180,13 +182,15 @@ actor EventBus {
     /// The last event delivered of each node.
     var delivered: EventCursor { heads }
 
-    /// `subscribe(cpId:heartbeats:)`, or nil when `limit` subscribers are there already (0: no limit).
+    /// A client's `subscribe(cpId:heartbeats:)`, or nil when `limit` clients are there already (0: no limit). ocppd's own
+    /// subscribers (site load management) do not count.
     func subscribe(cpId: String?, heartbeats: Bool, limit: Int) -> Subscription? {
-        limit == 0 || subscribers.count < limit ? subscribe(cpId: cpId, heartbeats: heartbeats) : nil
+        guard limit == 0 || subscribers.values.count(where: \.client) < limit else { return nil }
+        return subscribe(cpId: cpId, heartbeats: heartbeats, client: true)
     }
 
     /// Subscribes to every event, or to one station's; `heartbeats` adds `station.heartbeat` events.
-    func subscribe(cpId: String?, heartbeats: Bool = false) -> Subscription {
+    func subscribe(cpId: String?, heartbeats: Bool = false, client: Bool = false) -> Subscription {
         nextId += 1
         let (stream, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(bufferSize))
         let lagged = LaggedFlag()
@@ -195,7 +199,7 @@ actor EventBus {
         continuation.onTermination = { [weak self] _ in
             Task { await self?.remove(id) }
         }
-        subscribers[id] = Subscriber(cpId: cpId, heartbeats: heartbeats, continuation: continuation, lagged: lagged)
+        subscribers[id] = Subscriber(cpId: cpId, heartbeats: heartbeats, client: client, continuation: continuation, lagged: lagged)
         return subscription
     }
 

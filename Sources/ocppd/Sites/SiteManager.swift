@@ -15,8 +15,9 @@ actor SiteManager {
         var profileValidity: Duration = .seconds(300)
         /// How often profiles in force are sent again with a new validTo (and every site is looked at).
         var renewEvery: Duration = .seconds(120)
-        /// How long a node's lease on computing a site lasts unless renewed.
-        var lease: Duration = .seconds(20)
+        /// How long a node's lease on computing a site lasts unless renewed (every third of it): how long a site goes
+        /// without its node when that node dies.
+        var lease: Duration = .seconds(15)
         /// A site is recomputed for a changed draw at most this often.
         var measuredEvery: Duration = .seconds(15)
     }
@@ -69,7 +70,7 @@ actor SiteManager {
         self.connected = connected
     }
 
-    /// Follows the events and renews the profiles until `stop`.
+    /// Follows the events and renews the profiles (and in a cluster the leases) until `stop`.
     func start() async {
         await refreshStations()
         let subscription = await events.subscribe(cpId: nil)
@@ -82,6 +83,32 @@ actor SiteManager {
                     try? await Task.sleep(for: self.settings.renewEvery / 4)
                 }
             })
+        if node != nil {
+            tasks.append(
+                Task {
+                    while !Task.isCancelled {
+                        await self.renewLeases()
+                        try? await Task.sleep(for: self.settings.lease / 3)
+                    }
+                })
+        }
+    }
+
+    /// Keeps this node's leases, and takes over the sites of a node that is gone (computed at once).
+    private func renewLeases() async {
+        guard let node else { return }
+        let now = Date()
+        let until = now.addingTimeInterval(settings.lease.timeInterval)
+        do {
+            let held = try await store.renewSiteLeases(node: node, until: until, now: now)
+            for site in held where leases[site] == nil {
+                logger.info("this node computes a site now", metadata: ["site": "\(site)"])
+                request(site)
+            }
+            leases = Dictionary(uniqueKeysWithValues: held.map { ($0, until) })
+        } catch {
+            logger.warning("site leases could not be renewed", metadata: ["error": "\(error)"])
+        }
     }
 
     func stop() {
@@ -220,11 +247,12 @@ actor SiteManager {
         return true
     }
 
-    /// Whether this node computes `siteId` now: always on a single ocppd; in a cluster while it holds the site's lease.
+    /// Whether this node computes `siteId` now: always on a single ocppd; in a cluster while it holds the site's lease
+    /// (renewed in the background; a site no node holds yet is taken here).
     private func holdsLease(_ siteId: String) async throws -> Bool {
         guard let node else { return true }
         let now = Date()
-        if let until = leases[siteId], until.timeIntervalSince(now) > settings.lease.timeInterval / 2 { return true }
+        if let until = leases[siteId], until > now { return true }
         let until = now.addingTimeInterval(settings.lease.timeInterval)
         guard try await store.leaseSite(siteId, node: node, until: until, now: now) else {
             leases[siteId] = nil

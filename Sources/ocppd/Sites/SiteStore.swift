@@ -62,6 +62,10 @@ protocol SiteStore: Store {
     func setSiteMeasured(_ key: ConnectorKey, _ measured: Double) async throws
     /// Forgets the limits of a site's connectors not in `keep` (sessions that ended, stations that left).
     func removeSiteLimits(_ siteId: String, keeping keep: Set<ConnectorKey>) async throws
+    /// Renews `node`'s leases and takes those that expired (their node is gone) until `until`; returns the sites it holds.
+    func renewSiteLeases(node: String, until: Date, now: Date) async throws -> Set<String>
+    /// The node whose lease on the site runs at `now`.
+    func siteLeaseHolder(_ siteId: String, now: Date) async throws -> String?
     /// Takes or renews the lease on computing a site's allocation for `node` until `until`; false while another node
     /// holds an unexpired one.
     func leaseSite(_ siteId: String, node: String, until: Date, now: Date) async throws -> Bool
@@ -212,6 +216,20 @@ extension SQLStore {
                     "DELETE FROM site_limits WHERE cp_id = ? AND connector_id = ? AND site_id = ?",
                     [row.key.cpId, row.key.connectorId, siteId])
             }
+        }
+    }
+
+    func renewSiteLeases(node: String, until: Date, now: Date) async throws -> Set<String> {
+        try await write { db in
+            try db.execute(
+                "UPDATE site_leases SET node_id = ?, expires_at = ? WHERE node_id = ? OR expires_at < ?", [node, until, node, now])
+            return Set(try db.query("SELECT site_id FROM site_leases WHERE node_id = ?", [node]) { try $0.string(0) })
+        }
+    }
+
+    func siteLeaseHolder(_ siteId: String, now: Date) async throws -> String? {
+        try await read { db in
+            try db.queryFirst("SELECT node_id FROM site_leases WHERE site_id = ? AND expires_at >= ?", [siteId, now]) { try $0.string(0) }
         }
     }
 
