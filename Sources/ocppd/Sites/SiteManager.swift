@@ -56,6 +56,8 @@ actor SiteManager {
     private var pending: Set<String> = []
     private var running: Set<String> = []
     private var tasks: [Task<Void, Never>] = []
+    /// Following the events: only while some station is on a site, so that a fleet without sites pays nothing.
+    private var following: Task<Void, Never>?
 
     init(
         store: any SiteStore, events: EventBus, settings: Settings = Settings(), node: String?, logger: Logger,
@@ -73,8 +75,6 @@ actor SiteManager {
     /// Follows the events and renews the profiles (and in a cluster the leases) until `stop`.
     func start() async {
         await refreshStations()
-        let subscription = await events.subscribe(cpId: nil)
-        tasks.append(Task { await self.follow(subscription) })
         tasks.append(
             Task {
                 while !Task.isCancelled {
@@ -114,6 +114,8 @@ actor SiteManager {
     func stop() {
         for task in tasks { task.cancel() }
         tasks = []
+        following?.cancel()
+        following = nil
     }
 
     private func follow(_ subscription: EventBus.Subscription) async {
@@ -133,7 +135,10 @@ actor SiteManager {
     private func handle(_ event: GatewayEvent) async {
         switch event.type {
         case "station.booted":
-            if let site = siteOfStation[event.cpId] { await sendFallback(to: event.cpId, siteId: site) }
+            // Every node hears the boot: the one that computes the site sends the fallback.
+            if let site = siteOfStation[event.cpId], (try? await holdsLease(site)) == true {
+                await sendFallback(to: event.cpId, siteId: site)
+            }
             if let site = siteOfStation[event.cpId] { request(site) }
         case "transaction.started", "transaction.stopped", "connector.status", "station.connected", "station.disconnected":
             if let site = siteOfStation[event.cpId] { request(site) }
@@ -190,8 +195,17 @@ actor SiteManager {
         }
     }
 
+    /// The stations on sites, from the store (another node may have changed them); the events are followed while any is.
     private func refreshStations() async {
-        if let map = try? await store.stationSites() { siteOfStation = map }
+        guard let map = try? await store.stationSites() else { return }
+        siteOfStation = map
+        if map.isEmpty {
+            following?.cancel()
+            following = nil
+        } else if following == nil {
+            let subscription = await events.subscribe(cpId: nil)
+            following = Task { await self.follow(subscription) }
+        }
     }
 
     // MARK: - Measurements
@@ -433,8 +447,9 @@ actor SiteManager {
         return .object(profile)
     }
 
+    /// The station's fallback, when it is connected (from any node: it is the same profile whoever sends it).
     private func sendFallback(to cpId: String, siteId: String) async {
-        guard (try? await connected([cpId]))?.contains(cpId) == true, (try? await holdsLease(siteId)) == true,
+        guard (try? await connected([cpId]))?.contains(cpId) == true,
             let site = try? await store.site(siteId), let stations = try? await store.siteStations(siteId)
         else { return }
         let limit = site.fallback(connectors: stations.reduce(0) { $0 + $1.connectors })
