@@ -210,6 +210,38 @@ import Testing
     }
 }
 
+extension TopModelTests {
+    @Test func theSitesPaneShowsEachSitesSharesAsTheyChange() {
+        var screen = TopScreen()
+        let site = Site(
+            siteId: "YARD", limit: 32, unit: .amperes, phases: 3, voltage: 230, minPerConnector: 6, fallbackLimit: 10.6,
+            description: nil, stations: ["CP1", "CP2"], allocations: [], allocated: 0)
+        screen.model.load(stations: [], activeSessions: [], sites: [site])
+        #expect(screen.handle(.character("S"), pageSize: 10) == .redraw)
+        var lines = screen.render(rows: 24, columns: 80).map(\.text)
+        #expect(lines.contains { $0.hasPrefix("site YARD  0 of 32 A allocated") })
+        let shares: JSONValue = [
+            ["cpId": "CP1", "connectorId": 1, "transactionId": 7, "limit": 16, "measured": 8],
+            ["cpId": "CP2", "connectorId": 1, "transactionId": 8, "limit": 16, "measured": .null],
+        ]
+        let changed = screen.model.apply(
+            type: "site.allocation",
+            data: ["type": "site.allocation", "cpId": .null, "siteId": "YARD", "allocations": shares, "allocated": 32])
+        #expect(changed)
+        lines = screen.render(rows: 24, columns: 80).map(\.text)
+        #expect(lines.contains { $0.hasPrefix("site YARD  32 of 32 A allocated") })
+        #expect(lines.contains { $0.hasPrefix("  CP1/1") && $0.hasSuffix("16 A, draws 8") })
+        #expect(lines.contains { $0.hasPrefix("  CP2/1") && $0.hasSuffix("16 A") })
+        #expect(lines.allSatisfy { $0.count <= 80 })
+        // Half the bar is CP1's limit, half of that its draw.
+        #expect(
+            TopScreen.bar(16, drawn: 8, of: 32, width: 20) == String(repeating: "▒", count: 5) + String(repeating: "█", count: 5)
+                + String(repeating: "·", count: 10))
+        #expect(screen.handle(.character("S"), pageSize: 10) == .redraw)
+        #expect(!screen.render(rows: 24, columns: 80).map(\.text).contains { $0.hasPrefix("site YARD") })
+    }
+}
+
 @Suite struct ServerListTests {
     @Test func severalServersAreTakenInOrderAndABadOneIsAUsageError() throws {
         let client = try APIClient(server: "http://n1:3000/, https://n2:3000,http://n3:3000", token: nil, timeout: .seconds(1))

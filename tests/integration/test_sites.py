@@ -46,6 +46,7 @@ from harness import (
     quote_id,
     run,
     total_count,
+    wait_until,
 )
 
 EPS = 1e-6
@@ -1014,3 +1015,39 @@ def test_ocppctl_sets_lists_shows_and_removes_sites_and_puts_stations_on_them(oc
     removed = ctl(ocppd, tmp_path, "sites", "rm", "YARD")
     assert removed.returncode == OK and ocppd.get("/api/sites/YARD").status_code == 404
     assert ctl(ocppd, tmp_path, "sites", "rm", "YARD").returncode == NOT_FOUND
+
+
+def test_top_shows_each_sites_shares_live_in_a_real_terminal(ocppd, tmp_path):
+    from test_top import Pane
+
+    rec, (a, b) = make_site(ocppd, "TOP-SITE", ["TS-A", "TS-B"], limit=32, unit="A", fallbackLimit=8)
+    pane = Pane(ocppd, tmp_path, columns=100, rows=30)
+    try:
+        pane.wait_for("live")
+        pane.keys("S")
+        pane.wait_for("site TOP-SITE  0 of 32 A allocated")
+
+        async def scenario():
+            async with contextlib.AsyncExitStack() as stack:
+                await online(stack, ocppd, a, b)
+                ta = await a.start(amps=12.0)
+                await rec.reach({ta: 32})
+                await asyncio.to_thread(pane.wait_for, "32 of 32 A allocated")
+                tb = await b.start(amps=12.0)
+                await rec.reach({ta: 16, tb: 16})
+                # Pushed by site.allocation events: both shares, each half the bar.
+                screen = await asyncio.to_thread(pane.wait_for, "TS-B/1")
+                for line in screen.splitlines():
+                    if line.startswith(("  TS-A/1", "  TS-B/1")):
+                        assert " 16 A" in line and line.count("█") + line.count("▒") == 20, line
+                await b.stop()
+                await rec.reach({ta: 32})
+                await async_wait_until(
+                    lambda: "TS-B/1" not in pane.screen() and "32 of 32 A allocated" in pane.screen(), timeout=10,
+                    what="the stopped session gone from the sites pane")
+
+        run(scenario())
+        pane.keys("S")
+        wait_until(lambda: "site TOP-SITE" not in pane.screen(), timeout=5, what="S to hide the sites pane")
+    finally:
+        pane.close()

@@ -39,9 +39,11 @@ struct Top: APICommand {
                 let stations = try await client.get("/api/stations", query: [("limit", "1000")]).decode([Station].self)
                 let sessions = try await client.get("/api/sessions", query: [("active", "true"), ("limit", "1000")]).decode([Session].self)
                 let cluster = await ClusterCommand.isCluster(client)
+                // Sites are shown when the server has them (an older ocppd has none).
+                let sites = (try? await client.get("/api/sites", query: [("limit", "1000")]).decode([Site].self)) ?? []
                 // Heartbeats keep the "last heard" column true for stations that only heartbeat.
                 let events = client.events(cpId: nil, heartbeats: true)
-                inbox.post(.loaded(stations, sessions, cluster: cluster))
+                inbox.post(.loaded(stations, sessions, sites, cluster: cluster))
                 pause = .seconds(1)
                 for try await event in events {
                     guard let data = try? JSONParser.parse(Array(event.data.utf8)) else { continue }
@@ -64,7 +66,7 @@ struct Top: APICommand {
 /// Messages from the async side to the view's thread.
 enum TopMessage: Sendable {
     /// `cluster`: the server is a node of a cluster (the view then shows each station's node).
-    case loaded([Station], [Session], cluster: Bool)
+    case loaded([Station], [Session], [Site], cluster: Bool)
     case event(String, JSONValue)
     case lost(String)
     case result(String)
@@ -119,8 +121,8 @@ struct TopLoop {
         while !TopLoop.stopRequested.load(ordering: .relaxed) {
             for message in inbox.take() {
                 switch message {
-                case .loaded(let stations, let sessions, let cluster):
-                    screen.model.load(stations: stations, activeSessions: sessions, cluster: cluster)
+                case .loaded(let stations, let sessions, let sites, let cluster):
+                    screen.model.load(stations: stations, activeSessions: sessions, sites: sites, cluster: cluster)
                     screen.model.server = .live
                 case .event(let type, let data):
                     screen.model.apply(type: type, data: data)

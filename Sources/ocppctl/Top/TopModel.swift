@@ -52,6 +52,8 @@ struct TopModel {
     }
 
     private(set) var stations: [String: StationState] = [:]
+    /// Sites by id: their limits, and each session's share as the last `site.allocation` told it.
+    private(set) var sites: [String: Site] = [:]
     /// Active sessions by "cpId#connectorId".
     private(set) var sessions: [String: SessionState] = [:]
     var server = ServerState.connecting
@@ -60,10 +62,27 @@ struct TopModel {
 
     static func key(_ cpId: String, _ connectorId: Int) -> String { "\(cpId)#\(connectorId)" }
 
+    /// A site's new shares; a site not loaded yet (made after the view started) is shown by its shares alone.
+    private mutating func applyAllocation(_ data: JSONValue) -> Bool {
+        guard let siteId = data["siteId"]?.stringValue, let allocations = data["allocations"],
+            let shares = try? JSONValueDecoder.decode([SiteConnectorAllocation].self, from: allocations)
+        else { return false }
+        var site =
+            sites[siteId]
+            ?? Site(
+                siteId: siteId, limit: 0, unit: .amperes, phases: 3, voltage: 230, minPerConnector: 0, fallbackLimit: 0, description: nil,
+                stations: [], allocations: [], allocated: 0)
+        site.allocations = shares
+        site.allocated = shares.reduce(0) { $0 + $1.limit }
+        sites[siteId] = site
+        return true
+    }
+
     /// Replaces everything with a fresh load (at start and after a reconnect).
     /// `cluster`: the server is a node of a cluster, whose rows name each station's node.
-    mutating func load(stations: [Station], activeSessions: [Session], cluster: Bool = false) {
+    mutating func load(stations: [Station], activeSessions: [Session], sites: [Site] = [], cluster: Bool = false) {
         self.cluster = cluster
+        self.sites = Dictionary(sites.map { ($0.siteId, $0) }, uniquingKeysWith: { first, _ in first })
         self.stations = Dictionary(
             stations.map { ($0.id, StationState(station: $0, lastSeen: $0.lastHeartbeatAt ?? $0.lastBootAt)) },
             uniquingKeysWith: { first, _ in first })
@@ -78,6 +97,7 @@ struct TopModel {
     /// Applies one live event; returns whether anything visible changed.
     @discardableResult
     mutating func apply(type: String, data: JSONValue) -> Bool {
+        if type == "site.allocation" { return applyAllocation(data) }
         guard let cpId = data["cpId"]?.stringValue else { return false }
         let at = data["at"]?.stringValue.flatMap(OCPPDate.parse) ?? Date()
         var state =

@@ -18,6 +18,8 @@ struct TopScreen {
     var selection = 0
     var top = 0
     var showDetail = false
+    /// The sites pane: each site's limit, what is allocated, and each session's share and draw as bars.
+    var showSites = false
     var statusLine = ""
     var server = ""
 
@@ -76,6 +78,9 @@ struct TopScreen {
             sort = sort.next
             statusLine = "sorted by \(sort.rawValue)"
         case .enter: showDetail.toggle()
+        case .character("S"):
+            showSites.toggle()
+            statusLine = showSites ? (model.sites.isEmpty ? "no sites" : "sites: S hides them") : ""
         case .character("r"):
             guard let row = selectedRow else { return .none }
             ask(.reset(row.cpId))
@@ -123,8 +128,9 @@ struct TopScreen {
         let layout = Layout(columns: columns, cluster: model.cluster)
         lines.append(ScreenLine(layout.header(sort: sort), .bold))
 
-        let detailHeight = showDetail ? min(10, max(0, screenRows - 8)) : 0
-        let tableHeight = max(1, screenRows - 4 - detailHeight)
+        let sitesHeight = showSites ? min(siteLines(columns: columns).count, max(0, (screenRows - 6) / 2)) : 0
+        let detailHeight = showDetail ? min(10, max(0, screenRows - 8 - sitesHeight)) : 0
+        let tableHeight = max(1, screenRows - 4 - detailHeight - sitesHeight)
         if selection < top { top = selection }
         if selection >= top + tableHeight { top = selection - tableHeight + 1 }
         top = max(0, min(top, max(0, all.count - tableHeight)))
@@ -139,6 +145,7 @@ struct TopScreen {
         if showDetail, let row = selectedRow {
             lines.append(contentsOf: detail(row, height: detailHeight, columns: columns))
         }
+        if showSites { lines.append(contentsOf: siteLines(columns: columns).prefix(sitesHeight)) }
         switch mode {
         case .filtering(let text): lines.append(ScreenLine("/" + text + "_", .bold))
         case .confirming(let question, _): lines.append(ScreenLine(question, .yellow))
@@ -147,8 +154,51 @@ struct TopScreen {
         let filterNote = filter.isEmpty ? "" : "[/\(filter)] "
         lines.append(
             ScreenLine(
-                "\(filterNote)↑↓ move  / filter  s sort(\(sort.rawValue))  ⏎ detail  r reset  u unlock  x stop  q quit", .dim))
+                String(
+                    "\(filterNote)↑↓ move / filter s sort(\(sort.rawValue)) ⏎ detail S sites r reset u unlock x stop q quit".prefix(columns)
+                ),
+                .dim))
         return lines
+    }
+
+    /// The sites pane: per site its allocated sum against its limit, then each session's limit and draw as bars of the
+    /// site's limit (█ the limit, ▒ the part of it the car draws).
+    func siteLines(columns: Int) -> [ScreenLine] {
+        var lines = [ScreenLine(String(repeating: "─", count: max(0, columns)), .dim)]
+        let width = max(10, min(40, columns - 40))
+        for site in model.sites.values.sorted(by: { $0.siteId < $1.siteId }) {
+            let unit = site.unit.rawValue
+            lines.append(
+                ScreenLine([
+                    ("site \(site.siteId)", .bold),
+                    ("  \(Sites.number(site.allocated)) of \(Sites.number(site.limit)) \(unit) allocated  ", .normal),
+                    (
+                        Self.bar(site.allocated, drawn: nil, of: site.limit, width: width),
+                        site.allocated > site.limit + 1e-6 ? .red : .green
+                    ),
+                ]))
+            for share in site.allocations {
+                let label = "  \(share.cpId)/\(share.connectorId)"
+                let numbers = " \(Sites.number(share.limit)) \(unit)" + (share.measured.map { ", draws \(Sites.number($0))" } ?? "")
+                lines.append(
+                    ScreenLine([
+                        (label.padding(toLength: 20, withPad: " ", startingAt: 0), .normal),
+                        (Self.bar(share.limit, drawn: share.measured, of: site.limit, width: width), .cyan), (numbers, .normal),
+                    ]))
+            }
+        }
+        if model.sites.isEmpty { lines.append(ScreenLine("  no sites (ocppctl sites set)", .dim)) }
+        return lines
+    }
+
+    /// `value` of `total` as a bar `width` long; the part drawn of it shaded differently.
+    static func bar(_ value: Double, drawn: Double?, of total: Double, width: Int) -> String {
+        guard total > 0 else { return String(repeating: "·", count: width) }
+        let cells = { (amount: Double) in max(0, min(width, Int((amount / total * Double(width)).rounded()))) }
+        let filled = cells(value)
+        let used = min(filled, drawn.map(cells) ?? 0)
+        return String(repeating: "▒", count: used) + String(repeating: "█", count: filled - used)
+            + String(repeating: "·", count: width - filled)
     }
 
     private func detail(_ row: TopModel.Row, height: Int, columns: Int) -> [ScreenLine] {

@@ -528,7 +528,7 @@ enum OpenAPIDocument {
             "get": operation(
                 "Live events as Server-Sent Events (station.connected, station.disconnected, station.booted, connector.status, "
                     + "transaction.started, transaction.stopped, meter.values, command.result, security.event, diagnostics.status, log.status, "
-                    + "firmware.status, file.uploaded, site.allocation; lagged when dropped)",
+                    + "firmware.status, file.uploaded, site.allocation, site.changed; lagged when dropped)",
                 parameters: [
                     query("cpId", string()), query("heartbeats", boolean),
                     [

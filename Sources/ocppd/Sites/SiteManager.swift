@@ -52,6 +52,12 @@ actor SiteManager {
     private var leases: [String: Date] = [:]
     private var published: [String: [SiteConnectorAllocation]] = [:]
     private var lastSent: [ConnectorKey: Date] = [:]
+    /// The fallback limit each station last accepted from this node (sent again when the site's changes).
+    private var fallbackSent: [String: Double] = [:]
+    /// Each site's settings as last read.
+    private var sites: [String: SiteSettings] = [:]
+    /// Until when another node's lease on a site is taken for granted (no write to the store on every event).
+    private var leaseDenied: [String: Date] = [:]
     /// Sites to compute, and those being computed (one computation per site at a time; a request meanwhile runs it again).
     private var pending: Set<String> = []
     private var running: Set<String> = []
@@ -96,7 +102,7 @@ actor SiteManager {
 
     /// Keeps this node's leases, and takes over the sites of a node that is gone (computed at once).
     private func renewLeases() async {
-        guard let node else { return }
+        guard let node, !siteOfStation.isEmpty || !leases.isEmpty else { return }
         let now = Date()
         let until = now.addingTimeInterval(settings.lease.timeInterval)
         do {
@@ -135,13 +141,16 @@ actor SiteManager {
     private func handle(_ event: GatewayEvent) async {
         switch event.type {
         case "station.booted":
-            // Every node hears the boot: the one that computes the site sends the fallback.
-            if let site = siteOfStation[event.cpId], (try? await holdsLease(site)) == true {
-                await sendFallback(to: event.cpId, siteId: site)
-            }
+            // A booted station gets its fallback again (sent by the node that computes its site).
+            fallbackSent[event.cpId] = nil
             if let site = siteOfStation[event.cpId] { request(site) }
         case "transaction.started", "transaction.stopped", "connector.status", "station.connected", "station.disconnected":
             if let site = siteOfStation[event.cpId] { request(site) }
+        case "site.changed":
+            // Made through any node: the stations' sites are read again, they get their fallback again, and the site is
+            // computed.
+            await refreshStations()
+            if case .string(let site)? = event.fields["siteId"] { changed(site, station: event.cpId) }
         case "meter.values":
             guard let site = siteOfStation[event.cpId], case .integer(let connectorId)? = event.fields["connectorId"],
                 case .array(let values)? = event.fields["values"]
@@ -154,10 +163,18 @@ actor SiteManager {
 
     // MARK: - Changes from the REST API
 
-    /// A site was created or changed: its stations get their fallback again, and its allocation is computed.
+    /// A site was created or changed: the node that computes it hears event `site.changed`, sends its stations their
+    /// fallback again and computes its shares.
     func siteChanged(_ siteId: String) async {
         await refreshStations()
-        for (cpId, site) in siteOfStation where site == siteId { await sendFallback(to: cpId, siteId: siteId) }
+        changed(siteId, station: "")
+        await events.publish("site.changed", cpId: "", ["siteId": .string(siteId)])
+    }
+
+    /// `siteId` changed (here, or through another node): its stations get their fallback again, and it is computed.
+    private func changed(_ siteId: String, station: String) {
+        fallbackSent[station] = nil
+        for (cpId, site) in siteOfStation where site == siteId { fallbackSent[cpId] = nil }
         request(siteId)
     }
 
@@ -165,13 +182,12 @@ actor SiteManager {
     /// profiles cleared: it is no longer held to a share.
     func stationMoved(_ cpId: String, to siteId: String?, from previous: String?) async {
         await refreshStations()
-        if let siteId {
-            await sendFallback(to: cpId, siteId: siteId)
-            request(siteId)
-        } else {
-            await clearProfiles(of: cpId)
+        // Off its old site, its old shares go (and its fallback with them when it is on no site now).
+        if previous != nil { await clearProfiles(of: cpId, fallbackToo: siteId == nil) }
+        for site in [siteId, previous].compactMap({ $0 }) {
+            changed(site, station: cpId)
+            await events.publish("site.changed", cpId: cpId, ["siteId": .string(site)])
         }
-        if let previous, previous != siteId { request(previous) }
     }
 
     /// A site was removed: its stations' profiles are cleared, and what was published of it is forgotten.
@@ -179,14 +195,18 @@ actor SiteManager {
         await refreshStations()
         published[siteId] = nil
         leases[siteId] = nil
-        for cpId in stations { await clearProfiles(of: cpId) }
+        sites[siteId] = nil
+        for cpId in stations { await clearProfiles(of: cpId, fallbackToo: true) }
+        await events.publish("site.changed", cpId: "", ["siteId": .string(siteId)])
     }
 
-    /// Clears ocppd's fallback and TxProfiles on a station that left its site (one that is not connected keeps them).
-    private func clearProfiles(of cpId: String) async {
+    /// Clears ocppd's TxProfiles (and its fallback) on a station that left its site. One that is not connected keeps
+    /// them: a TxProfile ends by itself within its validity; the fallback stays until the station is on a site again.
+    private func clearProfiles(of cpId: String, fallbackToo: Bool) async {
         guard (try? await connected([cpId]))?.contains(cpId) == true else { return }
         let sessions = (try? await store.activeSessions(cpIds: [cpId])) ?? []
-        for id in [Self.fallbackProfileId] + sessions.map({ Self.txProfileId + $0.key.connectorId }) {
+        let ids = (fallbackToo ? [Self.fallbackProfileId] : []) + sessions.map { Self.txProfileId + $0.key.connectorId }
+        for id in ids {
             do {
                 _ = try await send(ClearChargingProfile.self, cpId, ["id": .integer(Int64(id))])
             } catch {
@@ -203,15 +223,18 @@ actor SiteManager {
             following?.cancel()
             following = nil
         } else if following == nil {
-            let subscription = await events.subscribe(cpId: nil)
-            following = Task { await self.follow(subscription) }
+            following = Task {
+                let subscription = await self.events.subscribe(cpId: nil)
+                await self.follow(subscription)
+            }
         }
     }
 
     // MARK: - Measurements
 
     private func record(_ values: [JSONValue], _ key: ConnectorKey, siteId: String) async {
-        guard let site = try? await store.site(siteId) else { return }
+        if sites[siteId] == nil { sites[siteId] = try? await store.site(siteId) }
+        guard let site = sites[siteId] else { return }
         let samples = values.compactMap { value -> SiteMeasure.Sample? in
             guard let measurand = value["measurand"]?.stringValue, let text = value["value"]?.stringValue, let number = Double(text)
             else { return nil }
@@ -267,9 +290,11 @@ actor SiteManager {
         guard let node else { return true }
         let now = Date()
         if let until = leases[siteId], until > now { return true }
+        if let until = leaseDenied[siteId], until > now { return false }
         let until = now.addingTimeInterval(settings.lease.timeInterval)
         guard try await store.leaseSite(siteId, node: node, until: until, now: now) else {
             leases[siteId] = nil
+            leaseDenied[siteId] = now.addingTimeInterval(settings.lease.timeInterval / 3)
             return false
         }
         leases[siteId] = until
@@ -277,8 +302,8 @@ actor SiteManager {
     }
 
     private func compute(_ siteId: String) async throws {
-        guard try await holdsLease(siteId) else { return }
-        guard let site = try await store.site(siteId) else { return }
+        guard let site = try await store.site(siteId), try await holdsLease(siteId) else { return }
+        sites[siteId] = site
         let stations = try await store.siteStations(siteId)
         let fallback = site.fallback(connectors: stations.reduce(0) { $0 + $1.connectors })
         let online = try await connected(stations.map(\.cpId))
@@ -286,25 +311,29 @@ actor SiteManager {
         let rows = Dictionary(try await store.siteLimits(siteId).map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         let now = Date()
 
-        // What is in force: the limit a charger accepted for this very transaction, or else its station's fallback.
+        // What is in force: the limit a charger accepted for this very transaction while its profile runs, else (never
+        // limited, or its profile may have run out) its station's fallback if that is more.
         var inForce: [ConnectorKey: Double] = [:]
         var transactions: [ConnectorKey: Int] = [:]
         var offlineSum = 0.0
         var shared: [SiteSession] = []
+        let fresh = settings.profileValidity.timeInterval - settings.renewEvery.timeInterval / 2
         for session in sessions {
-            let accepted = rows[session.key].flatMap { $0.transactionId == session.transactionId ? $0.limit : nil }
-            inForce[session.key] = accepted ?? fallback
             transactions[session.key] = session.transactionId
+            let row = rows[session.key].flatMap { $0.transactionId == session.transactionId ? $0 : nil }
+            let limit = row.map { now.timeIntervalSince($0.acceptedAt) < fresh ? $0.limit : max($0.limit, fallback) } ?? fallback
             guard online.contains(session.key.cpId) else {
                 // Out of reach: it runs on what it has until its profile ends, then on its fallback.
-                offlineSum += max(accepted ?? fallback, fallback)
-                inForce[session.key] = max(accepted ?? fallback, fallback)
+                inForce[session.key] = max(limit, fallback)
+                offlineSum += max(limit, fallback)
                 continue
             }
+            inForce[session.key] = limit
             let state: SiteSession.State =
                 switch session.connectorStatus {
                 case "SuspendedEV": .idle
-                case "Finishing": .finishing
+                // Ending, or a session the connector no longer serves: it needs nothing.
+                case "Finishing", "Available", "Faulted", "Unavailable": .finishing
                 default: .active
                 }
             let cap = DemandCap.cap(measured: measured[session.key], lowSince: lowSince[session.key], now: now, minimum: site.minimum)
@@ -313,22 +342,35 @@ actor SiteManager {
         }
         let target = SiteAllocation.allocate(limit: site.limit - offlineSum, minimum: site.minimum, sessions: shared)
 
-        // Lower first: each accepted decrease makes room; a refused or unanswered one keeps its old limit in the sum.
+        // Lower first: each accepted decrease makes room; a refused or unanswered one keeps its old limit in the sum. The
+        // stations' fallbacks go out with them when they changed (a station joined, a connector appeared, a restart).
         let decreases = SiteAllocation.decreases(inForce: inForce, target: target)
-        for (key, limit) in await sendLimits(decreases, site: site, transactions: transactions) { inForce[key] = limit }
+        async let fallbacksSent: Void = sendFallbacks(stations.map(\.cpId).filter(online.contains), limit: fallback, site: site)
+        for (key, limit) in await sendLimits(decreases, site: site, transactions: transactions, raising: [:]) { inForce[key] = limit }
+        await fallbacksSent
+        // A long computation must still be this node's before it raises anything.
+        if let node {
+            let until = Date().addingTimeInterval(settings.lease.timeInterval)
+            guard try await store.leaseSite(siteId, node: node, until: until, now: Date()) else {
+                leases[siteId] = nil
+                logger.notice("another node took the site over: no raise from here", metadata: ["site": "\(siteId)"])
+                return
+            }
+            leases[siteId] = until
+        }
         let order = shared.map(\.key)
         let raises = SiteAllocation.raises(limit: site.limit, inForce: inForce, target: target, order: order)
-        for (key, limit) in await sendLimits(raises, site: site, transactions: transactions) { inForce[key] = limit }
+        for (key, limit) in await sendLimits(raises, site: site, transactions: transactions, raising: inForce) { inForce[key] = limit }
         // Renewals: limits in force that no change has sent lately go out again with a new validTo; a session still on its
         // station's fallback gets it as its own TxProfile (the sum does not change).
         var renewals: [ConnectorKey: Double] = [:]
         for key in shared.map(\.key) where decreases[key] == nil && raises[key] == nil {
-            guard let limit = inForce[key] else { continue }
+            guard let limit = inForce[key], target[key] == limit else { continue }
             let confirmed = rows[key]?.transactionId == transactions[key]
             if confirmed, let sent = lastSent[key], now.timeIntervalSince(sent) < settings.renewEvery.timeInterval { continue }
             renewals[key] = limit
         }
-        _ = await sendLimits(renewals, site: site, transactions: transactions)
+        _ = await sendLimits(renewals, site: site, transactions: transactions, raising: [:])
 
         try await store.removeSiteLimits(siteId, keeping: Set(sessions.map(\.key)))
         // What was known of sessions that ended here (or gave way to a new one on their connector) is forgotten.
@@ -340,51 +382,103 @@ actor SiteManager {
         await publish(siteId, sessions: sessions, inForce: inForce)
     }
 
-    /// Sends each limit as the session's TxProfile, all at once; returns the accepted ones (kept in the store).
-    private func sendLimits(_ limits: [ConnectorKey: Double], site: SiteSettings, transactions: [ConnectorKey: Int]) async
-        -> [ConnectorKey: Double]
-    {
+    /// Sends each limit as the session's TxProfile, all at once; returns what is in force afterwards for each: the limit
+    /// when the charger accepted it, its old one when it refused. A raise (its old limit in `raising`) is kept in the store
+    /// before it goes out and stays counted when the charger did not answer (it may have applied it): the sum is never
+    /// counted lower than what may be in force, whatever happens between the answer and the store.
+    private func sendLimits(
+        _ limits: [ConnectorKey: Double], site: SiteSettings, transactions: [ConnectorKey: Int], raising: [ConnectorKey: Double]
+    ) async -> [ConnectorKey: Double] {
         guard !limits.isEmpty else { return [:] }
-        let validTo = Date().addingTimeInterval(settings.profileValidity.timeInterval)
+        let sentAt = Date()
+        for (key, limit) in limits where raising[key] != nil {
+            await keep(key, limit, transactions: transactions, site: site, at: sentAt)
+        }
+        let validTo = sentAt.addingTimeInterval(settings.profileValidity.timeInterval)
         let send = send
         let logger = logger
-        let accepted = await withTaskGroup(of: (ConnectorKey, Double)?.self) { group in
+        let outcomes = await withTaskGroup(of: (ConnectorKey, Double, Bool?).self) { group in
             for (key, limit) in limits {
                 guard let transactionId = transactions[key] else { continue }
                 let payload = Self.txProfile(key: key, transactionId: transactionId, limit: limit, site: site, validTo: validTo)
                 group.addTask {
                     do {
                         let answer = try await send(SetChargingProfile.self, key.cpId, payload)
-                        if answer["status"]?.stringValue == "Accepted" { return (key, limit) }
+                        if answer["status"]?.stringValue == "Accepted" { return (key, limit, true) }
                         logger.warning(
                             "a charger refused its site limit: its last accepted one still counts",
                             metadata: ["station": "\(key.cpId)", "connectorId": "\(key.connectorId)", "answer": "\(answer.jsonText)"])
+                        return (key, limit, false)
                     } catch {
                         logger.warning(
-                            "a site limit could not be sent: the last accepted one still counts",
+                            "a site limit could not be sent: the higher of the two limits counts",
                             metadata: ["station": "\(key.cpId)", "connectorId": "\(key.connectorId)", "error": "\(error)"])
+                        return (key, limit, nil)
+                    }
+                }
+            }
+            var outcomes: [(ConnectorKey, Double, Bool?)] = []
+            for await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        var inForce: [ConnectorKey: Double] = [:]
+        for (key, limit, accepted) in outcomes {
+            switch (accepted, raising[key]) {
+            case (true?, _):
+                lastSent[key] = sentAt
+                inForce[key] = limit
+                await keep(key, limit, transactions: transactions, site: site, at: sentAt)
+            case (false?, let old?):
+                inForce[key] = old  // refused: the raise never happened
+                await keep(key, old, transactions: transactions, site: site, at: sentAt)
+            case (nil, _?):
+                inForce[key] = limit  // unanswered: it may have been applied
+            default:
+                break  // a decrease or renewal that did not happen: the old limit stays, as kept
+            }
+        }
+        return inForce
+    }
+
+    /// Keeps a session's limit in force in the store.
+    private func keep(_ key: ConnectorKey, _ limit: Double, transactions: [ConnectorKey: Int], site: SiteSettings, at: Date) async {
+        guard let transactionId = transactions[key] else { return }
+        do {
+            try await store.setSiteLimit(
+                SiteLimitRow(
+                    key: key, transactionId: transactionId, siteId: site.siteId, limit: limit, measured: measured[key], acceptedAt: at))
+        } catch {
+            logger.error("a site limit could not be kept", metadata: ["station": "\(key.cpId)", "error": "\(error)"])
+        }
+    }
+
+    /// Sends the stations their fallback when it is not the one they were last sent (in this ocppd's run).
+    private func sendFallbacks(_ cpIds: [String], limit: Double, site: SiteSettings) async {
+        let due = cpIds.filter { fallbackSent[$0] != limit }
+        guard !due.isEmpty else { return }
+        let send = send
+        let logger = logger
+        let accepted = await withTaskGroup(of: String?.self) { group in
+            for cpId in due {
+                group.addTask {
+                    do {
+                        let answer = try await send(SetChargingProfile.self, cpId, Self.fallbackProfile(limit: limit, site: site))
+                        if answer["status"]?.stringValue == "Accepted" { return cpId }
+                        logger.warning(
+                            "a station refused its site fallback profile: without ocppd it may take more than its share",
+                            metadata: ["station": "\(cpId)", "answer": "\(answer.jsonText)"])
+                    } catch {
+                        logger.warning(
+                            "a station's site fallback profile could not be sent", metadata: ["station": "\(cpId)", "error": "\(error)"])
                     }
                     return nil
                 }
             }
-            var accepted: [ConnectorKey: Double] = [:]
-            for await result in group { if let (key, limit) = result { accepted[key] = limit } }
+            var accepted: [String] = []
+            for await cpId in group { if let cpId { accepted.append(cpId) } }
             return accepted
         }
-        let now = Date()
-        for (key, limit) in accepted {
-            lastSent[key] = now
-            guard let transactionId = transactions[key] else { continue }
-            do {
-                try await store.setSiteLimit(
-                    SiteLimitRow(
-                        key: key, transactionId: transactionId, siteId: site.siteId, limit: limit, measured: measured[key], acceptedAt: now)
-                )
-            } catch {
-                logger.error("an accepted site limit could not be kept", metadata: ["station": "\(key.cpId)", "error": "\(error)"])
-            }
-        }
-        return accepted
+        for cpId in accepted { fallbackSent[cpId] = limit }
     }
 
     /// Event `site.allocation` when the limits in force changed.
@@ -396,11 +490,8 @@ actor SiteManager {
                     measured: measured[session.key])
             }
         }
-        let limits = allocations.map { [$0.cpId, "\($0.connectorId)", "\($0.transactionId)", "\($0.limit)"] }
-        guard published[siteId].map({ $0.map { [$0.cpId, "\($0.connectorId)", "\($0.transactionId)", "\($0.limit)"] } }) != limits else {
-            published[siteId] = allocations
-            return
-        }
+        // A changed draw is news too (at most every 15 s: a site is computed for it no more often).
+        guard published[siteId] != allocations else { return }
         published[siteId] = allocations
         await events.publish(
             "site.allocation", cpId: "",
@@ -445,24 +536,6 @@ actor SiteManager {
         if let transactionId { profile["transactionId"] = .integer(Int64(transactionId)) }
         if let validTo { profile["validTo"] = .string(OCPPDate.format(validTo)) }
         return .object(profile)
-    }
-
-    /// The station's fallback, when it is connected (from any node: it is the same profile whoever sends it).
-    private func sendFallback(to cpId: String, siteId: String) async {
-        guard (try? await connected([cpId]))?.contains(cpId) == true,
-            let site = try? await store.site(siteId), let stations = try? await store.siteStations(siteId)
-        else { return }
-        let limit = site.fallback(connectors: stations.reduce(0) { $0 + $1.connectors })
-        do {
-            let answer = try await send(SetChargingProfile.self, cpId, Self.fallbackProfile(limit: limit, site: site))
-            if answer["status"]?.stringValue != "Accepted" {
-                logger.warning(
-                    "a station refused its site fallback profile: without ocppd it may take more than its share",
-                    metadata: ["station": "\(cpId)", "answer": "\(answer.jsonText)"])
-            }
-        } catch {
-            logger.warning("a station's site fallback profile could not be sent", metadata: ["station": "\(cpId)", "error": "\(error)"])
-        }
     }
 }
 

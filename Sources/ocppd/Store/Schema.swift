@@ -425,6 +425,8 @@ enum Schema {
                 """,
             ]
         ),
+        // A site's stations are read at every computation of its shares.
+        Migration(version: 9, statements: ["CREATE INDEX stations_by_site ON stations (site_id)"]),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
