@@ -274,17 +274,25 @@ struct APIClient: Sendable {
 
     /// Downloads `path` (a file): its headers to `head`, then its bytes chunk by chunk to `sink`, never whole in memory.
     func download(_ path: String, head: (HTTPHeaders) throws -> Void, into sink: (ByteBuffer) throws -> Void) async throws {
-        do {
+        try await transfer("the download from") {
             let answer = try await streaming { server in makeRequest(.GET, url(path, server: server), body: nil) }
             try await requireSuccess(answer)
             try head(answer.headers)
             for try await chunk in answer.body { try sink(chunk) }
+        }
+    }
+
+    /// Runs a file transfer, its failures as ocppctl reports them: a local file (exit 10), the server's answer, or the
+    /// server lost (`what` the server, e.g. "the upload to").
+    private func transfer<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
         } catch let error as CtlError {
             throw error
         } catch let error as LocalFileError {
             throw CtlError(.localFile, error.message)
         } catch {
-            throw CtlError(.unreachable, "the download from \(base) failed: \(Self.describe(error))")
+            throw CtlError(.unreachable, "\(what) \(base) failed: \(Self.describe(error))")
         }
     }
 
@@ -298,7 +306,7 @@ struct APIClient: Sendable {
             sent(count)
             if count >= size { finished.finish() }
         }
-        do {
+        return try await transfer("the upload to") {
             let answer = try await streaming(sent: { for await _ in done {} }) { server in
                 var request = makeRequest(.POST, url(path, query: query, server: server), body: nil)
                 request.headers.add(name: "Content-Type", value: "application/octet-stream")
@@ -308,12 +316,6 @@ struct APIClient: Sendable {
             try await requireSuccess(answer)
             let body = try await answer.body.collect(upTo: 1 << 20)
             return APIResponse(status: Int(answer.status.code), headers: answer.headers, body: Array(buffer: body))
-        } catch let error as CtlError {
-            throw error
-        } catch let error as LocalFileError {
-            throw CtlError(.localFile, error.message)
-        } catch {
-            throw CtlError(.unreachable, "the upload to \(base) failed: \(Self.describe(error))")
         }
     }
 }

@@ -14,16 +14,21 @@ struct UploadOptions: ParsableArguments {
     @Option(name: [.customShort("O"), .customLong("output-file")], help: "Where to save the file ('-': standard output).")
     var outputFile: String?
     @Option(help: "Have the station upload to this URL instead of ocppd (nothing is followed or saved).") var location: String?
-    @Option(help: "Retries.") var retries: Int?
-    @Option(help: "Seconds between retries.") var retryInterval: Int?
+    @OptionGroup var retries: RetryOptions
     @Option(help: "Seconds to wait for the upload.") var wait: Int = 600
 
     func validate() throws {
         if location != nil, outputFile != nil { throw ValidationError("-O saves what comes to ocppd: leave out --location") }
     }
+}
+
+/// `retries` and `retryInterval` of the commands that have a station fetch or upload a file.
+struct RetryOptions: ParsableArguments {
+    @Option(help: "Retries.") var retries: Int?
+    @Option(help: "Seconds between retries.") var retryInterval: Int?
 
     /// `body` with the retry members given.
-    func addingRetries(to body: JSONObject) -> JSONObject {
+    func adding(to body: JSONObject) -> JSONObject {
         var body = body
         if let retries { body["retries"] = .integer(Int64(retries)) }
         if let retryInterval { body["retryInterval"] = .integer(Int64(retryInterval)) }
@@ -85,7 +90,7 @@ struct Diagnostics: UploadCommand {
         if let location = upload.location { body["location"] = .string(location) }
         if let startTime { body["startTime"] = .string(startTime) }
         if let stopTime { body["stopTime"] = .string(stopTime) }
-        return .object(upload.addingRetries(to: body))
+        return .object(upload.retries.adding(to: body))
     }
 
     func requested(_ answer: JSONValue) throws -> String {
@@ -126,7 +131,7 @@ struct Logs: UploadCommand {
         if let location = upload.location { log["remoteLocation"] = .string(location) }
         if let oldest { log["oldestTimestamp"] = .string(oldest) }
         if let latest { log["latestTimestamp"] = .string(latest) }
-        return .object(upload.addingRetries(to: ["logType": .string(type.rawValue), "log": .object(log)]))
+        return .object(upload.retries.adding(to: ["logType": .string(type.rawValue), "log": .object(log)]))
     }
 
     func requested(_ answer: JSONValue) throws -> String {
@@ -153,8 +158,7 @@ struct Firmware: CommandGroup {
         @Argument(help: "Station id.", completion: Completion.stations) var station: String
         @Argument(help: "The firmware image.", completion: .file()) var file: String
         @Option(help: "When the station fetches it: RFC 3339 or a duration from now (default now).") var at: String?
-        @Option(help: "Retries.") var retries: Int?
-        @Option(help: "Seconds between retries.") var retryInterval: Int?
+        @OptionGroup var retries: RetryOptions
         @Option(help: "Seconds to wait for Installed (0: stop once the station has the request).") var wait: Int = 1800
 
         func execute(_ client: APIClient) async throws {
@@ -183,9 +187,7 @@ struct Firmware: CommandGroup {
                 steps("firmware stored in ocppd as \(stored.id) (\(size) bytes, sha256 \(sha256))")
             }
             let watch = try await StationWatch.open(client, station: station)
-            var body: JSONObject = ["firmwareId": .string(stored.id), "retrieveDate": .string(retrieveDate)]
-            if let retries { body["retries"] = .integer(Int64(retries)) }
-            if let retryInterval { body["retryInterval"] = .integer(Int64(retryInterval)) }
+            let body = retries.adding(to: ["firmwareId": .string(stored.id), "retrieveDate": .string(retrieveDate)])
             _ = try await client.command(station, "update-firmware", .object(body))
             steps("UpdateFirmware accepted: the station fetches it from \(retrieveDate)")
             if global.output == .json { print(try JSONCoding.jsonValue(stored).jsonText) }
@@ -203,8 +205,7 @@ struct Firmware: CommandGroup {
         @Option(help: "URL of the firmware.") var location: String?
         @Option(help: "Id of a firmware ocppd keeps (see 'files list --kind firmware').") var firmwareId: String?
         @Option(help: "When to fetch it: RFC 3339 or a duration from now (default now).") var retrieveAt: String = "0s"
-        @Option(help: "Retries.") var retries: Int?
-        @Option(help: "Seconds between retries.") var retryInterval: Int?
+        @OptionGroup var retries: RetryOptions
 
         func validate() throws {
             guard (location == nil) != (firmwareId == nil) else { throw ValidationError("give --location or --firmware-id") }
@@ -216,9 +217,7 @@ struct Firmware: CommandGroup {
             ]
             if let location { body["location"] = .string(location) }
             if let firmwareId { body["firmwareId"] = .string(firmwareId) }
-            if let retries { body["retries"] = .integer(Int64(retries)) }
-            if let retryInterval { body["retryInterval"] = .integer(Int64(retryInterval)) }
-            return .object(body)
+            return .object(retries.adding(to: body))
         }
     }
 }
@@ -544,7 +543,8 @@ final class FileSink {
 /// A progress bar of an upload on standard error, when that is a terminal.
 final class ProgressBar: Sendable {
     private let total: Int64
-    private let shown = Mutex((percent: -1, done: false))
+    /// The percentage on screen (-1: nothing shown yet).
+    private let shown = Mutex(-1)
     private let visible = isatty(STDERR_FILENO) == 1
 
     init(total: Int64) {
@@ -555,9 +555,9 @@ final class ProgressBar: Sendable {
         guard visible else { return }
         let percent = total > 0 ? Int(sent * 100 / total) : 100
         guard
-            shown.withLock({ state in
-                guard state.percent != percent else { return false }
-                state.percent = percent
+            shown.withLock({ shown in
+                guard shown != percent else { return false }
+                shown = percent
                 return true
             })
         else { return }
@@ -568,7 +568,7 @@ final class ProgressBar: Sendable {
     }
 
     func finish() {
-        guard visible, shown.withLock({ state in state.percent >= 0 }) else { return }
+        guard visible, shown.withLock({ $0 >= 0 }) else { return }
         FileHandle.standardError.write(Data("\n".utf8))
     }
 }

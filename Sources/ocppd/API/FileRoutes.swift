@@ -48,7 +48,7 @@ extension APIRoutes {
         guard let cluster else {
             throw Problem(status: .badGateway, detail: "file '\(file.id)' is kept by another ocppd ('\(node)'): download it there")
         }
-        guard let holder = try await cluster.nodes().first(where: { $0.id == node }), cluster.isAlive(holder) else {
+        guard let holder = try await cluster.liveNode(node) else {
             throw Problem(
                 status: .serviceUnavailable, detail: "file '\(file.id)' is kept on node '\(node)', which is not running",
                 extra: ["node": .string(node)])
@@ -122,9 +122,7 @@ extension APIRoutes {
         api.delete("files/:id") { _, context in
             let id = try API.pathParameter(context, "id")
             guard let (_, node) = try await uploads.store.file(id) else { throw Problem.notFound("unknown file '\(id)'") }
-            if node != uploads.node, let cluster, let holder = try await cluster.nodes().first(where: { $0.id == node }),
-                cluster.isAlive(holder)
-            {
+            if node != uploads.node, let cluster, let holder = try await cluster.liveNode(node) {
                 let answer = try await cluster.client.file(
                     holder.url + ClusterRoutes.filePath(id), method: .DELETE, range: nil, timeout: .seconds(30))
                 if answer.status == .ok || answer.status == .notFound {

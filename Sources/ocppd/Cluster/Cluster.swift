@@ -279,6 +279,11 @@ final class Cluster: Sendable {
     /// The live node other than this one that holds `cpId`, with its URL; nil when no live node does.
     func remoteOwner(of cpId: String) async throws -> NodeRow? {
         guard let owner = try await store.owners(cpId).first, let node = owner.nodeId, node != nodeId else { return nil }
-        return try await nodes().first { $0.id == node && isAlive($0) }
+        return try await liveNode(node)
+    }
+
+    /// Node `id` with its URL, while it is alive; nil when it is gone or unknown.
+    func liveNode(_ id: String) async throws -> NodeRow? {
+        try await nodes().first { $0.id == id && isAlive($0) }
     }
 }

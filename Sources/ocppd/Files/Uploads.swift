@@ -52,7 +52,7 @@ struct Uploads: Sendable {
     let store: any FileStore
     let events: EventBus
     /// The node whose disk holds what this ocppd receives: the cluster node's id, or a single ocppd's name for its
-    /// directory (`directoryName`).
+    /// directory (`prepareDirectory`).
     let node: String
     let logger: Logger
 

@@ -291,6 +291,12 @@ actor SiteManager {
         let now = Date()
         if let until = leases[siteId], until > now { return true }
         if let until = leaseDenied[siteId], until > now { return false }
+        return try await takeLease(siteId, node: node)
+    }
+
+    /// Takes or renews the site's lease in the store now; remembers the answer.
+    private func takeLease(_ siteId: String, node: String) async throws -> Bool {
+        let now = Date()
         let until = now.addingTimeInterval(settings.lease.timeInterval)
         guard try await store.leaseSite(siteId, node: node, until: until, now: now) else {
             leases[siteId] = nil
@@ -349,14 +355,9 @@ actor SiteManager {
         for (key, limit) in await sendLimits(decreases, site: site, transactions: transactions, raising: [:]) { inForce[key] = limit }
         await fallbacksSent
         // A long computation must still be this node's before it raises anything.
-        if let node {
-            let until = Date().addingTimeInterval(settings.lease.timeInterval)
-            guard try await store.leaseSite(siteId, node: node, until: until, now: Date()) else {
-                leases[siteId] = nil
-                logger.notice("another node took the site over: no raise from here", metadata: ["site": "\(siteId)"])
-                return
-            }
-            leases[siteId] = until
+        if let node, try await !takeLease(siteId, node: node) {
+            logger.notice("another node took the site over: no raise from here", metadata: ["site": "\(siteId)"])
+            return
         }
         let order = shared.map(\.key)
         let raises = SiteAllocation.raises(limit: site.limit, inForce: inForce, target: target, order: order)
