@@ -43,7 +43,12 @@ struct Sites: CommandGroup {
 
     struct Set: APICommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create or change a site (stations join it with 'stations set ID --site SITE').")
+            abstract: "Create or change a site (stations join it with 'stations set ID --site SITE').",
+            discussion: """
+                Sets the whole site, as PUT /api/sites/SITE does: an option left out takes its default (3 phases, 230 V, \
+                6 A per session, the limit shared by all connectors as fallback, no description), also on a site that \
+                had it set. 'sites show SITE' first shows what to repeat.
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Site id.") var site: String
         @Option(help: "The grid connection's limit: amperes per phase, or watts.") var limit: Double

@@ -237,8 +237,27 @@ extension TopModelTests {
         #expect(
             TopScreen.bar(16, drawn: 8, of: 32, width: 20) == String(repeating: "▒", count: 5) + String(repeating: "█", count: 5)
                 + String(repeating: "·", count: 10))
-        #expect(screen.handle(.character("S"), pageSize: 10) == .redraw)
+        // A new limit read after site.changed keeps the shares the events told.
+        var raised = site
+        raised.limit = 40
+        screen.model.replaceSite("YARD", with: raised)
+        lines = screen.render(rows: 24, columns: 80).map(\.text)
+        #expect(lines.contains { $0.hasPrefix("site YARD  32 of 40 A allocated") })
+        #expect(lines.contains { $0.hasPrefix("  CP1/1") && $0.hasSuffix("16 A, draws 8") })
+        // A site made after the load: its first shares come before its settings, then its unit is right.
+        screen.model.apply(
+            type: "site.allocation",
+            data: ["siteId": "CAR-PARK", "allocations": [["cpId": "CP9", "connectorId": 1, "transactionId": 9, "limit": 7360]]])
+        let carPark = Site(
+            siteId: "CAR-PARK", limit: 22000, unit: .watts, phases: 3, voltage: 230, minPerConnector: 4140, fallbackLimit: 22000,
+            description: nil, stations: ["CP9"], allocations: [], allocated: 0)
+        screen.model.replaceSite("CAR-PARK", with: carPark)
+        lines = screen.render(rows: 24, columns: 80).map(\.text)
+        #expect(lines.contains { $0.hasPrefix("site CAR-PARK  7360 of 22000 W allocated") })
+        screen.model.replaceSite("YARD", with: nil)
         #expect(!screen.render(rows: 24, columns: 80).map(\.text).contains { $0.hasPrefix("site YARD") })
+        #expect(screen.handle(.character("S"), pageSize: 10) == .redraw)
+        #expect(!screen.render(rows: 24, columns: 80).map(\.text).contains { $0.hasPrefix("site CAR-PARK") })
     }
 }
 

@@ -572,6 +572,15 @@ struct StoreContractTests {
             #expect(try await store.station("CP1")?.siteId == "S")
             #expect(try await sites.siteStations("S").map { "\($0.cpId):\($0.connectors)" } == ["CP1:2", "CP2:1"])
             #expect(try await sites.stationSites() == ["CP1": "S", "CP2": "S"])
+            // A station whose fallback is to be cleared at its next connection: taken once.
+            #expect(try await sites.stationsWithClearDue().isEmpty)
+            try await sites.setClearDue("CP3", since: time(6))
+            #expect(try await sites.stationsWithClearDue() == ["CP3"])
+            #expect(try await sites.takeClearDue("CP3"))
+            #expect(try await !sites.takeClearDue("CP3"))
+            try await sites.setClearDue("CP3", since: time(7))
+            try await sites.setClearDue("CP3", since: nil)
+            #expect(try await sites.stationsWithClearDue().isEmpty)
 
             let first = try await store.startTransaction(start("CP1", connector: 1, at: 10)).transactionId
             let second = try await store.startTransaction(start("CP1", connector: 2, tag: "TAG2", at: 20)).transactionId

@@ -182,6 +182,7 @@ class SimCharger:
         self.refuse: dict[int, str] = {}  # connectorId -> "Rejected" or "silent", for TxProfiles
         self.fallbacks: list[dict] = []  # TxDefaultProfiles accepted
         self.refused: list[tuple[str, dict]] = []  # (how, SetChargingProfile request) TxProfiles refused
+        self.cleared: list[dict] = []  # ClearChargingProfile requests
         self.meter_wh = 0
 
     def __repr__(self) -> str:
@@ -337,6 +338,7 @@ class SiteLink(Peer):
 
     @on("ClearChargingProfile")
     def on_clear_charging_profile(self, **kwargs):
+        self.charger.cleared.append(kwargs)
         return call_result.ClearChargingProfile(status="Accepted")
 
 
@@ -579,6 +581,51 @@ def test_sites_are_created_changed_listed_and_removed_and_stations_join_and_leav
     assert_problem(ocppd.get("/api/sites/S-CRUD"), 404)
     assert ocppd.station("CRUD-1")["siteId"] is None, "the stations of a removed site leave it"
     assert sorted(s["siteId"] for s in ocppd.get("/api/sites").json()) == ["S-EXPL", "S-WATT"]
+
+
+def test_a_station_that_leaves_its_site_has_ocppds_fallback_cleared_now_or_at_its_next_connection(ocppd):
+    rec, (station,) = make_site(ocppd, "S-LEAVE", ["LEAVE-1"], limit=20, unit="A")
+
+    def fallback_clears() -> list[dict]:
+        return [c for c in station.cleared if c.get("id") == 899999]
+
+    async def put_site(site_id: str | None) -> None:
+        resp = await ocppd.aapi("PUT", "/api/stations/LEAVE-1", json={"siteId": site_id})
+        assert resp.status_code == 200 and resp.json()["siteId"] == site_id, resp.text
+
+    async def scenario():
+        # Connected: it leaves and its fallback is cleared at once.
+        async with station.online(ocppd):
+            await fallbacks_are(rec, [station], 20)
+            await put_site(None)
+            await rec.until(lambda: len(fallback_clears()) == 1, "ocppd's fallback cleared on the station that left")
+            await put_site("S-LEAVE")
+            await rec.until(lambda: len(station.fallbacks) == 2, "the fallback again on joining again")
+        # Away when it leaves: nothing can be sent now; the fallback is cleared when it is back (without a boot).
+        await put_site(None)
+        async with station.online(ocppd, boot=False):
+            await rec.until(lambda: len(fallback_clears()) == 2, "the fallback cleared at the next connection")
+        # Once: the next connection clears nothing.
+        async with station.online(ocppd, boot=False):
+            await asyncio.sleep(1.5)
+        assert len(fallback_clears()) == 2, station.cleared
+        # Away, it leaves and joins again: the site's fallback is sent at its connection, and nothing is cleared.
+        async with station.online(ocppd):
+            await put_site("S-LEAVE")
+            await rec.until(lambda: len(station.fallbacks) == 3, "the fallback on joining again")
+        await put_site(None)
+        await put_site("S-LEAVE")
+        async with station.online(ocppd, boot=False):
+            await rec.until(lambda: len(station.fallbacks) == 4, "the fallback at the next connection")
+            await asyncio.sleep(1)
+        assert len(fallback_clears()) == 2, station.cleared
+        # A removed site: its stations leave it; one that is away is cleared when it is back.
+        assert (await ocppd.aapi("DELETE", "/api/sites/S-LEAVE")).status_code == 200
+        async with station.online(ocppd, boot=False):
+            await rec.until(lambda: len(fallback_clears()) == 3, "the fallback cleared after its site was removed")
+
+    run(scenario())
+    rec.assert_clean()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1045,6 +1092,17 @@ def test_top_shows_each_sites_shares_live_in_a_real_terminal(ocppd, tmp_path):
                 await async_wait_until(
                     lambda: "TS-B/1" not in pane.screen() and "32 of 32 A allocated" in pane.screen(), timeout=10,
                     what="the stopped session gone from the sites pane")
+                # Changes of the sites themselves show without a reconnect: a new limit, a new site in watts, a
+                # removed one.
+                rec.limit = 40
+                resp = await ocppd.aapi("PUT", "/api/sites/TOP-SITE", json={"limit": 40, "unit": "A", "fallbackLimit": 8})
+                assert resp.status_code == 200, resp.text
+                await asyncio.to_thread(pane.wait_for, "site TOP-SITE  40 of 40 A allocated")
+                resp = await ocppd.aapi("PUT", "/api/sites/TOP-W", json={"limit": 22000, "unit": "W"})
+                assert resp.status_code == 201, resp.text
+                await asyncio.to_thread(pane.wait_for, "site TOP-W  0 of 22000 W allocated")
+                assert (await ocppd.aapi("DELETE", "/api/sites/TOP-W")).status_code == 200
+                await async_wait_until(lambda: "TOP-W" not in pane.screen(), timeout=10, what="a removed site gone")
 
         run(scenario())
         pane.keys("S")

@@ -45,9 +45,17 @@ struct Top: APICommand {
                 let events = client.events(cpId: nil, heartbeats: true)
                 inbox.post(.loaded(stations, sessions, sites, cluster: cluster))
                 pause = .seconds(1)
+                var knownSites = Set(sites.map(\.siteId))
                 for try await event in events {
                     guard let data = try? JSONParser.parse(Array(event.data.utf8)) else { continue }
                     inbox.post(.event(event.type, data))
+                    // A site changed (its limit, its stations; made or removed) or one made since the load: its settings
+                    // are read again.
+                    guard let siteId = data["siteId"]?.stringValue else { continue }
+                    if event.type == "site.changed" || (event.type == "site.allocation" && !knownSites.contains(siteId)) {
+                        knownSites.insert(siteId)
+                        Task { await reloadSite(siteId, client, inbox: inbox) }
+                    }
                 }
                 inbox.post(.lost("the server closed the event stream"))
             } catch let error as CtlError where error.status == .unauthorized {
@@ -61,6 +69,16 @@ struct Top: APICommand {
             pause = min(pause * 2, .seconds(5))
         }
     }
+
+    private static func reloadSite(_ siteId: String, _ client: APIClient, inbox: Inbox) async {
+        do {
+            inbox.post(.site(siteId, try await client.get("/api/sites/\(APIClient.segment(siteId))").decode(Site.self)))
+        } catch let error as CtlError where error.status == .notFound {
+            inbox.post(.site(siteId, nil))
+        } catch {
+            // The next reconnect loads every site again.
+        }
+    }
 }
 
 /// Messages from the async side to the view's thread.
@@ -68,6 +86,8 @@ enum TopMessage: Sendable {
     /// `cluster`: the server is a node of a cluster (the view then shows each station's node).
     case loaded([Station], [Session], [Site], cluster: Bool)
     case event(String, JSONValue)
+    /// A site as read again after it changed; nil: it is gone.
+    case site(String, Site?)
     case lost(String)
     case result(String)
     /// Ends top (after the terminal is restored) with this error.
@@ -126,6 +146,8 @@ struct TopLoop {
                     screen.model.server = .live
                 case .event(let type, let data):
                     screen.model.apply(type: type, data: data)
+                case .site(let siteId, let site):
+                    screen.model.replaceSite(siteId, with: site)
                 case .lost(let reason):
                     screen.model.server = .lost(reason)
                 case .result(let text):

@@ -78,6 +78,20 @@ struct TopModel {
         return true
     }
 
+    /// A site as read again after it changed (nil: removed). The shares the events told stay: they are newer than the
+    /// read's, which shows the limits the chargers accepted.
+    mutating func replaceSite(_ siteId: String, with site: Site?) {
+        guard var site else {
+            sites[siteId] = nil
+            return
+        }
+        if let current = sites[siteId] {
+            site.allocations = current.allocations
+            site.allocated = current.allocated
+        }
+        sites[siteId] = site
+    }
+
     /// Replaces everything with a fresh load (at start and after a reconnect).
     /// `cluster`: the server is a node of a cluster, whose rows name each station's node.
     mutating func load(stations: [Station], activeSessions: [Session], sites: [Site] = [], cluster: Bool = false) {

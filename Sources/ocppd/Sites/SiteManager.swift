@@ -46,6 +46,8 @@ actor SiteManager {
     let logger: Logger
 
     private var siteOfStation: [String: String] = [:]
+    /// Stations that left a site while out of reach: ocppd's profiles are cleared at their next connection.
+    private var clearDue: Set<String> = []
     private var measured: [ConnectorKey: Double] = [:]
     private var lowSince: [ConnectorKey: Date] = [:]
     private var lastMeasuredRun: [String: ContinuousClock.Instant] = [:]
@@ -62,7 +64,8 @@ actor SiteManager {
     private var pending: Set<String> = []
     private var running: Set<String> = []
     private var tasks: [Task<Void, Never>] = []
-    /// Following the events: only while some station is on a site, so that a fleet without sites pays nothing.
+    /// Following the events: only while some station is on a site (or has a clear due, or this node holds a lease), so
+    /// that a fleet without sites pays nothing.
     private var following: Task<Void, Never>?
 
     init(
@@ -112,6 +115,7 @@ actor SiteManager {
                 request(site)
             }
             leases = Dictionary(uniqueKeysWithValues: held.map { ($0, until) })
+            updateFollowing()
         } catch {
             logger.warning("site leases could not be renewed", metadata: ["error": "\(error)"])
         }
@@ -144,7 +148,10 @@ actor SiteManager {
             // A booted station gets its fallback again (sent by the node that computes its site).
             fallbackSent[event.cpId] = nil
             if let site = siteOfStation[event.cpId] { request(site) }
-        case "transaction.started", "transaction.stopped", "connector.status", "station.connected", "station.disconnected":
+        case "station.connected":
+            if let site = siteOfStation[event.cpId] { request(site) }
+            if clearDue.contains(event.cpId) { await clearLeft(event.cpId) }
+        case "transaction.started", "transaction.stopped", "connector.status", "station.disconnected":
             if let site = siteOfStation[event.cpId] { request(site) }
         case "site.changed":
             // Made through any node: the stations' sites are read again, they get their fallback again, and the site is
@@ -182,8 +189,10 @@ actor SiteManager {
     /// profiles cleared: it is no longer held to a share.
     func stationMoved(_ cpId: String, to siteId: String?, from previous: String?) async {
         await refreshStations()
-        // Off its old site, its old shares go (and its fallback with them when it is on no site now).
-        if previous != nil { await clearProfiles(of: cpId, fallbackToo: siteId == nil) }
+        // Off its old site, its old shares go (and its fallback with them when it is on no site now). On a site, the new
+        // site's fallback replaces the old one.
+        if siteId != nil, clearDue.contains(cpId) { await markClearDue(cpId, false) }
+        if previous != nil { await leave(cpId, site: siteId) }
         for site in [siteId, previous].compactMap({ $0 }) {
             changed(site, station: cpId)
             await events.publish("site.changed", cpId: cpId, ["siteId": .string(site)])
@@ -196,30 +205,68 @@ actor SiteManager {
         published[siteId] = nil
         leases[siteId] = nil
         sites[siteId] = nil
-        for cpId in stations { await clearProfiles(of: cpId, fallbackToo: true) }
+        for cpId in stations { await leave(cpId, site: nil) }
         await events.publish("site.changed", cpId: "", ["siteId": .string(siteId)])
     }
 
-    /// Clears ocppd's TxProfiles (and its fallback) on a station that left its site. One that is not connected keeps
-    /// them: a TxProfile ends by itself within its validity; the fallback stays until the station is on a site again.
-    private func clearProfiles(of cpId: String, fallbackToo: Bool) async {
-        guard (try? await connected([cpId]))?.contains(cpId) == true else { return }
+    /// A station left its site (for `site`, or for none): ocppd's TxProfiles and, on no site now, its fallback are
+    /// cleared. A fallback that cannot be cleared now (the station is out of reach, or does not answer) is cleared at the
+    /// station's next connection; a TxProfile ends by itself within its validity.
+    private func leave(_ cpId: String, site: String?) async {
+        let cleared = await clearProfiles(of: cpId, fallbackToo: site == nil)
+        if site == nil, !cleared { await markClearDue(cpId, true) }
+    }
+
+    /// A station that left its site while out of reach is back: ocppd's profiles go (by one node of a cluster).
+    private func clearLeft(_ cpId: String) async {
+        clearDue.remove(cpId)
+        guard (try? await store.takeClearDue(cpId)) == true else { return }
+        logger.info("a station that left its site while away is back: ocppd's fallback is cleared", metadata: ["station": "\(cpId)"])
+        if await !clearProfiles(of: cpId, fallbackToo: true) { await markClearDue(cpId, true) }
+    }
+
+    private func markClearDue(_ cpId: String, _ due: Bool) async {
+        do {
+            try await store.setClearDue(cpId, since: due ? Date() : nil)
+            if due { clearDue.insert(cpId) } else { clearDue.remove(cpId) }
+            updateFollowing()
+        } catch {
+            logger.error("a station's due clearing could not be kept", metadata: ["station": "\(cpId)", "error": "\(error)"])
+        }
+    }
+
+    /// Clears ocppd's TxProfiles (and its fallback) on a connected station; false when it is not connected or a clear
+    /// was not accepted (ClearChargingProfile's Unknown means there was nothing to clear).
+    private func clearProfiles(of cpId: String, fallbackToo: Bool) async -> Bool {
+        guard (try? await connected([cpId]))?.contains(cpId) == true else { return false }
         let sessions = (try? await store.activeSessions(cpIds: [cpId])) ?? []
         let ids = (fallbackToo ? [Self.fallbackProfileId] : []) + sessions.map { Self.txProfileId + $0.key.connectorId }
+        var cleared = true
         for id in ids {
             do {
                 _ = try await send(ClearChargingProfile.self, cpId, ["id": .integer(Int64(id))])
             } catch {
-                logger.notice("ocppd's profile could not be cleared on a station that left its site", metadata: ["station": "\(cpId)"])
+                cleared = false
+                logger.notice(
+                    "ocppd's profile could not be cleared on a station that left its site",
+                    metadata: ["station": "\(cpId)", "error": "\(error)"])
             }
         }
+        fallbackSent[cpId] = nil
+        return cleared
     }
 
-    /// The stations on sites, from the store (another node may have changed them); the events are followed while any is.
+    /// The stations on sites, from the store (another node may have changed them).
     private func refreshStations() async {
-        guard let map = try? await store.stationSites() else { return }
+        guard let map = try? await store.stationSites(), let due = try? await store.stationsWithClearDue() else { return }
         siteOfStation = map
-        if map.isEmpty {
+        clearDue = due
+        updateFollowing()
+    }
+
+    /// The events are followed while some station is on a site or has a clear due, or this node computes a site.
+    private func updateFollowing() {
+        if siteOfStation.isEmpty && clearDue.isEmpty && leases.isEmpty {
             following?.cancel()
             following = nil
         } else if following == nil {

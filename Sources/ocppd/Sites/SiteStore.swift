@@ -53,6 +53,12 @@ protocol SiteStore: Store {
     func siteStations(_ siteId: String) async throws -> [(cpId: String, connectors: Int)]
     /// Every station that is on a site, to its site.
     func stationSites() async throws -> [String: String]
+    /// The stations that left a site while out of reach: ocppd's fallback is cleared at their next connection.
+    func stationsWithClearDue() async throws -> Set<String>
+    /// Marks (a date) or unmarks (nil) a station whose fallback is to be cleared at its next connection.
+    func setClearDue(_ cpId: String, since: Date?) async throws
+    /// Unmarks the station; true when it was marked (in a cluster, the one node that clears it).
+    func takeClearDue(_ cpId: String) async throws -> Bool
     /// The sessions running on these stations, with their connector's status.
     func activeSessions(cpIds: [String]) async throws -> [SiteSessionRow]
     func siteLimits(_ siteId: String) async throws -> [SiteLimitRow]
@@ -143,6 +149,20 @@ extension SQLStore {
                 (try row.string(0), try row.string(1))
             }
             return Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    func stationsWithClearDue() async throws -> Set<String> {
+        try await read { db in Set(try db.query("SELECT id FROM stations WHERE site_clear_due IS NOT NULL", []) { try $0.string(0) }) }
+    }
+
+    func setClearDue(_ cpId: String, since: Date?) async throws {
+        try await write { db in _ = try db.execute("UPDATE stations SET site_clear_due = ? WHERE id = ?", [since, cpId]) }
+    }
+
+    func takeClearDue(_ cpId: String) async throws -> Bool {
+        try await write { db in
+            try db.execute("UPDATE stations SET site_clear_due = NULL WHERE id = ? AND site_clear_due IS NOT NULL", [cpId]) == 1
         }
     }
 

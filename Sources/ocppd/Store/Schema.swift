@@ -427,6 +427,14 @@ enum Schema {
         ),
         // A site's stations are read at every computation of its shares.
         Migration(version: 9, statements: ["CREATE INDEX stations_by_site ON stations (site_id)"]),
+        // A station that left its site while out of reach keeps ocppd's fallback profile until its next connection, which
+        // clears it: when it left, until then.
+        Migration(
+            version: 10,
+            statements: [
+                "ALTER TABLE stations ADD COLUMN site_clear_due BIGINT",
+                "CREATE INDEX stations_by_site_clear_due ON stations (site_clear_due)",
+            ]),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
