@@ -33,9 +33,13 @@ struct Login: APICommand {
         guard global.server != nil, global.token != nil else {
             throw CtlError(.usage, "login needs --server URL and --token TOKEN")
         }
-        _ = try await client.get("/api/stations", query: [("limit", "1")])
+        // Who the token is: a named token (or the configured one, api-token) and its role.
+        let me = try await client.get("/api/token").json()
         let config = CtlConfig(server: client.servers.joined(separator: ","), token: client.token)
         let path = try config.save(environment: ProcessInfo.processInfo.environment)
-        print("logged in to \(client.base); saved in \(path)")
+        let name = me["name"]?.stringValue ?? "?"
+        let role = me["role"]?.stringValue ?? "?"
+        let expiry = me["expiresAt"]?.stringValue.map { ", expires \($0)" } ?? ""
+        print("logged in to \(client.base) as \(name) (\(role)\(expiry)); saved in \(path)")
     }
 }

@@ -23,7 +23,7 @@ struct OCPPCtl: AsyncParsableCommand {
             CancelReservation.self, Trigger.self, ClearCache.self, DataTransferCommand.self, Firmware.self, Diagnostics.self, Logs.self,
             LocalList.self, ChargingProfile.self, Events.self, Top.self, Shell.self, Login.self, StatusCommand.self,
             MetricsCommand.self, OpenAPI.self, CommandLog.self, Token.self, ClusterCommand.self, SecurityEvents.self,
-            CertificateRequests.self, Files.self, Sites.self,
+            CertificateRequests.self, Files.self, Sites.self, Tokens.self, Audit.self, Webhooks.self,
         ]
     )
 }

@@ -80,6 +80,12 @@ struct Configuration: Sendable {
     /// Kept files and charger uploads (`--public-url`, `--files-dir`, `--max-upload-size`); the directory is set with the
     /// data directory.
     var files = FileSettings(directory: "")
+    /// Days the audit log keeps an entry.
+    var auditRetentionDays = 400
+    /// Webhooks may point at loopback and link-local addresses.
+    var webhookAllowPrivate = false
+    /// Seconds a webhook may fail before it is disabled.
+    var webhookGiveUpAfter = 86_400
     /// The station CA that signs station CSRs; without one they wait for an operator's own CA.
     var stationCA: StationCAFiles?
     var stationCertOrganization: String?

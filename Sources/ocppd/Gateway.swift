@@ -75,12 +75,21 @@ struct Gateway {
             logger: logger, clusterNode: configuration.cluster?.nodeId, security: security)
         let logger = self.logger
         let sites = await startSites(store: store, events: events, commands: commands, registry: registry, cluster: cluster)
+        let webhooks = await startWebhooks(store: store, journal: journal, events: events, node: node)
         let periodic = [
             Self.every(Self.heartbeatSaveInterval) { await centralSystem.saveHeartbeats() },
             // `ocppd token rotate` writes the token file; the running ocppd takes it from there.
             Self.every(Self.tokenCheckInterval) { token.reload() },
             Task { await registry.keepAlive(logger: logger) },
-            Task { await EventTail(bus: events, log: journal, cluster: cluster, logger: logger).run() },
+            Task {
+                await EventTail(
+                    bus: events, log: journal, cluster: cluster, logger: logger, hold: { node in await webhooks?.needed(node: node) },
+                    longestHold: max(25 * 3600, TimeInterval(configuration.webhookGiveUpAfter + 3600))
+                ).run()
+            },
+            Self.every(.seconds(3600), immediately: true) { [configuration] in
+                await Self.pruneAudit(store: store, days: configuration.auditRetentionDays, logger: logger)
+            },
         ]
         let openStations = OpenStations()
         let endpoint = OCPPEndpoint(
@@ -93,7 +102,7 @@ struct Gateway {
             store: store, registry: registry, centralSystem: centralSystem, commands: commands, security: security, events: events,
             configuration: configuration, metrics: Self.metrics, apiToken: token,
             apiRequests: RateLimiter("api_requests", limit: configuration.apiRequestsPerSecond), cluster: cluster, uploads: uploads,
-            sites: sites)
+            sites: sites, webhooks: webhooks)
         let maxFrameSize = configuration.maxFrameSize
         let idleTimeout = configuration.httpIdleTimeout
         func listener(port: Int, tls: TLSSettings?) -> some Service {
@@ -130,6 +139,7 @@ struct Gateway {
         reloader.stop()
         for task in periodic { task.cancel() }
         await sites?.stop()
+        await webhooks?.stop()
         await centralSystem.saveHeartbeats()
         await cluster?.stop()
         await events.stop()
@@ -138,13 +148,27 @@ struct Gateway {
         logger.info("ocppd stopped")
     }
 
-    /// Runs `body` every `interval` until cancelled.
-    private static func every(_ interval: Duration, _ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+    /// Runs `body` every `interval` (and at once, when `immediately`) until cancelled.
+    private static func every(
+        _ interval: Duration, immediately: Bool = false, _ body: @escaping @Sendable () async -> Void
+    ) -> Task<Void, Never> {
         Task {
+            if immediately { await body() }
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
                 await body()
             }
+        }
+    }
+
+    /// Removes the audit entries older than the retention (every node of a cluster does; the same rows go).
+    private static func pruneAudit(store: any Store, days: Int, logger: Logger) async {
+        guard let store = store as? any AccountStore else { return }
+        do {
+            let removed = try await store.pruneAudit(before: Date().addingTimeInterval(-Double(days) * 86_400))
+            if removed > 0 { logger.info("old audit entries removed", metadata: ["count": "\(removed)", "days": "\(days)"]) }
+        } catch {
+            logger.warning("the audit log could not be pruned", metadata: ["error": "\(error)"])
         }
     }
 
@@ -176,6 +200,17 @@ struct Gateway {
         try await uploads.reconcile(directoryKnown: known)
         await uploads.enforceRetention()
         return uploads
+    }
+
+    /// Webhooks: delivered from the event journal by one node at a time.
+    private func startWebhooks(store: any Store, journal: any EventLog, events: EventBus, node: String) async -> WebhookDispatcher? {
+        guard let store = store as? any WebhookStore else { return nil }
+        var settings = WebhookDispatcher.Settings()
+        settings.allowPrivate = configuration.webhookAllowPrivate
+        settings.disableAfter = .seconds(configuration.webhookGiveUpAfter)
+        let webhooks = WebhookDispatcher(store: store, journal: journal, events: events, node: node, settings: settings, logger: logger)
+        await webhooks.start()
+        return webhooks
     }
 
     /// Site load management: follows the events from now on, its TxProfiles sent like any command.

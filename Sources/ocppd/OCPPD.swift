@@ -156,6 +156,16 @@ struct OCPPD: AsyncParsableCommand {
     @Option(help: "Bytes of charger uploads kept in all, the oldest removed first (env OCPPD_FILES_MAX_TOTAL; default: no bound).")
     var filesMaxTotal: Int64?
 
+    @Option(help: "Days the audit log keeps each write and command (env OCPPD_AUDIT_RETENTION_DAYS, default 400).")
+    var auditRetentionDays: Int?
+
+    @Flag(
+        help: "Let webhooks point at loopback and link-local addresses, which are refused otherwise (env OCPPD_WEBHOOK_ALLOW_PRIVATE=1).")
+    var webhookAllowPrivate = false
+
+    @Option(help: "Seconds a webhook may fail before it is disabled (env OCPPD_WEBHOOK_GIVE_UP_AFTER, default 86400: a day).")
+    var webhookGiveUpAfter: Int?
+
     @Option(
         help: "PEM certificate of the station CA: ocppd signs the CSRs of SignCertificate with it (env OCPPD_STATION_CA_CERT).")
     var stationCaCert: String?
@@ -352,6 +362,21 @@ struct OCPPD: AsyncParsableCommand {
         c.files.maxTotal = try number(filesMaxTotal, "--files-max-total", "OCPPD_FILES_MAX_TOTAL")
         guard (c.files.retentionDays ?? 1) >= 1, (c.files.maxTotal ?? 0) >= 0 else {
             throw ConfigurationError(description: "files retention: at least 1 day, and a total that is not negative")
+        }
+        c.auditRetentionDays =
+            try number(auditRetentionDays, "--audit-retention-days", "OCPPD_AUDIT_RETENTION_DAYS") ?? c.auditRetentionDays
+        guard c.auditRetentionDays >= 1 else { throw ConfigurationError(description: "audit retention: at least 1 day") }
+        c.webhookGiveUpAfter =
+            try number(webhookGiveUpAfter, "--webhook-give-up-after", "OCPPD_WEBHOOK_GIVE_UP_AFTER") ?? c.webhookGiveUpAfter
+        guard c.webhookGiveUpAfter >= 1 else { throw ConfigurationError(description: "webhook give-up time: at least 1 second") }
+        if webhookAllowPrivate {
+            c.webhookAllowPrivate = true
+        } else if let text = setting(nil, "OCPPD_WEBHOOK_ALLOW_PRIVATE") {
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": c.webhookAllowPrivate = true
+            case "0", "false", "no", "off": c.webhookAllowPrivate = false
+            default: throw ConfigurationError(description: "OCPPD_WEBHOOK_ALLOW_PRIVATE=\(text): 1 or 0")
+            }
         }
         switch (setting(stationCaCert, "OCPPD_STATION_CA_CERT"), setting(stationCaKey, "OCPPD_STATION_CA_KEY")) {
         case (let certificate?, let key?):

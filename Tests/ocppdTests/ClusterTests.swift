@@ -166,4 +166,34 @@ struct EventJournalTests {
             await again.stop()
         }
     }
+
+    @Test("webhooks read every node's events merged by time, each node's in its order, up to what a full page allows")
+    func webhookMerge() async throws {
+        try await withStore(.sqlite) { store, _ in
+            let log = try journal(store)
+            let a = EventBus(node: "a", journal: log, lastSeq: 0)
+            let b = EventBus(node: "b", journal: log, lastSeq: 0)
+            // a at 1, 3, 5 ...; b at 2, 4, 6 ...; and a's last one stamped before its previous (a clock stepped back).
+            for i in 1...6 {
+                await a.publish(GatewayEvent(type: "t", cpId: "CP", at: time(2 * i - 1), fields: [:]))
+                await b.publish(GatewayEvent(type: "t", cpId: "CP", at: time(2 * i), fields: [:]))
+            }
+            await a.publish(GatewayEvent(type: "t", cpId: "CP", at: time(0), fields: [:]))
+            var waited = 0
+            while try await log.lastSeq(node: "a") + log.lastSeq(node: "b") < 13, waited < 500 {
+                try await Task.sleep(for: .milliseconds(10))
+                waited += 1
+            }
+            func labels(_ events: [JournaledEvent]) -> [String] { events.map { "\($0.node)\($0.seq)" } }
+            let all = try await WebhookDispatcher.next(after: EventCursor(), in: log, nodes: ["a", "b"])
+            #expect(labels(all) == ["a1", "b1", "a2", "b2", "a3", "b3", "a4", "b4", "a5", "b5", "a6", "a7", "b6"])
+            let later = try await WebhookDispatcher.next(after: EventCursor(positions: ["a": 5, "b": 2]), in: log, nodes: ["a"])
+            #expect(labels(later) == ["b3", "b4", "b5", "a6", "a7", "b6"])
+            // Pages of 2: a's full page ends at 3 s, so nothing later than that goes yet (a's next page could be earlier).
+            let paged = try await WebhookDispatcher.next(after: EventCursor(), in: log, nodes: ["a", "b"], pageSize: 2)
+            #expect(labels(paged) == ["a1", "b1", "a2"])
+            await a.stop()
+            await b.stop()
+        }
+    }
 }

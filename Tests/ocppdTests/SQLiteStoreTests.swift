@@ -551,6 +551,80 @@ struct StoreContractTests {
         }
     }
 
+    @Test(
+        "accounts: named tokens by digest, the audit log filtered and pruned, webhooks leased with their progress",
+        arguments: StoreBackend.all)
+    func accountsAuditAndWebhooks(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let accounts = try #require(store as? any AccountStore)
+            let token = StoredToken(
+                name: "ops", role: .technician, hash: String(repeating: "a", count: 64), createdAt: time(0), expiresAt: time(99))
+            #expect(try await accounts.createToken(token))
+            var twin = token
+            twin.hash = String(repeating: "b", count: 64)
+            #expect(try await !accounts.createToken(twin), "a name is taken once")
+            #expect(try await accounts.token(hash: token.hash) == token)
+            #expect(try await accounts.token(hash: twin.hash) == nil)
+            #expect(try await accounts.tokens().map(\.name) == ["ops"])
+            #expect(try await accounts.deleteToken("ops") == token)
+            #expect(try await accounts.deleteToken("ops") == nil)
+            #expect(try await accounts.token(hash: token.hash) == nil)
+
+            func entry(_ at: Int, _ token: String, _ cpId: String?) -> AuditEntry {
+                AuditEntry(
+                    id: 0, at: time(at), token: token, method: "POST", path: "/api/x", cpId: cpId, command: nil, body: "{}", status: 200,
+                    result: nil)
+            }
+            let first = try await accounts.addAudit(entry(10, "a", "CP1"))
+            let second = try await accounts.addAudit(entry(20, "b", nil))
+            _ = try await accounts.addAudit(entry(30, "a", "CP2"))
+            #expect(second > first)
+            let all = try await accounts.audit(AuditFilter(), PageRequest())
+            #expect(all.total == 3 && all.items.map(\.at) == [time(30), time(20), time(10)])
+            #expect(
+                all.items.last
+                    == {
+                        var e = entry(10, "a", "CP1"); e.id = first; return e
+                    }())
+            #expect(try await accounts.audit(AuditFilter(token: "a"), PageRequest()).items.map(\.cpId) == ["CP2", "CP1"])
+            #expect(try await accounts.audit(AuditFilter(cpId: "CP1"), PageRequest()).total == 1)
+            #expect(try await accounts.audit(AuditFilter(since: time(15), until: time(25)), PageRequest()).items.map(\.token) == ["b"])
+            #expect(try await accounts.audit(AuditFilter(), PageRequest(limit: 1, offset: 1)).items.map(\.at) == [time(20)])
+            #expect(try await accounts.pruneAudit(before: time(20)) == 1)
+            #expect(try await accounts.audit(AuditFilter(), PageRequest()).total == 2)
+
+            let hooks = try #require(store as? any WebhookStore)
+            let hook = StoredWebhook(
+                id: 0, url: "https://example.com/h", events: ["transaction.started"], cpIds: ["CP1"], secret: "s", createdAt: time(0),
+                enabled: true, failingSince: nil, cursor: EventCursor(positions: ["n1": 5, "n2": 7]))
+            let id = try await hooks.createWebhook(hook)
+            var stored = try #require(try await hooks.webhook(id))
+            #expect(stored.url == hook.url && stored.events == hook.events && stored.cpIds == ["CP1"] && stored.cursor == hook.cursor)
+            // One node at a time; progress only from the node that holds the lease.
+            #expect(try await hooks.leaseWebhook(id, node: "n1", until: time(100), now: time(50)))
+            #expect(try await !hooks.leaseWebhook(id, node: "n2", until: time(110), now: time(60)))
+            #expect(try await !hooks.saveWebhookProgress(id, node: "n2", cursor: EventCursor(), failingSince: nil, enabled: true))
+            #expect(
+                try await hooks.saveWebhookProgress(
+                    id, node: "n1", cursor: EventCursor(positions: ["n1": 9, "n2": 7]), failingSince: time(70), enabled: false))
+            stored = try #require(try await hooks.webhook(id))
+            #expect(stored.cursor.positions == ["n1": 9, "n2": 7] && stored.failingSince == time(70) && !stored.enabled)
+            #expect(try await hooks.leaseWebhook(id, node: "n2", until: time(300), now: time(200)), "an expired lease is taken over")
+            for n in 1...5 {
+                try await hooks.addWebhookDelivery(
+                    id,
+                    WebhookDelivery(
+                        id: 0, eventId: "e\(n)", eventType: "t", attempt: n, at: time(n), status: 500, error: "x", durationMs: 3),
+                    keep: 3)
+            }
+            let deliveries = try await hooks.webhookDeliveries(id, PageRequest())
+            #expect(deliveries.items.map(\.eventId) == ["e5", "e4", "e3"] && deliveries.total == 3)
+            #expect(try await hooks.deleteWebhook(id)?.url == hook.url)
+            #expect(try await hooks.webhook(id) == nil)
+            #expect(try await hooks.webhookDeliveries(id, PageRequest()).total == 0)
+        }
+    }
+
     @Test("sites: settings, stations joining and leaving, sessions, accepted limits and one lease at a time", arguments: StoreBackend.all)
     func sitesLimitsAndLeases(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in

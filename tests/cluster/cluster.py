@@ -195,7 +195,7 @@ class Fleet:
         database = self.galera.fresh_database()
         for index in range(1, self.galera.size + 1):
             node = ClusterNode(self.binary, self.workdir / f"n{index}", f"n{index}", self.galera.url(index, database),
-                               args=["--public-url", self.public_url])
+                               args=["--public-url", self.public_url, "--webhook-allow-private"])
             self.nodes.append(node)
             # One after another: the first migrates the new database.
             node.start()

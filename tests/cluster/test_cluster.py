@@ -612,3 +612,77 @@ def test_a_site_with_stations_on_several_nodes_is_computed_by_one_node_and_anoth
     run(scenario(), timeout=120)
     rec.assert_clean()
     assert rec.peak <= 32 + 1e-6
+
+
+def test_tokens_and_the_audit_are_cluster_wide_at_once_and_one_node_delivers_a_webhook_until_another_takes_over(fleet: Fleet):
+    """A token made through one node works on every node; removed through another, it stops everywhere at once and its
+    event stream on a third node ends. A webhook is delivered by one node (a lease); when that node stops, another
+    takes over from the stored position, and the receiver holds every event in each station's order."""
+    from test_webhooks import EXPECTED_SESSION, SECRET, Receiver, sessions, station_events
+
+    n1, n2, n3 = fleet.nodes
+    made = n1.post("/api/tokens", json={"name": "cl-tech", "role": "technician"})
+    assert made.status_code == 201, made.text
+    secret = made.json()["token"]
+    assert n2.get("/api/token", token=secret).json()["name"] == "cl-tech"
+
+    async def revoke():
+        stream = await SseStream.open(n1, "/api/events", token=secret)
+        try:
+            assert stream.status == 200
+            removed = await aapi(n3, "DELETE", "/api/tokens/cl-tech")
+            assert removed.status_code == 200, removed.text
+            for node in fleet.nodes:
+                assert (await aapi(node, "GET", "/api/stations", headers={"Authorization": f"Bearer {secret}"})).status_code == 401
+            deadline = time.monotonic() + 5
+            while True:
+                assert time.monotonic() < deadline, "the removed token's stream on another node must end"
+                try:
+                    await stream.next_event(timeout=max(0.05, deadline - time.monotonic()))
+                except EOFError:
+                    break
+        finally:
+            await stream.close()
+
+    run(revoke())
+    # Every node's audit log has the removal made through n3.
+    for node in fleet.nodes:
+        entries = node.get("/api/audit", params={"limit": 100}).json()
+        assert any(e["method"] == "DELETE" and e["path"] == "/api/tokens/cl-tech" and e["status"] == 200 for e in entries)
+
+    receiver = Receiver().start()
+    try:
+        hook = n2.post("/api/webhooks", json={"url": receiver.url, "events": ["connector.status", "transaction.started",
+                                                                                 "transaction.stopped"], "secret": SECRET})
+        assert hook.status_code == 201, hook.text
+        hook_id = hook.json()["id"]
+        holder_id = wait_until(lambda: n1.get(f"/api/webhooks/{hook_id}").json()["node"], timeout=10, what="a delivering node")
+        holder = fleet.node(holder_id)
+        others = [node for node in fleet.nodes if node is not holder]
+        for tag in ("CLW-A", "CLW-B"):
+            n1.create_tag(tag)
+
+        async def on_every_node():
+            await asyncio.gather(sessions(holder, "CLW-1", "CLW-A", 1), sessions(others[0], "CLW-2", "CLW-B", 1))
+
+        run(on_every_node())
+        wait_until(lambda: len(station_events(receiver, "CLW-1")) == 5 and len(station_events(receiver, "CLW-2")) == 5,
+                   timeout=30, what="both stations' events")
+        holder.stop()
+        async def after_the_stop():
+            # CLW-1 moves to another node; both go on.
+            await asyncio.gather(sessions(others[0], "CLW-1", "CLW-A", 1), sessions(others[1], "CLW-2", "CLW-B", 1))
+
+        run(after_the_stop())
+        wait_until(lambda: len(station_events(receiver, "CLW-1")) == 10 and len(station_events(receiver, "CLW-2")) == 10,
+                   timeout=60, what="the events after the delivering node stopped")
+        assert station_events(receiver, "CLW-1") == EXPECTED_SESSION * 2
+        assert station_events(receiver, "CLW-2") == EXPECTED_SESSION * 2
+        assert receiver.problems == []
+        now_by = others[0].get(f"/api/webhooks/{hook_id}").json()["node"]
+        assert now_by in (others[0].node_id, others[1].node_id)
+        ids = {r["id"] for r in receiver.requests}
+        assert all(":" in i and i.split(":")[0] in ("n1", "n2", "n3") for i in ids), ids
+    finally:
+        receiver.stop()
+

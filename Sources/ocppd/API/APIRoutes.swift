@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import Prometheus
 import Shared
 
@@ -21,14 +22,21 @@ struct APIRoutes: Sendable {
     var uploads: Uploads? = nil
     /// Site load management (nil only in tests that need none).
     var sites: SiteManager? = nil
+    /// Webhook delivery (nil only in tests that need none).
+    var webhooks: WebhookDispatcher? = nil
 
-    func buildRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    func buildRouter() -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
         addSystemRoutes(to: router)
+        let accounts = store as? any AccountStore
         let api = router.group("api").add(
-            middleware: BearerAuthMiddleware(token: apiToken, limiter: apiRequests))
+            middleware: APIGate(
+                access: APIAccess(defaultToken: apiToken, store: accounts), limiter: apiRequests,
+                audit: accounts.map {
+                    AuditLog(store: $0, events: events, maxBodySize: configuration.maxBodySize, logger: Logger(label: "ocppd"))
+                }))
         /// The OpenAPI 3.1 document of this API.
         api.get("openapi.json") { _, _ in API.jsonValue(OpenAPIDocument.document) }
         /// A new bearer token, in force at once (the one of this request stops working) and saved in the data
@@ -48,6 +56,8 @@ struct APIRoutes: Sendable {
         addSecurityRoutes(to: api)
         addFileRoutes(to: api)
         addSiteRoutes(to: api)
+        addAccountRoutes(to: api)
+        addWebhookRoutes(to: api)
         addEventRoutes(to: api)
         addClusterRoutes(to: api)
         addInternalRoutes(to: router)
@@ -55,7 +65,7 @@ struct APIRoutes: Sendable {
         return router
     }
 
-    func addSystemRoutes(to router: Router<BasicRequestContext>) {
+    func addSystemRoutes(to router: Router<APIRequestContext>) {
         /// Liveness: the process answers.
         router.get("healthz") { _, _ in
             API.jsonValue(["status": "ok"])

@@ -6,7 +6,7 @@ import ServiceLifecycle
 import Shared
 
 extension APIRoutes {
-    func addCommandRoutes(to api: RouterGroup<BasicRequestContext>) {
+    func addCommandRoutes(to api: RouterGroup<APIRequestContext>) {
         /// Sends a central-system command (the OCPP request payload as the body) and answers with the
         /// charge point's CALLRESULT payload as it sent it.
         api.post("admin/:cpId/:command") { request, context in
@@ -18,6 +18,8 @@ extension APIRoutes {
             }
             let body = try await API.jsonObjectBody(request, maxSize: configuration.maxBodySize)
             let outcome = try await commands.send(action, payload: body, to: id)
+            // The answer as the audit log keeps it: a GetConfiguration's AuthorizationKey is a secret there too.
+            context.auditNote?.result = AuditLog.redact(outcome).jsonText
             return API.jsonValue(outcome)
         }
 
@@ -28,17 +30,18 @@ extension APIRoutes {
         }
     }
 
-    func addEventRoutes(to api: RouterGroup<BasicRequestContext>) {
+    func addEventRoutes(to api: RouterGroup<APIRequestContext>) {
         /// Live events as Server-Sent Events, each with an `id:`; `?cpId=` narrows them to one station, `?heartbeats=true`
         /// adds station.heartbeat events. With `Last-Event-ID`, the events kept since that id come first (an unknown or
         /// too old id: every event kept), then the live ones, none twice.
-        api.get("events") { request, _ in
+        api.get("events") { request, context in
             let cpId = request.uri.queryParameters["cpId"].map(String.init)
             let heartbeats = try API.boolQuery(request, "heartbeats") ?? false
             let lastEventId = request.headers[HTTPField.Name("Last-Event-ID")!]
             guard
                 let subscription = await events.subscribe(
-                    cpId: cpId, heartbeats: heartbeats, limit: configuration.maxEventSubscribers)
+                    cpId: cpId, heartbeats: heartbeats, limit: configuration.maxEventSubscribers, token: context.caller?.name,
+                    expiresAt: context.caller?.expiresAt)
             else {
                 LimitRefusals.eventSubscribers.record("event stream refused: too many subscribers")
                 throw Problem(

@@ -8,7 +8,7 @@ import _NIOFileSystem
 
 extension APIRoutes {
     /// The routes chargers use without an API token: their upload URLs, whose token is the credential.
-    func addUploadRoutes(to router: Router<BasicRequestContext>) {
+    func addUploadRoutes(to router: Router<APIRequestContext>) {
         guard let uploads else { return }
         /// A charger's upload, the raw body; 201 with the file.
         router.put("files/upload/:token") { request, context in
@@ -30,7 +30,7 @@ extension APIRoutes {
         }
     }
 
-    private func firmware(_ request: Request, _ context: BasicRequestContext, uploads: Uploads) async throws -> Response {
+    private func firmware(_ request: Request, _ context: APIRequestContext, uploads: Uploads) async throws -> Response {
         let id = try API.pathParameter(context, "id")
         guard let (file, node) = try await uploads.store.file(id), file.kind == .firmware,
             file.name == (try API.pathParameter(context, "name"))
@@ -79,7 +79,7 @@ extension APIRoutes {
     }
 
     /// A file this node keeps, asked for by another node: its content (GET, HEAD), or its removal (DELETE).
-    func internalFile(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func internalFile(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let id = try API.pathParameter(context, "id")
         guard let uploads, let (file, node) = try await uploads.store.file(id), node == uploads.node else {
             throw Problem.notFound("this node keeps no file '\(id)'")
@@ -91,7 +91,7 @@ extension APIRoutes {
         return try await download(file, node: node, request: request, uploads: uploads)
     }
 
-    func addFileRoutes(to api: RouterGroup<BasicRequestContext>) {
+    func addFileRoutes(to api: RouterGroup<APIRequestContext>) {
         guard let uploads else { return }
         /// Kept files (diagnostics, logs, firmware), newest first; `?cpId=` and `?kind=` narrow them.
         api.get("files") { request, _ in

@@ -10,7 +10,7 @@ enum OpenAPIDocument {
             "description": "Stations, sessions, RFID cards and reservations of an OCPP 1.6J central system.",
         ],
         "security": [["bearer": []]],
-        "paths": .object(paths),
+        "paths": .object(withRoles(paths)),
         "components": [
             "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
             "schemas": .object(schemas),
@@ -22,6 +22,21 @@ enum OpenAPIDocument {
             ],
         ],
     ]
+
+    /// Each /api operation says which role it needs (`x-ocppd-role`), from the rules the API applies.
+    private static func withRoles(_ paths: JSONObject) -> JSONObject {
+        JSONObject(
+            paths.members.map { path in
+                guard path.key.hasPrefix("/api/"), case .object(let operations) = path.value else { return path }
+                let annotated = operations.members.map { operation -> (key: String, value: JSONValue) in
+                    guard case .object(var object) = operation.value else { return operation }
+                    let role = RoutePermissions.required(method: .init(operation.key.uppercased())!, route: path.key)
+                    object["x-ocppd-role"] = .string(role.rawValue)
+                    return (operation.key, .object(object))
+                }
+                return (path.key, .object(JSONObject(annotated)))
+            })
+    }
 
     private static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
 
@@ -172,6 +187,47 @@ enum OpenAPIDocument {
                 "fallbackLimit": ["type": ["number", "null"], "minimum": 0, "maximum": 10_000_000],
                 "description": ["type": ["string", "null"], "maxLength": 255],
             ], required: ["limit", "unit"]),
+        "TokenCreate": object(
+            [
+                "name": ["type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"],
+                "role": ["type": "string", "enum": ["viewer", "technician", "admin"]],
+                "expiresAt": string("date-time", nullable: true),
+            ], required: ["name", "role"]),
+        "NamedToken": object(
+            [
+                "name": string(), "role": ["type": "string", "enum": ["viewer", "technician", "admin"]],
+                "token": ["type": "string", "description": "The secret: in the answer to POST /api/tokens only"],
+                "expiresAt": string("date-time", nullable: true), "createdAt": string("date-time"),
+            ], required: ["name", "role", "expiresAt", "createdAt"]),
+        "Caller": object(
+            [
+                "name": string(), "role": ["type": "string", "enum": ["viewer", "technician", "admin"]],
+                "expiresAt": string("date-time", nullable: true),
+            ], required: ["name", "role", "expiresAt"]),
+        "AuditEntry": object(
+            [
+                "id": integer(), "at": string("date-time"), "token": string(), "method": string(), "path": string(),
+                "cpId": string(nullable: true), "command": string(nullable: true), "body": string(nullable: true), "status": integer(),
+                "result": string(nullable: true),
+            ], required: ["id", "at", "token", "method", "path", "cpId", "command", "body", "status", "result"]),
+        "WebhookCreate": object(
+            [
+                "url": ["type": "string", "format": "uri", "maxLength": 2048],
+                "events": ["type": "array", "items": ["type": "string"], "minItems": 1, "maxItems": 100],
+                "cpIds": ["type": ["array", "null"], "items": ["type": "string"], "minItems": 1, "maxItems": 1000],
+                "secret": ["type": "string", "minLength": 1, "maxLength": 1024],
+            ], required: ["url", "events", "secret"]),
+        "Webhook": object(
+            [
+                "id": integer(), "url": string(), "events": ["type": "array", "items": ["type": "string"]],
+                "cpIds": ["type": ["array", "null"], "items": ["type": "string"]], "enabled": boolean, "createdAt": string("date-time"),
+                "failingSince": string("date-time", nullable: true), "node": string(nullable: true),
+            ], required: ["id", "url", "events", "cpIds", "enabled", "createdAt", "failingSince", "node"]),
+        "WebhookDelivery": object(
+            [
+                "id": integer(), "eventId": string(), "eventType": string(), "attempt": integer(), "at": string("date-time"),
+                "status": integer(nullable: true), "error": string(nullable: true), "durationMs": integer(),
+            ], required: ["id", "eventId", "eventType", "attempt", "at", "status", "error", "durationMs"]),
         "Site": object(
             [
                 "siteId": string(), "limit": ["type": "number"], "unit": ["type": "string", "enum": ["A", "W"]], "phases": integer(),
@@ -282,6 +338,7 @@ enum OpenAPIDocument {
     ) -> JSONValue {
         var responses = responses
         responses["401"] = ["$ref": "#/components/responses/Problem"]
+        responses["403"] = ["$ref": "#/components/responses/Problem"]
         responses["default"] = ["$ref": "#/components/responses/Problem"]
         var object: JSONObject = ["summary": .string(summary), "responses": .object(responses)]
         if !parameters.isEmpty { object["parameters"] = .array(parameters) }
@@ -515,6 +572,47 @@ enum OpenAPIDocument {
                 "Remove a site (its stations leave it); answers with it as it was", parameters: [pathParameter("siteId")],
                 responses: ok("Site")),
         ],
+        "/api/tokens": [
+            "get": operation("Named API tokens, by name (never a secret)", parameters: limitOffset, responses: list("NamedToken")),
+            "post": operation(
+                "Create a named token with a role; the secret is in this answer only. 409 when the name is taken",
+                body: "TokenCreate", responses: ok("NamedToken", status: "201", description: "Created")),
+        ],
+        "/api/tokens/{name}": [
+            "delete": operation(
+                "Remove a named token: it stops at once and its event streams end; answers with it as it was",
+                parameters: [pathParameter("name")], responses: ok("NamedToken"))
+        ],
+        "/api/token": ["get": operation("The token of this request: its name, role and expiry", responses: ok("Caller"))],
+        "/api/audit": [
+            "get": operation(
+                "The audit log of writes and commands, newest first",
+                parameters: limitOffset + [
+                    query("token", string()), query("cpId", string()), query("since", string("date-time")),
+                    query("until", string("date-time")),
+                ], responses: list("AuditEntry"))
+        ],
+        "/api/webhooks": [
+            "get": operation("Webhooks, by id (never a secret)", parameters: limitOffset, responses: list("Webhook")),
+            "post": operation(
+                "Create a webhook: matching events from now on are POSTed to its URL, signed with its secret",
+                body: "WebhookCreate", responses: ok("Webhook", status: "201", description: "Created")),
+        ],
+        "/api/webhooks/{id}": [
+            "get": operation("One webhook", parameters: [pathParameter("id", integer: true)], responses: ok("Webhook")),
+            "delete": operation(
+                "Remove a webhook; answers with it as it was", parameters: [pathParameter("id", integer: true)], responses: ok("Webhook")),
+        ],
+        "/api/webhooks/{id}/deliveries": [
+            "get": operation(
+                "The last attempts to deliver to the webhook, newest first", parameters: limitOffset + [pathParameter("id", integer: true)],
+                responses: list("WebhookDelivery"))
+        ],
+        "/api/webhooks/{id}/test": [
+            "post": operation(
+                "Send the webhook a webhook.test event now, once; answers the attempt", parameters: [pathParameter("id", integer: true)],
+                responses: ok("WebhookDelivery"))
+        ],
         "/api/commands": [
             "get": operation(
                 "The log of commands sent to stations, newest first", parameters: limitOffset + [query("cpId", string())],
@@ -528,7 +626,7 @@ enum OpenAPIDocument {
             "get": operation(
                 "Live events as Server-Sent Events (station.connected, station.disconnected, station.booted, connector.status, "
                     + "transaction.started, transaction.stopped, meter.values, command.result, security.event, diagnostics.status, log.status, "
-                    + "firmware.status, file.uploaded, site.allocation, site.changed; lagged when dropped)",
+                    + "firmware.status, file.uploaded, site.allocation, site.changed, audit.entry, token.revoked, webhook.disabled; lagged when dropped)",
                 parameters: [
                     query("cpId", string()), query("heartbeats", boolean),
                     [

@@ -60,70 +60,52 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let problem as Problem {
-            throw problem
-        } catch let error as StoreError {
-            switch error {
-            case .unavailable:
-                context.logger.error("store unavailable", metadata: ["error": "\(error)"])
-                throw Problem(status: .serviceUnavailable, detail: "the database is unavailable; retry later", headers: [.retryAfter: "5"])
-            case .conflict(let detail): throw Problem(status: .conflict, detail: detail)
-            case .notFound(let detail): throw Problem.notFound(detail)
-            case .failed:
-                context.logger.error("store failure", metadata: ["error": "\(error)"])
-                throw Problem(status: .internalServerError, detail: "internal error; see the ocppd log")
-            }
-        } catch let error as HTTPError where error.status == .notFound {
-            // A path that exists with other methods: 405 and the ones it has.
-            let allowed = OpenAPIDocument.methods(forPath: request.uri.path)
-            guard allowed.isEmpty else {
-                throw Problem(
-                    status: .methodNotAllowed, detail: "\(request.method) is not allowed on \(request.uri.path)",
-                    headers: [.allow: allowed.joined(separator: ", ")])
-            }
-            throw Problem(status: .notFound, detail: "no such route: \(request.method) \(request.uri.path)")
-        } catch let error as HTTPError {
-            let detail: String =
-                switch error.status {
-                case .notFound: "no such route: \(request.method) \(request.uri.path)"
-                case .methodNotAllowed: "\(request.method) is not allowed on \(request.uri.path)"
-                case .contentTooLarge: "request body too large"
-                default: error.body ?? error.status.reasonPhrase
-                }
-            throw Problem(status: error.status, detail: detail, headers: error.headers)
-        } catch let error as HTTPResponseError {
-            throw Problem(status: error.status, detail: error.status.reasonPhrase)
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(error)"])
-            throw Problem(status: .internalServerError, detail: "internal error; see the ocppd log")
+            throw Problem(error, request: request, context: context)
         }
     }
 }
 
-/// Requires `Authorization: Bearer TOKEN` on every /api route; the token is compared in constant time.
-struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: APIToken
-    /// Requests per second with the token.
-    let limiter: RateLimiter
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw Problem(
-                status: .unauthorized, detail: "missing bearer token: send Authorization: Bearer TOKEN (see ocppd's data directory)",
-                headers: [.wwwAuthenticate: "Bearer"])
+extension Problem {
+    /// The problem an error answers as.
+    init(_ error: any Error, request: Request, context: some RequestContext) {
+        switch error {
+        case let problem as Problem:
+            self = problem
+        case let error as StoreError:
+            switch error {
+            case .unavailable:
+                context.logger.error("store unavailable", metadata: ["error": "\(error)"])
+                self.init(status: .serviceUnavailable, detail: "the database is unavailable; retry later", headers: [.retryAfter: "5"])
+            case .conflict(let detail): self.init(status: .conflict, detail: detail)
+            case .notFound(let detail): self = .notFound(detail)
+            case .failed:
+                context.logger.error("store failure", metadata: ["error": "\(error)"])
+                self.init(status: .internalServerError, detail: "internal error; see the ocppd log")
+            }
+        case let error as HTTPError where error.status == .notFound:
+            // A path that exists with other methods: 405 and the ones it has.
+            let allowed = OpenAPIDocument.methods(forPath: request.uri.path)
+            guard allowed.isEmpty else {
+                self.init(
+                    status: .methodNotAllowed, detail: "\(request.method) is not allowed on \(request.uri.path)",
+                    headers: [.allow: allowed.joined(separator: ", ")])
+                return
+            }
+            self.init(status: .notFound, detail: "no such route: \(request.method) \(request.uri.path)")
+        case let error as HTTPError:
+            let detail: String =
+                switch error.status {
+                case .methodNotAllowed: "\(request.method) is not allowed on \(request.uri.path)"
+                case .contentTooLarge: "request body too large"
+                default: error.body ?? error.status.reasonPhrase
+                }
+            self.init(status: error.status, detail: detail, headers: error.headers)
+        case let error as HTTPResponseError:
+            self.init(status: error.status, detail: error.status.reasonPhrase)
+        default:
+            context.logger.error("request failed", metadata: ["error": "\(error)"])
+            self.init(status: .internalServerError, detail: "internal error; see the ocppd log")
         }
-        let presented = Array(header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces).utf8)
-        guard token.matches(presented) else {
-            throw Problem(
-                status: .unauthorized, detail: "invalid bearer token", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
-        }
-        if let wait = limiter.take() {
-            limiter.refusals.record("REST request refused: over the rate limit")
-            throw Problem(
-                status: .tooManyRequests,
-                detail: "more than \(limiter.limit.perSecond) requests per second: retry in \(wait.retryAfterSeconds) s",
-                headers: [.retryAfter: "\(wait.retryAfterSeconds)"])
-        }
-        return try await next(request, context)
     }
 }

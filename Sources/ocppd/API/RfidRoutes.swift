@@ -11,7 +11,7 @@ struct CreateCardBody: Decodable {
 }
 
 extension APIRoutes {
-    func addRfidRoutes(to api: RouterGroup<BasicRequestContext>) {
+    func addRfidRoutes(to api: RouterGroup<APIRequestContext>) {
         /// RFID cards.
         api.get("rfid") { request, _ in
             try API.list(try await store.cards(try API.pageRequest(request)))

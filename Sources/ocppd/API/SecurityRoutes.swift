@@ -9,7 +9,7 @@ struct SignBody: Decodable {
 }
 
 extension APIRoutes {
-    func addSecurityRoutes(to api: RouterGroup<BasicRequestContext>) {
+    func addSecurityRoutes(to api: RouterGroup<APIRequestContext>) {
         /// The security events of a station (SecurityEventNotification), newest first by the station's timestamp.
         api.get("stations/:cpId/security-events") { request, context in
             let id = try API.pathParameter(context, "cpId")

@@ -2,7 +2,7 @@ import Hummingbird
 import Shared
 
 extension APIRoutes {
-    func addSessionRoutes(to api: RouterGroup<BasicRequestContext>) {
+    func addSessionRoutes(to api: RouterGroup<APIRequestContext>) {
         /// Charging sessions, newest first, filtered by cpId, idTag, active, since and until.
         api.get("sessions") { request, _ in
             let query = request.uri.queryParameters

@@ -40,7 +40,7 @@ struct SiteBody: Decodable {
 }
 
 extension APIRoutes {
-    func addSiteRoutes(to api: RouterGroup<BasicRequestContext>) {
+    func addSiteRoutes(to api: RouterGroup<APIRequestContext>) {
         guard let store = store as? any SiteStore else { return }
         /// Creates (201) or changes (200) a site; its stations get their fallback again and its shares are computed.
         api.put("sites/:siteId") { request, context in
@@ -74,7 +74,7 @@ extension APIRoutes {
         }
     }
 
-    private func siteParameter(_ context: BasicRequestContext) throws -> String {
+    private func siteParameter(_ context: APIRequestContext) throws -> String {
         let siteId = try API.pathParameter(context, "siteId")
         guard (1...64).contains(siteId.count) else { throw Problem.badRequest("a site id has 1 to 64 characters") }
         return siteId

@@ -33,7 +33,7 @@ struct StationBody: Decodable {
 }
 
 extension APIRoutes {
-    func addStationRoutes(to api: RouterGroup<BasicRequestContext>) {
+    func addStationRoutes(to api: RouterGroup<APIRequestContext>) {
         /// Stations with connectors, registration status, connection and boot info.
         api.get("stations") { request, _ in
             let page = try API.pageRequest(request)

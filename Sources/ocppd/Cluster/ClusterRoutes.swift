@@ -55,7 +55,7 @@ struct ClusterSecretMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension APIRoutes {
-    func addClusterRoutes(to api: RouterGroup<BasicRequestContext>) {
+    func addClusterRoutes(to api: RouterGroup<APIRequestContext>) {
         /// The nodes of the cluster, alive or not, with the stations each holds; empty on a single ocppd.
         api.get("cluster/nodes") { request, _ in
             let page = try API.pageRequest(request)
@@ -70,7 +70,7 @@ extension APIRoutes {
         }
     }
 
-    func addInternalRoutes(to router: Router<BasicRequestContext>) {
+    func addInternalRoutes(to router: Router<APIRequestContext>) {
         guard let cluster else { return }
         let internalRoutes = router.group(RouterPath(ClusterRoutes.internalPrefix)).add(
             middleware: ClusterSecretMiddleware(secret: cluster.settings.secret))

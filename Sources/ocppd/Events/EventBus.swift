@@ -72,6 +72,10 @@ actor EventBus {
         let heartbeats: Bool
         /// A client of GET /api/events (counted against --max-event-subscribers), not ocppd itself.
         let client: Bool
+        /// The client's token: its stream ends when the token is removed (event `token.revoked`, from any node) or
+        /// expires.
+        let token: String?
+        let expiresAt: Date?
         let continuation: AsyncStream<Item>.Continuation
         let lagged: LaggedFlag
     }
@@ -184,13 +188,15 @@ actor EventBus {
 
     /// A client's `subscribe(cpId:heartbeats:)`, or nil when `limit` clients are there already (0: no limit). ocppd's own
     /// subscribers (site load management) do not count.
-    func subscribe(cpId: String?, heartbeats: Bool, limit: Int) -> Subscription? {
+    func subscribe(cpId: String?, heartbeats: Bool, limit: Int, token: String? = nil, expiresAt: Date? = nil) -> Subscription? {
         guard limit == 0 || subscribers.values.count(where: \.client) < limit else { return nil }
-        return subscribe(cpId: cpId, heartbeats: heartbeats, client: true)
+        return subscribe(cpId: cpId, heartbeats: heartbeats, client: true, token: token, expiresAt: expiresAt)
     }
 
     /// Subscribes to every event, or to one station's; `heartbeats` adds `station.heartbeat` events.
-    func subscribe(cpId: String?, heartbeats: Bool = false, client: Bool = false) -> Subscription {
+    func subscribe(
+        cpId: String?, heartbeats: Bool = false, client: Bool = false, token: String? = nil, expiresAt: Date? = nil
+    ) -> Subscription {
         nextId += 1
         let (stream, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(bufferSize))
         let lagged = LaggedFlag()
@@ -199,7 +205,9 @@ actor EventBus {
         continuation.onTermination = { [weak self] _ in
             Task { await self?.remove(id) }
         }
-        subscribers[id] = Subscriber(cpId: cpId, heartbeats: heartbeats, client: client, continuation: continuation, lagged: lagged)
+        subscribers[id] = Subscriber(
+            cpId: cpId, heartbeats: heartbeats, client: client, token: token, expiresAt: expiresAt, continuation: continuation,
+            lagged: lagged)
         return subscription
     }
 
@@ -221,6 +229,17 @@ actor EventBus {
             for (id, subscriber) in subscribers where subscriber.cpId == nil || subscriber.cpId == item.event.cpId {
                 deliver(.event(item.event, position: position), to: id, subscriber)
             }
+            if item.event.type == "token.revoked", case .string(let name)? = item.event.fields["name"] {
+                end { $0.token == name }
+            }
+        }
+    }
+
+    /// Ends the streams of the subscribers that `matching` picks (a removed or expired token's).
+    private func end(where matching: (Subscriber) -> Bool) {
+        for (id, subscriber) in subscribers where matching(subscriber) {
+            subscriber.continuation.finish()
+            subscribers[id] = nil
         }
     }
 
@@ -251,6 +270,8 @@ actor EventBus {
     }
 
     private func keepAlive() {
+        let now = Date()
+        end { $0.expiresAt.map { $0 <= now } ?? false }
         for (id, subscriber) in subscribers { deliver(.keepAlive, to: id, subscriber) }
     }
 

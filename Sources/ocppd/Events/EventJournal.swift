@@ -39,6 +39,8 @@ protocol EventLog: Sendable {
     /// Forgets `node`'s events older than `date`, but its newest (so that its numbers never start over), a few thousand
     /// at a time so that no commit of other writes waits long behind it.
     func prune(node: String, before date: Date) async throws
+    /// Forgets `node`'s events up to `seq` (never its newest), as `prune(node:before:)` does.
+    func prune(node: String, upTo seq: Int64) async throws
 }
 
 /// The store's `events` table as an `EventLog`: events many stations publish at about the same time go into one
@@ -203,7 +205,11 @@ final class EventJournal<Store: SQLStore>: EventLog {
     }
 
     func prune(node: String, before date: Date) async throws {
-        var upTo = min(try await lastSeq(node: node, before: date), try await lastSeq(node: node) - 1)
+        try await prune(node: node, upTo: try await lastSeq(node: node, before: date))
+    }
+
+    func prune(node: String, upTo seq: Int64) async throws {
+        var upTo = min(seq, try await lastSeq(node: node) - 1)
         // From the top down, in chunks, each its own write.
         while upTo > 0 {
             let from = max(0, upTo - Self.pruneChunk)

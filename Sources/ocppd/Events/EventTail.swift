@@ -10,6 +10,11 @@ struct EventTail: Sendable {
     /// any node those of the dead). nil on a single ocppd.
     let cluster: Cluster?
     let logger: Logger
+    /// The last event of a node that everything else waiting on the journal (webhooks) has had: later ones are kept,
+    /// for up to `longestHold`.
+    var hold: (@Sendable (_ node: String) async -> Int64?)? = nil
+    /// Events a webhook still waits for are kept this long at most (longer than it retries before it is disabled).
+    var longestHold: TimeInterval = 25 * 3600
 
     /// How often the other nodes' events are read.
     static let interval = Duration.milliseconds(100)
@@ -31,7 +36,11 @@ struct EventTail: Sendable {
                 lastPrune = .now
                 do {
                     for node in try await log.nodes() where node == bus.node || cluster?.isDead(node) ?? true {
-                        try await log.prune(node: node, before: Date().addingTimeInterval(-Self.retention))
+                        var upTo = try await log.lastSeq(node: node, before: Date().addingTimeInterval(-Self.retention))
+                        if let held = await hold?(node), held < upTo {
+                            upTo = max(held, try await log.lastSeq(node: node, before: Date().addingTimeInterval(-longestHold)))
+                        }
+                        try await log.prune(node: node, upTo: upTo)
                     }
                 } catch {
                     logger.warning("could not prune the event journal", metadata: ["error": "\(error)"])

@@ -435,6 +435,74 @@ enum Schema {
                 "ALTER TABLE stations ADD COLUMN site_clear_due BIGINT",
                 "CREATE INDEX stations_by_site_clear_due ON stations (site_clear_due)",
             ]),
+        // Operator accounts (Accounts/): named tokens with roles (the secret only as its SHA-256), and the audit log of
+        // every write and command.
+        Migration(
+            version: 11,
+            statements: [
+                """
+                CREATE TABLE api_tokens (
+                    name VARCHAR(64) NOT NULL PRIMARY KEY,
+                    role VARCHAR(16) NOT NULL,
+                    token_hash VARCHAR(64) NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT
+                )
+                """,
+                "CREATE UNIQUE INDEX api_tokens_by_hash ON api_tokens (token_hash)",
+                """
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at BIGINT NOT NULL,
+                    token_name VARCHAR(64) NOT NULL,
+                    method VARCHAR(8) NOT NULL,
+                    path TEXT NOT NULL,
+                    cp_id VARCHAR(48),
+                    command VARCHAR(64),
+                    body TEXT,
+                    status INTEGER NOT NULL,
+                    result TEXT
+                )
+                """,
+                "CREATE INDEX audit_by_time ON audit_log (at)",
+                "CREATE INDEX audit_by_token ON audit_log (token_name, at)",
+                "CREATE INDEX audit_by_station ON audit_log (cp_id, at)",
+            ]),
+        // Webhooks (Accounts/): where events are POSTed, how far each was delivered (a position in the event journal,
+        // which is the outbox), which node delivers it (a lease), and the last attempts.
+        Migration(
+            version: 12,
+            statements: [
+                """
+                CREATE TABLE webhooks (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    url TEXT NOT NULL,
+                    events TEXT NOT NULL,
+                    cp_ids TEXT,
+                    secret TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    enabled INTEGER NOT NULL,
+                    failing_since BIGINT,
+                    delivered TEXT NOT NULL,
+                    lease_node VARCHAR(64),
+                    lease_until BIGINT
+                )
+                """,
+                """
+                CREATE TABLE webhook_deliveries (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    webhook_id INTEGER NOT NULL,
+                    event_id VARCHAR(200) NOT NULL,
+                    event_type VARCHAR(64) NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    at BIGINT NOT NULL,
+                    status INTEGER,
+                    error TEXT,
+                    duration_ms INTEGER NOT NULL
+                )
+                """,
+                "CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id)",
+            ]),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
