@@ -211,7 +211,7 @@ _ocppctl_stations_list() {
     repeating_flags=()
     non_repeating_flags=(--connected --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -229,6 +229,9 @@ _ocppctl_stations_list() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     '--limit')
         return
         ;;
@@ -242,7 +245,7 @@ _ocppctl_stations_show() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -258,6 +261,9 @@ _ocppctl_stations_show() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -275,7 +281,7 @@ _ocppctl_stations_accept() {
     repeating_flags=()
     non_repeating_flags=(--no-authorization-key --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --authorization-key --security-profile --description --site)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --authorization-key --security-profile --description --site)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -291,6 +297,9 @@ _ocppctl_stations_accept() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--authorization-key')
@@ -320,7 +329,7 @@ _ocppctl_stations_set() {
     repeating_flags=()
     non_repeating_flags=(--no-authorization-key --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --status --authorization-key --security-profile --description --site)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --status --authorization-key --security-profile --description --site)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -336,6 +345,9 @@ _ocppctl_stations_set() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--status')
@@ -369,7 +381,7 @@ _ocppctl_stations_remove() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -385,6 +397,9 @@ _ocppctl_stations_remove() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -402,7 +417,7 @@ _ocppctl_stations_history() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --connector --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --connector --limit --offset)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -418,6 +433,9 @@ _ocppctl_stations_history() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--connector')
@@ -444,7 +462,7 @@ _ocppctl_stations_unknown() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -462,6 +480,9 @@ _ocppctl_stations_unknown() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     '--limit')
         return
         ;;
@@ -475,7 +496,7 @@ _ocppctl_stations_renew-certificate() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --wait)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --wait)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -491,6 +512,9 @@ _ocppctl_stations_renew-certificate() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--wait')
@@ -511,7 +535,7 @@ _ocppctl_stations_set-profile() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --root-ca --wait)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --root-ca --wait)
     __ocppctl_offer_flags_options 2
 
     # Offer option value completions
@@ -527,6 +551,9 @@ _ocppctl_stations_set-profile() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--root-ca')
@@ -559,13 +586,13 @@ _ocppctl_sessions() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    list|show)
+    list|show|export)
         # Offer subcommand argument completions
         "_ocppctl_sessions_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'list show' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'list show export' -- "${cur}"))
         ;;
     esac
 }
@@ -574,7 +601,7 @@ _ocppctl_sessions_list() {
     repeating_flags=()
     non_repeating_flags=(--active --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --station --tag --since --until --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --station --tag --since --until --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -590,6 +617,9 @@ _ocppctl_sessions_list() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--station')
@@ -619,7 +649,7 @@ _ocppctl_sessions_show() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -635,6 +665,54 @@ _ocppctl_sessions_show() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    esac
+}
+
+_ocppctl_sessions_export() {
+    repeating_flags=()
+    non_repeating_flags=(--active --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --station --tag --since --until -O)
+    __ocppctl_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--server')
+        return
+        ;;
+    '--token')
+        return
+        ;;
+    '--output'|'-o')
+        __ocppctl_add_completions -W 'table'$'\n''json'
+        return
+        ;;
+    '--timeout')
+        return
+        ;;
+    '--connect-timeout')
+        return
+        ;;
+    '--station')
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion sessions export -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '--tag')
+        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion sessions export -- --tag "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        return
+        ;;
+    '--since')
+        return
+        ;;
+    '--until')
+        return
+        ;;
+    '-O')
         return
         ;;
     esac
@@ -667,7 +745,7 @@ _ocppctl_rfid_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -685,6 +763,9 @@ _ocppctl_rfid_list() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     '--limit')
         return
         ;;
@@ -698,7 +779,7 @@ _ocppctl_rfid_show() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -714,6 +795,9 @@ _ocppctl_rfid_show() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -731,7 +815,7 @@ _ocppctl_rfid_add() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --expires --parent --description)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --expires --parent --description)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -747,6 +831,9 @@ _ocppctl_rfid_add() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--expires')
@@ -765,7 +852,7 @@ _ocppctl_rfid_block() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -781,6 +868,9 @@ _ocppctl_rfid_block() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -798,7 +888,7 @@ _ocppctl_rfid_activate() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -814,6 +904,9 @@ _ocppctl_rfid_activate() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -831,7 +924,7 @@ _ocppctl_rfid_delete() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -847,6 +940,9 @@ _ocppctl_rfid_delete() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -864,7 +960,7 @@ _ocppctl_rfid_unknown() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -880,6 +976,9 @@ _ocppctl_rfid_unknown() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--limit')
@@ -895,7 +994,7 @@ _ocppctl_reservations() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -913,6 +1012,9 @@ _ocppctl_reservations() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     '--limit')
         return
         ;;
@@ -926,7 +1028,7 @@ _ocppctl_reset() {
     repeating_flags=()
     non_repeating_flags=(--hard --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -942,6 +1044,9 @@ _ocppctl_reset() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -959,7 +1064,7 @@ _ocppctl_unlock() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 2
 
     # Offer option value completions
@@ -977,6 +1082,9 @@ _ocppctl_unlock() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -992,7 +1100,7 @@ _ocppctl_start() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --tag --connector)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --tag --connector)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1008,6 +1116,9 @@ _ocppctl_start() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--tag')
@@ -1032,7 +1143,7 @@ _ocppctl_stop() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 2
 
     # Offer option value completions
@@ -1050,6 +1161,9 @@ _ocppctl_stop() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -1065,7 +1179,7 @@ _ocppctl_availability() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 3
 
     # Offer option value completions
@@ -1081,6 +1195,9 @@ _ocppctl_availability() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -1125,7 +1242,7 @@ _ocppctl_config_get() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options -1
 
     # Offer option value completions
@@ -1143,6 +1260,9 @@ _ocppctl_config_get() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -1158,7 +1278,7 @@ _ocppctl_config_set() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 3
 
     # Offer option value completions
@@ -1176,6 +1296,9 @@ _ocppctl_config_set() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -1191,7 +1314,7 @@ _ocppctl_reserve() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --connector --tag --expires --parent --reservation-id)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --connector --tag --expires --parent --reservation-id)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1207,6 +1330,9 @@ _ocppctl_reserve() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--connector')
@@ -1240,7 +1366,7 @@ _ocppctl_cancel-reservation() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 2
 
     # Offer option value completions
@@ -1256,6 +1382,9 @@ _ocppctl_cancel-reservation() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -1273,7 +1402,7 @@ _ocppctl_trigger() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --connector)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --connector)
     __ocppctl_offer_flags_options 2
 
     # Offer option value completions
@@ -1289,6 +1418,9 @@ _ocppctl_trigger() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--connector')
@@ -1309,7 +1441,7 @@ _ocppctl_clear-cache() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1325,6 +1457,9 @@ _ocppctl_clear-cache() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -1342,7 +1477,7 @@ _ocppctl_data-transfer() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --vendor --message-id --data)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --vendor --message-id --data)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1358,6 +1493,9 @@ _ocppctl_data-transfer() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--vendor')
@@ -1407,7 +1545,7 @@ _ocppctl_firmware_push() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --at --retries --retry-interval --wait)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --at --retries --retry-interval --wait)
     __ocppctl_offer_flags_options 2
 
     # Offer option value completions
@@ -1423,6 +1561,9 @@ _ocppctl_firmware_push() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--at')
@@ -1456,7 +1597,7 @@ _ocppctl_firmware_update() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --location --firmware-id --retrieve-at --retries --retry-interval)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --location --firmware-id --retrieve-at --retries --retry-interval)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1472,6 +1613,9 @@ _ocppctl_firmware_update() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--location')
@@ -1504,7 +1648,7 @@ _ocppctl_diagnostics() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout -O --output-file --location --retries --retry-interval --wait --start-time --stop-time)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout -O --output-file --location --retries --retry-interval --wait --start-time --stop-time)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1520,6 +1664,9 @@ _ocppctl_diagnostics() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '-O'|'--output-file')
@@ -1558,7 +1705,7 @@ _ocppctl_logs() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout -O --output-file --location --retries --retry-interval --wait --type --oldest --latest)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout -O --output-file --location --retries --retry-interval --wait --type --oldest --latest)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1574,6 +1721,9 @@ _ocppctl_logs() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '-O'|'--output-file')
@@ -1639,7 +1789,7 @@ _ocppctl_local-list_get() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1655,6 +1805,9 @@ _ocppctl_local-list_get() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -1672,7 +1825,7 @@ _ocppctl_local-list_send() {
     repeating_flags=()
     non_repeating_flags=(--differential --version -h --help)
     repeating_options=(--tag)
-    non_repeating_options=(--server --token --output -o --timeout --version)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --version)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1688,6 +1841,9 @@ _ocppctl_local-list_send() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--version')
@@ -1734,7 +1890,7 @@ _ocppctl_charging-profile_set() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --connector --file)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --connector --file)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1750,6 +1906,9 @@ _ocppctl_charging-profile_set() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--connector')
@@ -1774,7 +1933,7 @@ _ocppctl_charging-profile_clear() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --id --connector --purpose --stack-level)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --id --connector --purpose --stack-level)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1790,6 +1949,9 @@ _ocppctl_charging-profile_clear() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--id')
@@ -1819,7 +1981,7 @@ _ocppctl_charging-profile_composite() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --connector --duration --unit)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --connector --duration --unit)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -1835,6 +1997,9 @@ _ocppctl_charging-profile_composite() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--connector')
@@ -1861,7 +2026,7 @@ _ocppctl_events() {
     repeating_flags=()
     non_repeating_flags=(--heartbeats --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --station --count)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --station --count)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -1877,6 +2042,9 @@ _ocppctl_events() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--station')
@@ -1893,7 +2061,7 @@ _ocppctl_top() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -1909,6 +2077,9 @@ _ocppctl_top() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -1918,7 +2089,7 @@ _ocppctl_shell() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -1934,6 +2105,9 @@ _ocppctl_shell() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -1943,7 +2117,7 @@ _ocppctl_login() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -1959,6 +2133,9 @@ _ocppctl_login() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -1968,7 +2145,7 @@ _ocppctl_status() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -1986,6 +2163,9 @@ _ocppctl_status() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     esac
 }
 
@@ -1993,7 +2173,7 @@ _ocppctl_metrics() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2011,6 +2191,9 @@ _ocppctl_metrics() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     esac
 }
 
@@ -2018,7 +2201,7 @@ _ocppctl_openapi() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2034,6 +2217,9 @@ _ocppctl_openapi() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -2043,7 +2229,7 @@ _ocppctl_commands() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --station --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --station --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2059,6 +2245,9 @@ _ocppctl_commands() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--station')
@@ -2101,7 +2290,7 @@ _ocppctl_token_rotate() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2117,6 +2306,9 @@ _ocppctl_token_rotate() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -2149,7 +2341,7 @@ _ocppctl_cluster_nodes() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2167,6 +2359,9 @@ _ocppctl_cluster_nodes() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     esac
 }
 
@@ -2174,7 +2369,7 @@ _ocppctl_security-events() {
     repeating_flags=()
     non_repeating_flags=(--follow --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --limit --offset)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2190,6 +2385,9 @@ _ocppctl_security-events() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--limit')
@@ -2236,7 +2434,7 @@ _ocppctl_certificate-requests_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --station --status --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --station --status --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2252,6 +2450,9 @@ _ocppctl_certificate-requests_list() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--station')
@@ -2274,7 +2475,7 @@ _ocppctl_certificate-requests_sign() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 2
 
     # Offer option value completions
@@ -2292,6 +2493,9 @@ _ocppctl_certificate-requests_sign() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -2307,7 +2511,7 @@ _ocppctl_certificate-requests_reject() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2323,6 +2527,9 @@ _ocppctl_certificate-requests_reject() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -2355,7 +2562,7 @@ _ocppctl_files_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --station --kind --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --station --kind --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2371,6 +2578,9 @@ _ocppctl_files_list() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--station')
@@ -2394,7 +2604,7 @@ _ocppctl_files_get() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout -O --output-file)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout -O --output-file)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2410,6 +2620,9 @@ _ocppctl_files_get() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '-O'|'--output-file')
@@ -2422,7 +2635,7 @@ _ocppctl_files_rm() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2438,6 +2651,9 @@ _ocppctl_files_rm() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -2470,7 +2686,7 @@ _ocppctl_sites_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2488,6 +2704,9 @@ _ocppctl_sites_list() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     '--limit')
         return
         ;;
@@ -2501,7 +2720,7 @@ _ocppctl_sites_show() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2517,6 +2736,9 @@ _ocppctl_sites_show() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -2526,7 +2748,7 @@ _ocppctl_sites_set() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --limit --unit --phases --voltage --min-per-connector --fallback-limit --description)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --limit --unit --phases --voltage --min-per-connector --fallback-limit --description)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2542,6 +2764,9 @@ _ocppctl_sites_set() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--limit')
@@ -2573,7 +2798,7 @@ _ocppctl_sites_rm() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2589,6 +2814,9 @@ _ocppctl_sites_rm() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -2621,7 +2849,7 @@ _ocppctl_tokens_add() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --role --expires-at)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --role --expires-at)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2637,6 +2865,9 @@ _ocppctl_tokens_add() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--role')
@@ -2653,7 +2884,7 @@ _ocppctl_tokens_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2671,6 +2902,9 @@ _ocppctl_tokens_list() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     '--limit')
         return
         ;;
@@ -2684,7 +2918,7 @@ _ocppctl_tokens_rm() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2702,6 +2936,9 @@ _ocppctl_tokens_rm() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     esac
 }
 
@@ -2709,7 +2946,7 @@ _ocppctl_audit() {
     repeating_flags=()
     non_repeating_flags=(--follow --version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --by --station --since --until --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --by --station --since --until --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2725,6 +2962,9 @@ _ocppctl_audit() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--by')
@@ -2776,7 +3016,7 @@ _ocppctl_webhooks_add() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--event --station)
-    non_repeating_options=(--server --token --output -o --timeout --secret)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --secret)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2792,6 +3032,9 @@ _ocppctl_webhooks_add() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--event')
@@ -2811,7 +3054,7 @@ _ocppctl_webhooks_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --limit --offset)
     __ocppctl_offer_flags_options 0
 
     # Offer option value completions
@@ -2829,6 +3072,9 @@ _ocppctl_webhooks_list() {
     '--timeout')
         return
         ;;
+    '--connect-timeout')
+        return
+        ;;
     '--limit')
         return
         ;;
@@ -2842,7 +3088,7 @@ _ocppctl_webhooks_rm() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2858,6 +3104,9 @@ _ocppctl_webhooks_rm() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -2867,7 +3116,7 @@ _ocppctl_webhooks_test() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2883,6 +3132,9 @@ _ocppctl_webhooks_test() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     esac
@@ -2892,7 +3144,7 @@ _ocppctl_webhooks_deliveries() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--server --token --output -o --timeout --limit --offset)
+    non_repeating_options=(--server --token --output -o --timeout --connect-timeout --limit --offset)
     __ocppctl_offer_flags_options 1
 
     # Offer option value completions
@@ -2908,6 +3160,9 @@ _ocppctl_webhooks_deliveries() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--connect-timeout')
         return
         ;;
     '--limit')

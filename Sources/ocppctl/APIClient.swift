@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Shared
 import Synchronization
 
@@ -18,7 +19,7 @@ struct APIResponse: Sendable {
         do {
             return try JSONParser.parse(body)
         } catch {
-            throw CtlError(.failure, "the server answered with invalid JSON: \(error)")
+            throw CtlError(.failure, "the server's answer is not JSON (is --server an ocppd?)")
         }
     }
 
@@ -28,8 +29,22 @@ struct APIResponse: Sendable {
         } catch let error as CtlError {
             throw error
         } catch {
-            throw CtlError(.failure, "unexpected answer from the server: \(error)")
+            let field = (error as? DecodingError).map(Self.field) ?? ""
+            throw CtlError(
+                .failure, "the server's answer is not what this ocppctl expects\(field) (are ocppd and ocppctl of the same version?)")
         }
+    }
+
+    /// ` at field NAME` of a decoding error, or nothing.
+    private static func field(_ error: DecodingError) -> String {
+        let path: [any CodingKey]
+        switch error {
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): path = context.codingPath
+        @unknown default: return ""
+        }
+        let names = path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+        return names.isEmpty ? "" : " at field " + names.joined(separator: ".")
     }
 
     /// X-Total-Count of a list.
@@ -42,7 +57,10 @@ struct APIClient: Sendable {
     /// The servers to try, in order: the nodes of a cluster, or one ocppd.
     let servers: [String]
     let token: String?
+    /// How long an answer that waits for a charge point (a command) may take.
     let timeout: Duration
+    /// How long the server may take to accept the connection, and then to start answering a request it answers itself.
+    let connectTimeout: Duration
     /// The server that answered last: tried first (shared by the copies of this client).
     private let current: Current
 
@@ -51,7 +69,7 @@ struct APIClient: Sendable {
     }
 
     /// `server`: one URL, or several separated by commas (the nodes of a cluster): the first that answers is used.
-    init(server: String, token: String?, timeout: Duration) throws {
+    init(server: String, token: String?, timeout: Duration, connectTimeout: Duration = .seconds(5)) throws {
         servers = try server.split(separator: ",").map { part in
             var url = part.trimmingCharacters(in: .whitespaces)
             while url.hasSuffix("/") { url.removeLast() }
@@ -63,6 +81,7 @@ struct APIClient: Sendable {
         guard !servers.isEmpty else { throw CtlError(.usage, "no server URL given") }
         self.token = token
         self.timeout = timeout
+        self.connectTimeout = connectTimeout
         current = Current()
     }
 
@@ -88,23 +107,28 @@ struct APIClient: Sendable {
         }
     }
 
-    /// With several servers, one that is down must fail fast so that the next is tried: this client does not keep trying
-    /// to connect until the request's deadline, as `HTTPClient.shared` does (which is right for a single server).
-    private static let failoverClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout.connect = .seconds(3)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    /// The HTTP clients, one per connect timeout (a process has one), never shut down. A connection that cannot be made
+    /// fails at once (refused, unknown host, no route) or after the connect timeout: the client does not keep trying
+    /// until the request's deadline, as `HTTPClient.shared` does, so a typo in --server is said within a second, and
+    /// with several servers the next is tried.
+    private static let clients = Mutex<[Int64: HTTPClient]>([:])
 
-    private var http: HTTPClient { servers.count > 1 ? Self.failoverClient : .shared }
+    private var http: HTTPClient {
+        let milliseconds = max(1, connectTimeout.nanoseconds / 1_000_000)
+        return Self.clients.withLock { clients in
+            if let client = clients[milliseconds] { return client }
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout.connect = .milliseconds(milliseconds)
+            configuration.connectionPool.retryConnectionEstablishment = false
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[milliseconds] = client
+            return client
+        }
+    }
 
     /// A failure to connect, before any byte of a request went out: safe to try another server with.
     static func isUnreachable(_ error: any Error) -> Bool {
-        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
-        if error is NIOConnectionError { return true }
-        if let error = error as? IOError { return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode) }
-        return false
+        ConnectFailure(error) != nil
     }
 
     /// Percent-encodes one path segment (station ids may hold spaces and other characters).
@@ -143,17 +167,17 @@ struct APIClient: Sendable {
         _ method: HTTPMethod, _ path: String, query: [(String, String?)] = [], body: JSONValue? = nil, command: Bool = false
     ) async throws -> APIResponse {
         let response: APIResponse
+        // A command waits for its charge point (--timeout); any other request is answered by ocppd itself at once.
+        let deadline = command ? timeout : answerDeadline
         do {
             response = try await failingOver { server in
                 let request = makeRequest(method, url(path, query: query, server: server), body: body)
-                let answer = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.nanoseconds)))
+                let answer = try await http.execute(request, timeout: .nanoseconds(deadline.nanoseconds))
                 let body = try await answer.body.collect(upTo: 256 << 20)
                 return APIResponse(status: Int(answer.status.code), headers: answer.headers, body: Array(buffer: body))
             }
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            throw CtlError(.timeout, "no answer from \(base) within \(Int(timeout.seconds)) s; raise --timeout or check the server")
         } catch {
-            throw CtlError(.unreachable, "cannot reach ocppd at \(serverNames): \(Self.describe(error)); check --server or OCPPCTL_SERVER")
+            throw failure(error, waited: deadline, command: command)
         }
         guard (200..<300).contains(response.status) else { throw Self.error(for: response, command: command, base: base) }
         return response
@@ -166,12 +190,12 @@ struct APIClient: Sendable {
             var request = try HTTPClient.Request(url: url(path, query: query, server: server), method: .GET)
             if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
             do {
-                answer = try http.execute(request: request, deadline: .now() + .nanoseconds(Int64(timeout.nanoseconds))).wait()
+                answer = try http.execute(request: request, deadline: .now() + .nanoseconds(connectTimeout.nanoseconds)).wait()
             } catch  where Self.isUnreachable(error) && server != servers.last {
                 continue
             }
         }
-        guard let answer else { throw CtlError(.unreachable, "cannot reach ocppd at \(serverNames)") }
+        guard let answer else { throw CtlError(.unreachable, "cannot reach ocppd at \(serverNames) (check --server)") }
         let response = APIResponse(
             status: Int(answer.status.code), headers: answer.headers, body: answer.body.map { Array(buffer: $0) } ?? [])
         guard (200..<300).contains(response.status) else { throw Self.error(for: response, command: false, base: base) }
@@ -182,9 +206,50 @@ struct APIClient: Sendable {
         try await send(.GET, path, query: query)
     }
 
+    /// How long a request ocppd answers by itself may take to its answer's head: the connect timeout (and a moment more,
+    /// so that a connection that could not be made is reported as that).
+    var answerDeadline: Duration { connectTimeout + .milliseconds(250) }
+
+    /// The error a failed request is reported as: a sentence that says what failed and what to do.
+    func failure(_ error: any Error, waited: Duration, command: Bool) -> CtlError {
+        if let error = error as? CtlError { return error }
+        if let cause = ConnectFailure(error) {
+            return CtlError(
+                .unreachable,
+                "cannot reach ocppd at \(serverNames): \(cause.sentence(connectTimeout: connectTimeout, tls: base.hasPrefix("https:")))")
+        }
+        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
+            let seconds = Self.seconds(command ? waited : connectTimeout)
+            return command
+                ? CtlError(.timeout, "no answer from \(base) within \(seconds) s (the charge point may be slow: raise --timeout)")
+                : CtlError(
+                    .unreachable,
+                    "\(base) accepted the connection but did not answer within \(seconds) s (is it ocppd on that port? raise --connect-timeout)"
+                )
+        }
+        return CtlError(.unreachable, "lost the connection to \(base): \(Self.describe(error))")
+    }
+
+    /// `5`, or `2.5`: seconds for messages.
+    static func seconds(_ duration: Duration) -> String {
+        let value = duration.seconds
+        return value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+
+    /// What went wrong with a connection, in a few plain words (never a library's type names or error numbers).
     static func describe(_ error: any Error) -> String {
-        let text = "\(error)"
-        return text.count > 120 ? String(text.prefix(120)) + "…" : text
+        if let cause = ConnectFailure(error) { return cause.words }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .remoteConnectionClosed, .cancelled: return "the server closed the connection"
+            case .deadlineExceeded, .readTimeout: return "no answer in time"
+            case .bodyLengthMismatch: return "the answer was cut short"
+            default: return "the HTTP exchange failed"
+            }
+        }
+        if error is NIOSSLError { return "the TLS handshake failed (is the certificate trusted? does the URL say https for a TLS port?)" }
+        if let error = error as? IOError { return ConnectFailure.words(errno: error.errnoCode) }
+        return "the connection failed"
     }
 
     static func error(for response: APIResponse, command: Bool, base: String) -> CtlError {
@@ -217,7 +282,7 @@ struct APIClient: Sendable {
             let task = Task {
                 var started = false
                 do {
-                    let answer = try await client.streaming { server in
+                    let answer = try await client.streaming(within: client.answerDeadline) { server in
                         client.makeRequest(.GET, client.url("/api/events", query: query, server: server), body: nil)
                     }
                     try await client.requireSuccess(answer)
@@ -230,8 +295,9 @@ struct APIClient: Sendable {
                     continuation.finish()
                 } catch {
                     let failure =
-                        error as? CtlError
-                        ?? CtlError(.unreachable, "lost the event stream of \(client.base) (\(Self.describe(error)))")
+                        started
+                        ? CtlError(.unreachable, "lost the event stream of \(client.base): \(Self.describe(error))")
+                        : client.failure(error, waited: client.connectTimeout, command: false)
                     if !started { opened?(failure) }
                     continuation.finish(throwing: failure)
                 }
@@ -240,11 +306,14 @@ struct APIClient: Sendable {
         }
     }
 
-    /// Sends a request and returns the answer once its head is in, within --timeout of `sent` (the request's body is
-    /// out; at once without one); its body then streams for as long as it lasts (an event stream, a file).
+    /// Sends a request and returns the answer once its head is in, within `within` (--timeout by default) of `sent` (the
+    /// request's body is out; at once without one); its body then streams for as long as it lasts (an event stream, a
+    /// file).
     private func streaming(
-        sent: (@Sendable () async -> Void)? = nil, _ request: @escaping @Sendable (String) throws -> HTTPClientRequest
+        within: Duration? = nil, sent: (@Sendable () async -> Void)? = nil,
+        _ request: @escaping @Sendable (String) throws -> HTTPClientRequest
     ) async throws -> HTTPClientResponse {
+        let wait = within ?? timeout
         let client = self
         return try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
             group.addTask {
@@ -252,13 +321,15 @@ struct APIClient: Sendable {
             }
             group.addTask {
                 await sent?()
-                try await Task.sleep(for: client.timeout)
+                try await Task.sleep(for: wait)
                 return nil
             }
             defer { group.cancelAll() }
             guard let answer = try await group.next() ?? nil else {
-                throw CtlError(
-                    .timeout, "no answer from \(client.base) within \(Int(client.timeout.seconds)) s; raise --timeout or check the server")
+                throw within == nil
+                    ? CtlError(
+                        .timeout, "no answer from \(client.base) within \(Self.seconds(wait)) s (raise --timeout, or check the server)")
+                    : client.failure(HTTPClientError.deadlineExceeded, waited: wait, command: false)
             }
             return answer
         }
@@ -273,9 +344,11 @@ struct APIClient: Sendable {
     }
 
     /// Downloads `path` (a file): its headers to `head`, then its bytes chunk by chunk to `sink`, never whole in memory.
-    func download(_ path: String, head: (HTTPHeaders) throws -> Void, into sink: (ByteBuffer) throws -> Void) async throws {
+    func download(
+        _ path: String, query: [(String, String?)] = [], head: (HTTPHeaders) throws -> Void, into sink: (ByteBuffer) throws -> Void
+    ) async throws {
         try await transfer("the download from") {
-            let answer = try await streaming { server in makeRequest(.GET, url(path, server: server), body: nil) }
+            let answer = try await streaming { server in makeRequest(.GET, url(path, query: query, server: server), body: nil) }
             try await requireSuccess(answer)
             try head(answer.headers)
             for try await chunk in answer.body { try sink(chunk) }
@@ -407,4 +480,76 @@ extension CharacterSet {
         set.remove(charactersIn: "&=+?#")
         return set
     }()
+}
+
+/// Why a connection to the server could not be made, as a technician is told it.
+enum ConnectFailure: Equatable {
+    case refused
+    case unknownHost(String?)
+    case noRoute
+    case timedOut
+    case other(Int32)
+
+    init?(_ error: any Error) {
+        switch error {
+        case let error as HTTPClientError where error == .connectTimeout:
+            self = .timedOut
+        case let error as NIOConnectionError:
+            // Every address of the host failed: the first one's reason; none resolved: an unknown host.
+            if let first = error.connectionErrors.first {
+                self = ConnectFailure(first.error) ?? .other(0)
+            } else {
+                self = .unknownHost(error.host)
+            }
+        case let error as IOError:
+            switch error.errnoCode {
+            case ECONNREFUSED: self = .refused
+            case EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL: self = .noRoute
+            case ETIMEDOUT: self = .timedOut
+            default: return nil
+            }
+        case is SocketAddressError:
+            self = .unknownHost(nil)
+        case let error as ChannelError:
+            guard case .connectTimeout = error else { return nil }
+            self = .timedOut
+        default:
+            return nil
+        }
+    }
+
+    /// A few words, for a longer message.
+    var words: String {
+        switch self {
+        case .refused: "connection refused"
+        case .unknownHost(let host?): "unknown host \(host)"
+        case .unknownHost(nil): "unknown host"
+        case .noRoute: "no route to the host"
+        case .timedOut: "no connection in time"
+        case .other: "the connection failed"
+        }
+    }
+
+    /// The whole sentence: what failed and what to do.
+    func sentence(connectTimeout: Duration, tls: Bool) -> String {
+        switch self {
+        case .refused: "connection refused (is ocppd running, is the port right?)"
+        case .unknownHost: "\(words) (is the name in --server right?)"
+        case .noRoute: "no route to the host (is the network up, is the address in --server right?)"
+        case .timedOut:
+            "no connection within \(APIClient.seconds(connectTimeout)) s (is the address right, \(tls ? "does that port speak TLS, " : "")"
+                + "is a firewall in the way? raise --connect-timeout)"
+        case .other: "the connection failed (check --server)"
+        }
+    }
+
+    static func words(errno: Int32) -> String {
+        switch errno {
+        case ECONNRESET, EPIPE: "the server closed the connection"
+        case ECONNREFUSED: "connection refused"
+        case EHOSTUNREACH, ENETUNREACH: "no route to the host"
+        case ETIMEDOUT: "no answer in time"
+        default: "the connection failed"
+        }
+    }
 }

@@ -195,7 +195,8 @@ struct Webhooks: CommandGroup {
         @Argument(help: "Webhook id.") var id: Int
 
         func execute(_ client: APIClient) async throws {
-            let response = try await client.send(.POST, "/api/webhooks/\(id)/test")
+            // The receiver may take up to 10 s: as long as a command may.
+            let response = try await client.send(.POST, "/api/webhooks/\(id)/test", command: true)
             let delivery = try response.decode(WebhookDelivery.self)
             if global.output == .json { Output.raw(response) } else { print(Deliveries.describe(delivery)) }
             if let error = delivery.error { throw CtlError(.failure, "the receiver did not take the test event: \(error)") }

@@ -81,7 +81,7 @@ enum Main {
     /// `ocppctl --server URL stations` and `ocppctl stations -o json list` read naturally; the parser wants global
     /// options after the last subcommand, so the ones before it (among the subcommand names) are moved to the end.
     static func globalOptionsLast(_ arguments: [String]) -> [String] {
-        let withValue: Set<String> = ["--server", "--token", "-o", "--output", "--timeout"]
+        let withValue: Set<String> = ["--server", "--token", "-o", "--output", "--timeout", "--connect-timeout"]
         var command: any ParsableCommand.Type = OCPPCtl.self
         var moved: [String] = []
         var path: [String] = []
@@ -162,7 +162,7 @@ enum Completion {
             guard let index = words.firstIndex(of: name), index + 1 < words.count else { return nil }
             return words[index + 1]
         }
-        var arguments = ["--timeout", "3"]
+        var arguments = ["--connect-timeout", "3"]
         if let server = option("--server") { arguments += ["--server", server] }
         if let token = option("--token") { arguments += ["--token", token] }
         guard let global = try? GlobalOptions.parse(arguments), let client = try? global.client(),

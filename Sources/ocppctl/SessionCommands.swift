@@ -5,7 +5,7 @@ import Shared
 /// Charging sessions and their meter values.
 struct Sessions: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Charging sessions.", subcommands: [List.self, Show.self], defaultSubcommand: List.self)
+        abstract: "Charging sessions.", subcommands: [List.self, Show.self, Export.self], defaultSubcommand: List.self)
 
     struct List: APICommand {
         static let configuration = CommandConfiguration(abstract: "List sessions, newest first.")
@@ -69,6 +69,53 @@ struct Sessions: AsyncParsableCommand {
                         Cell(optional: $0.phase), Cell(optional: $0.context),
                     ]
                 })
+        }
+    }
+
+    struct Export: APICommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every session the filters take, newest first, as CSV (RFC 4180, a header row): for accounting.",
+            discussion: "The columns are the JSON fields of a session; times are UTC (RFC 3339), energy in Wh, power in W.")
+        @OptionGroup var global: GlobalOptions
+        @Option(name: [.customLong("station")], help: "Only this station's.", completion: Completion.stations) var station: String?
+        @Option(help: "Only this tag's.", completion: Completion.tags) var tag: String?
+        @Flag(help: "Only active sessions.") var active = false
+        @Option(help: "Started at or after (RFC 3339).") var since: String?
+        @Option(help: "Started before (RFC 3339).") var until: String?
+        @Option(name: .customShort("O"), help: "The file to write (written whole or not at all); - for standard output.")
+        var output: String = "-"
+
+        func execute(_ client: APIClient) async throws {
+            let query = [
+                ("cpId", station), ("idTag", tag), ("active", active ? "true" : nil), ("since", since), ("until", until), ("format", "csv"),
+            ]
+            var sink: FileSink?
+            var rows = -1  // the header row is not a session
+            var lastShown = ContinuousClock.now
+            let live = isatty(STDERR_FILENO) == 1
+            func show(_ text: String, final: Bool = false) {
+                FileHandle.standardError.write(Data(((live ? "\r" : "") + text + (final || !live ? "\n" : "")).utf8))
+            }
+            do {
+                try await client.download("/api/sessions", query: query) { headers in
+                    guard headers.first(name: "Content-Type")?.hasPrefix("text/csv") == true else {
+                        throw CtlError(.failure, "the server did not answer with CSV (an ocppd older than this ocppctl?)")
+                    }
+                    sink = try FileSink(output)
+                } into: { chunk in
+                    rows += chunk.readableBytesView.count { $0 == UInt8(ascii: "\n") }
+                    try sink?.write(chunk)
+                    if live, ContinuousClock.now - lastShown > .milliseconds(200) {
+                        lastShown = .now
+                        show("exporting sessions: \(max(0, rows)) so far")
+                    }
+                }
+                try sink?.commit()
+            } catch {
+                sink?.discard()
+                throw error
+            }
+            show("exported \(max(0, rows)) session\(rows == 1 ? "" : "s")\(output == "-" ? "" : " to \(output)")", final: true)
         }
     }
 

@@ -21,8 +21,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Output: table for people, json for scripts (the API's JSON as it is).")
     var output: OutputFormat = .table
 
-    @Option(help: "Seconds to wait for the server (commands wait for the charge point too).")
+    @Option(help: "Seconds a command may wait for the charge point's answer (and a file transfer for the server's).")
     var timeout: Double = 40
+
+    @Option(help: "Seconds the server may take to accept the connection, and then to start answering (default 5).")
+    var connectTimeout: Double = 5
 
     /// The client these options describe.
     func client() throws -> APIClient {
@@ -31,7 +34,10 @@ struct GlobalOptions: ParsableArguments {
         let server = self.server ?? environment["OCPPCTL_SERVER"].nonEmpty ?? file.server ?? "http://127.0.0.1:3000"
         let token = self.token ?? environment["OCPPCTL_TOKEN"].nonEmpty ?? file.token ?? CtlConfig.localToken(environment: environment)
         guard timeout > 0 else { throw CtlError(.usage, "--timeout must be positive") }
-        return try APIClient(server: server, token: token, timeout: .milliseconds(Int64(timeout * 1000)))
+        guard connectTimeout > 0 else { throw CtlError(.usage, "--connect-timeout must be positive") }
+        return try APIClient(
+            server: server, token: token, timeout: .milliseconds(Int64(timeout * 1000)),
+            connectTimeout: .milliseconds(Int64(connectTimeout * 1000)))
     }
 }
 

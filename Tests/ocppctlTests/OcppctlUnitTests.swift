@@ -211,6 +211,19 @@ import Testing
 }
 
 extension TopModelTests {
+    @Test func aSessionsLastPowerShowsAtOnceWhenTopOpens() {
+        var model = TopModel()
+        let station = Station(
+            id: "CP1", registrationStatus: .accepted, connected: true, createdAt: Date(),
+            connectors: [Connector(connectorId: 1, status: "Charging", errorCode: "NoError", updatedAt: Date())])
+        let session = Session(
+            transactionId: 9, cpId: "CP1", connectorId: 1, idTag: "TAG", idTagStatus: "Accepted", meterStart: 0, energyWh: 1200,
+            startedAt: Date(), active: true, lastPowerW: 7400, lastMeterValueAt: Date())
+        model.load(stations: [station], activeSessions: [session])
+        let row = model.rows(filter: "", sort: .station).first
+        #expect(row?.powerW == 7400 && row?.energyWh == 1200 && row?.transactionId == 9)
+    }
+
     @Test func theSitesPaneShowsEachSitesSharesAsTheyChange() {
         var screen = TopScreen()
         let site = Site(

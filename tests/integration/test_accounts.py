@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import re
+import sqlite3
 import time
 
+import pytest
 import requests
 from ocpp.routing import on
 from ocpp.v16 import call_result
@@ -136,6 +139,22 @@ def test_every_route_needs_its_role_and_no_more(ocppd):
         method, path = route.split(" ", 1)
         assert_problem(ocppd.api(method, concrete(path), token=None), 401)
         assert_problem(ocppd.api(method, concrete(path), token="0" * 64), 401)
+
+    # Every write route is in the audit log, once per attempt, under the token that tried: refused below its role,
+    # with the route's own answer above it.
+    entries = audit(ocppd)
+    for route, needed in ROUTE_ROLES.items():
+        method, path = route.split(" ", 1)
+        if method == "GET":
+            continue
+        tried = [e for e in entries if e["method"] == method and e["path"] == concrete(path) and e["token"].startswith("rbac-")]
+        expected = {f"rbac-{role}" for role in ROLES} - ({"rbac-admin"} if route == "POST /api/token/rotate" else set())
+        assert {e["token"] for e in tried} == expected and len(tried) == len(expected), (route, tried)
+        for entry in tried:
+            below = rank[entry["token"].removeprefix("rbac-")] < rank[needed]
+            assert (entry["status"] == 403) == below, (route, entry)
+            if "{cpId}" in path:
+                assert entry["cpId"] == PARAMETERS["cpId"], entry
 
     # Refusals are in the audit log, under the token that tried.
     refused = audit(ocppd, token="rbac-viewer")
@@ -347,3 +366,23 @@ def test_audit_entries_are_events_and_ocppctl_manages_tokens_and_reads_the_audit
     assert ctl(ocppd, tmp_path, "stations", env=env).returncode == 8
     assert ctl(ocppd, tmp_path, "tokens", "rm", "night-shift").returncode == 3
     assert ocppd.get("/api/tokens").json() == []
+
+
+@pytest.mark.skipif(bool(os.environ.get("OCPPD_TEST_DATABASE_URL")), reason="writes the SQLite file (the store contract prunes on both)")
+def test_audit_entries_older_than_the_retention_are_removed(ocppd_factory):
+    ocppd = ocppd_factory("--audit-retention-days", "2")
+    assert ocppd.put("/api/sites/RET", json={"limit": 10, "unit": "A"}).status_code == 201
+    ocppd.stop()
+    # Two entries as an older ocppd would have kept them: three days and one day ago.
+    now_ms = int(time.time() * 1000)
+    database = sqlite3.connect(ocppd.data_dir / "ocppd.sqlite")
+    with database:
+        for days, path in ((3, "/api/old"), (1, "/api/recent")):
+            database.execute(
+                "INSERT INTO audit_log (at, token_name, method, path, status) VALUES (?, 'api-token', 'POST', ?, 200)",
+                (now_ms - days * 86_400_000, path))
+    database.close()
+    ocppd.start()
+    wait_until(lambda: "/api/old" not in [e["path"] for e in audit(ocppd)], timeout=10, what="the old entry removed")
+    assert {"/api/recent", "/api/sites/RET"} <= {e["path"] for e in audit(ocppd)}
+

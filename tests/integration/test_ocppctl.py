@@ -263,7 +263,8 @@ def test_a_group_without_its_subcommand_is_a_usage_error(ocppd, tmp_path):
 
 
 def test_events_that_get_no_answer_time_out(tmp_path):
-    # A server that takes the connection and never answers: the stream's start is bounded by --timeout.
+    # A server that takes the connection and never answers: the stream's start is bounded by --connect-timeout, and
+    # that is the server not being reachable (7), not a charger's timeout.
     import socket
 
     with socket.socket() as silent:
@@ -272,9 +273,10 @@ def test_events_that_get_no_answer_time_out(tmp_path):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OCPPCTL_", "OCPPD_"))}
         env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"), OCPPCTL_TOKEN="t")
         done = subprocess.run(
-            [str(ocppctl_binary()), "--server", f"http://127.0.0.1:{silent.getsockname()[1]}", "--timeout", "1",
+            [str(ocppctl_binary()), "--server", f"http://127.0.0.1:{silent.getsockname()[1]}", "--connect-timeout", "1",
              "events", "--count", "1"], capture_output=True, text=True, timeout=30, env=env)
-    assert done.returncode == TIMEOUT, done
+    assert done.returncode == UNREACHABLE, done
+    assert "accepted the connection but did not answer within 1 s" in done.stderr, done.stderr
 
 
 def test_the_config_file_in_home_is_read_with_quotes_and_comments(ocppd, tmp_path):

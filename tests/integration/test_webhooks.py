@@ -35,7 +35,8 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hook"
 
-    def start(self) -> "Receiver":
+    def start(self, delay: float = 0) -> "Receiver":
+        """Serves until `stop`; `delay`: seconds each answer takes (a slow receiver)."""
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -45,6 +46,7 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 receiver.check(self.path, dict(self.headers), body)
+                time.sleep(delay)
                 with receiver.lock:
                     status = receiver.fail if receiver.failures > 0 else 200
                     receiver.failures -= 1 if receiver.failures > 0 else 0
@@ -119,7 +121,8 @@ TYPES = ["connector.status", "transaction.started", "transaction.stopped"]
 
 
 def station_events(receiver: Receiver, cp_id: str) -> list[tuple[str, str]]:
-    return [(e["type"], e.get("status") or "") for e in receiver.delivered() if e.get("cpId") == cp_id]
+    """The station's events of `TYPES` the receiver took, in order."""
+    return [(e["type"], e.get("status") or "") for e in receiver.delivered() if e.get("cpId") == cp_id and e["type"] in TYPES]
 
 
 EXPECTED_SESSION = [("connector.status", "Preparing"), ("transaction.started", ""), ("connector.status", "Charging"),
@@ -269,3 +272,24 @@ def test_ocppctl_adds_lists_tests_and_removes_webhooks(ocppd_factory, tmp_path):
         assert ctl(ocppd, tmp_path, "webhooks", "rm", str(webhook_id)).returncode == 3
     finally:
         receiver.stop()
+
+
+def test_a_slow_receiver_holds_up_neither_the_stations_nor_another_webhook(ocppd_factory):
+    ocppd = ocppd_factory("--webhook-allow-private")
+    slow = Receiver().start(delay=8)
+    fast = Receiver().start()
+    try:
+        make_webhook(ocppd, slow.url, ["*"])
+        make_webhook(ocppd, fast.url, ["*"])
+        ocppd.create_tag("WH-S")
+        started = time.monotonic()
+        run(sessions(ocppd, "WH-5", "WH-S", 2))
+        took = time.monotonic() - started
+        assert took < 5, f"the station's messages took {took:.1f} s: a slow receiver must not slow them"
+        wait_until(lambda: station_events(fast, "WH-5") == EXPECTED_SESSION * 2, timeout=10,
+                   what="the fast receiver to have every event while the slow one is on its first")
+        assert len(slow.requests) <= 2, "the slow receiver is still on its first events"
+    finally:
+        fast.stop()
+        slow.stop()
+

@@ -218,11 +218,16 @@ public struct Session: Codable, Sendable, Equatable {
     public var stopReason: String?
     public var reservationId: Int?
     public var active: Bool
+    /// An active session's last reported power (Power.Active.Import, in W; its phases summed when only they are
+    /// reported); nil before any, and for a session that ended.
+    public var lastPowerW: Double?
+    /// When an active session's charger last sent a meter value.
+    public var lastMeterValueAt: Date?
 
     public init(
         transactionId: Int, cpId: String, connectorId: Int, idTag: String, idTagStatus: String, stopIdTag: String? = nil,
         meterStart: Int, meterStop: Int? = nil, energyWh: Int? = nil, startedAt: Date, stoppedAt: Date? = nil,
-        stopReason: String? = nil, reservationId: Int? = nil, active: Bool
+        stopReason: String? = nil, reservationId: Int? = nil, active: Bool, lastPowerW: Double? = nil, lastMeterValueAt: Date? = nil
     ) {
         self.transactionId = transactionId
         self.cpId = cpId
@@ -238,6 +243,8 @@ public struct Session: Codable, Sendable, Equatable {
         self.stopReason = stopReason
         self.reservationId = reservationId
         self.active = active
+        self.lastPowerW = lastPowerW
+        self.lastMeterValueAt = lastMeterValueAt
     }
 }
 
@@ -450,6 +457,8 @@ extension Session {
         try container.encode(stopReason, forKey: .stopReason)
         try container.encode(reservationId, forKey: .reservationId)
         try container.encode(active, forKey: .active)
+        try container.encode(lastPowerW, forKey: .lastPowerW)
+        try container.encode(lastMeterValueAt, forKey: .lastMeterValueAt)
     }
 }
 

@@ -35,6 +35,9 @@ final class ShellSession {
         if let token = global.token { defaults.append((["--token"], ["--token", token])) }
         if global.output != .table { defaults.append((["-o", "--output"], ["--output", global.output.rawValue])) }
         if global.timeout != 40 { defaults.append((["--timeout"], ["--timeout", "\(global.timeout)"])) }
+        if global.connectTimeout != 5 {
+            defaults.append((["--connect-timeout"], ["--connect-timeout", "\(global.connectTimeout)"]))
+        }
         self.defaults = defaults
         let host = server.replacingOccurrences(of: "http://", with: "").replacingOccurrences(of: "https://", with: "")
         prompt = "ocppctl \(host)> "

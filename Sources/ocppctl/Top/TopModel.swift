@@ -104,7 +104,7 @@ struct TopModel {
         for session in activeSessions where session.active {
             sessions[Self.key(session.cpId, session.connectorId)] = SessionState(
                 transactionId: session.transactionId, idTag: session.idTag, meterStart: session.meterStart,
-                energyWh: session.energyWh, powerW: nil)
+                energyWh: session.energyWh, powerW: session.lastPowerW)
         }
     }
 

@@ -250,6 +250,8 @@ enum OpenAPIDocument {
                 "stopIdTag": string(nullable: true), "meterStart": integer(), "meterStop": integer(nullable: true),
                 "energyWh": integer(nullable: true), "startedAt": string("date-time"), "stoppedAt": string("date-time", nullable: true),
                 "stopReason": string(nullable: true), "reservationId": integer(nullable: true), "active": boolean,
+                "lastPowerW": ["type": ["number", "null"], "description": "An active session's last reported power, W"],
+                "lastMeterValueAt": string("date-time", nullable: true),
             ], required: ["transactionId", "cpId", "connectorId", "idTag", "meterStart", "startedAt", "active"]),
         "MeterValue": object(
             [
@@ -362,6 +364,18 @@ enum OpenAPIDocument {
         ]
     }
 
+    /// `?format=csv` (or `Accept: text/csv`): the whole list the filters take as CSV, without paging.
+    private static let formatQuery = query("format", ["type": "string", "enum": ["json", "csv"]])
+
+    private static func csvList(_ schema: String) -> JSONObject {
+        var responses = list(schema)
+        guard case .object(var ok)? = responses["200"], case .object(var content)? = ok["content"] else { return responses }
+        content["text/csv"] = ["schema": ["type": "string", "description": "A header row, then one row per item (RFC 4180)"]]
+        ok["content"] = .object(content)
+        responses["200"] = .object(ok)
+        return responses
+    }
+
     private static let status: JSONObject = [
         "200": ["description": "OK", "content": ["application/json": ["schema": ["type": "object"]]]]
     ]
@@ -406,8 +420,8 @@ enum OpenAPIDocument {
                 "Charging sessions, newest first",
                 parameters: limitOffset + [
                     query("cpId", string()), query("idTag", string()), query("active", boolean), query("since", string("date-time")),
-                    query("until", string("date-time")),
-                ], responses: list("Session"))
+                    query("until", string("date-time")), formatQuery,
+                ], responses: csvList("Session"))
         ],
         "/api/sessions/station/{cpId}": [
             "get": operation("Sessions of one station", parameters: limitOffset + [pathParameter("cpId")], responses: list("Session"))
@@ -415,8 +429,8 @@ enum OpenAPIDocument {
         "/api/sessions/{id}": ["get": operation("One session", parameters: [pathParameter("id", integer: true)], responses: ok("Session"))],
         "/api/sessions/{id}/meter-values": [
             "get": operation(
-                "Meter values of one session", parameters: limitOffset + [pathParameter("id", integer: true)], responses: list("MeterValue")
-            )
+                "Meter values of one session, oldest first", parameters: limitOffset + [pathParameter("id", integer: true), formatQuery],
+                responses: csvList("MeterValue"))
         ],
         "/api/rfid": [
             "get": operation("RFID cards", parameters: limitOffset, responses: list("RfidCard")),

@@ -1,5 +1,6 @@
 import Hummingbird
 import Shared
+import Synchronization
 
 extension APIRoutes {
     func addSessionRoutes(to api: RouterGroup<APIRequestContext>) {
@@ -9,6 +10,12 @@ extension APIRoutes {
             let filter = SessionFilter(
                 cpId: query["cpId"].map(String.init), idTag: query["idTag"].map(String.init), active: try API.boolQuery(request, "active"),
                 since: try API.dateQuery(request, "since"), until: try API.dateQuery(request, "until"))
+            // CSV (?format=csv, Accept: text/csv): every session the filters take, newest first, streamed.
+            if try CSVExport.wanted(request) {
+                return CSVExport.response(name: "sessions.csv", columns: CSVExport.sessionColumns) { (after: Session?) in
+                    try await store.sessions(filter, after: after, limit: CSVExport.pageSize)
+                }
+            }
             return try API.list(try await store.sessions(filter, try API.pageRequest(request)))
         }
 
@@ -28,6 +35,17 @@ extension APIRoutes {
         api.get("sessions/:id/meter-values") { request, context in
             let id = try API.intParameter(context, "id")
             _ = try await store.session(id).orNotFound("unknown session \(id)")
+            if try CSVExport.wanted(request) {
+                // Oldest first, appended to while the session runs: pages by offset see each value once.
+                let read = Mutex(0)
+                return CSVExport.response(name: "session-\(id)-meter-values.csv", columns: CSVExport.meterValueColumns) {
+                    (_: MeterValueRecord?) in
+                    let offset = read.withLock { $0 }
+                    let page = try await store.meterValues(transactionId: id, PageRequest(limit: CSVExport.pageSize, offset: offset)).items
+                    read.withLock { $0 += page.count }
+                    return page
+                }
+            }
             return try API.list(try await store.meterValues(transactionId: id, try API.pageRequest(request)))
         }
 

@@ -39,6 +39,26 @@ extension SQLStore {
             if let (text, unit) = latest, let value = Double(text) {
                 session.energyWh = Session.energyWh(meterStart: session.meterStart, register: unit == "kWh" ? value * 1000 : value)
             }
+            session.lastMeterValueAt =
+                try db.queryFirst(
+                    "SELECT MAX(timestamp) FROM meter_values WHERE transaction_id = ? AND cp_id = ?", [session.transactionId, session.cpId]
+                ) { $0.optionalDate(0) } ?? nil
+            guard session.lastMeterValueAt != nil else { return session }
+            // The power of its latest report: the value without a phase, or else its phases summed.
+            let samples = try db.query(
+                """
+                SELECT value, unit, phase FROM meter_values
+                WHERE transaction_id = ? AND cp_id = ? AND measurand = 'Power.Active.Import' AND timestamp = (
+                    SELECT MAX(timestamp) FROM meter_values
+                    WHERE transaction_id = ? AND cp_id = ? AND measurand = 'Power.Active.Import')
+                """,
+                [session.transactionId, session.cpId, session.transactionId, session.cpId]
+            ) { row in
+                (watts: Double(try row.string(0)).map { row.optionalString(1) == "kW" ? $0 * 1000 : $0 }, phase: row.optionalString(2))
+            }
+            let whole = samples.first { $0.phase == nil }?.watts
+            let phases = samples.filter { $0.phase.map { $0 != "N" } ?? false }.compactMap(\.watts)
+            session.lastPowerW = whole ?? (phases.isEmpty ? nil : phases.reduce(0, +))
             return session
         }
     }
@@ -249,30 +269,7 @@ extension SQLStore {
 
     func sessions(_ filter: SessionFilter, _ page: PageRequest) async throws -> Page<Session> {
         try await read { db in
-            var conditions: [String] = []
-            var parameters: [any SQLBindable] = []
-            if let cpId = filter.cpId {
-                conditions.append("cp_id = ?")
-                parameters.append(cpId)
-            }
-            if let idTag = filter.idTag {
-                conditions.append("id_tag = ?")
-                parameters.append(idTag)
-            }
-            if let active = filter.active {
-                conditions.append("active = ?")
-                parameters.append(active)
-            }
-            if let since = filter.since {
-                conditions.append("started_at >= ?")
-                parameters.append(since)
-            }
-            if let until = filter.until {
-                conditions.append("started_at < ?")
-                parameters.append(until)
-            }
-            // Only fixed fragments are joined here; every value is a bound parameter.
-            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let (whereClause, parameters) = Self.sessionConditions(filter)
             let items = try db.query(
                 """
                 SELECT \(Self.sessionColumns) FROM sessions \(whereClause)
@@ -282,6 +279,50 @@ extension SQLStore {
             let total = try db.queryFirst("SELECT COUNT(*) FROM sessions \(whereClause)", parameters) { try $0.int(0) } ?? 0
             return Page(items: try Self.withLiveEnergy(db, items), total: total)
         }
+    }
+
+    func sessions(_ filter: SessionFilter, after: Session?, limit: Int) async throws -> [Session] {
+        try await read { db in
+            var (whereClause, parameters) = Self.sessionConditions(filter)
+            if let after {
+                // The next page after the last row read (started_at DESC, transaction_id DESC): sessions that start
+                // meanwhile neither shift nor repeat rows.
+                whereClause += (whereClause.isEmpty ? "WHERE " : " AND ") + "(started_at < ? OR (started_at = ? AND transaction_id < ?))"
+                parameters += [after.startedAt, after.startedAt, after.transactionId]
+            }
+            let items = try db.query(
+                "SELECT \(Self.sessionColumns) FROM sessions \(whereClause) ORDER BY started_at DESC, transaction_id DESC LIMIT ?",
+                parameters + [limit], Self.readSession)
+            return try Self.withLiveEnergy(db, items)
+        }
+    }
+
+    /// The WHERE clause of a session filter, and its parameters.
+    private static func sessionConditions(_ filter: SessionFilter) -> (String, [any SQLBindable]) {
+        var conditions: [String] = []
+        var parameters: [any SQLBindable] = []
+        if let cpId = filter.cpId {
+            conditions.append("cp_id = ?")
+            parameters.append(cpId)
+        }
+        if let idTag = filter.idTag {
+            conditions.append("id_tag = ?")
+            parameters.append(idTag)
+        }
+        if let active = filter.active {
+            conditions.append("active = ?")
+            parameters.append(active)
+        }
+        if let since = filter.since {
+            conditions.append("started_at >= ?")
+            parameters.append(since)
+        }
+        if let until = filter.until {
+            conditions.append("started_at < ?")
+            parameters.append(until)
+        }
+        // Only fixed fragments are joined here; every value is a bound parameter.
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), parameters)
     }
 
     func meterValues(transactionId: Int, _ page: PageRequest) async throws -> Page<MeterValueRecord> {

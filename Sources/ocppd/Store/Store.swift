@@ -277,6 +277,9 @@ public protocol Store: Sendable {
     func session(_ transactionId: Int) async throws -> Session?
     /// Newest first by start time, ties by transactionId descending.
     func sessions(_ filter: SessionFilter, _ page: PageRequest) async throws -> Page<Session>
+    /// The sessions that come after `after` in the list's order (newest first), `limit` at most: for reading a whole list
+    /// page by page while sessions start.
+    func sessions(_ filter: SessionFilter, after: Session?, limit: Int) async throws -> [Session]
     func meterValues(transactionId: Int, _ page: PageRequest) async throws -> Page<MeterValueRecord>
 
     // MARK: Reservations
