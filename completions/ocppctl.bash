@@ -134,6 +134,16 @@ __ocppctl_add_completions() {
     done < <(IFS=$'\n' compgen "${@}" -- "${cur}")
 }
 
+__ocppctl_add_custom_completions() {
+    local typed="${cur//\\/}" completion
+    typed="${typed#[\"\']}"
+    while IFS='' read -r completion; do
+        if [[ -n "${completion}" && "${completion}" == "${typed}"* ]]; then
+            COMPREPLY+=("$(printf '%q' "${completion}")")
+        fi
+    done <<<"${1}"
+}
+
 __ocppctl_custom_complete() {
     if [[ -n "${cur}" || -z ${COMP_WORDS[${COMP_CWORD}]} || "${COMP_LINE:${COMP_POINT}:1}" != ' ' ]]; then
         local -ar words=("${COMP_WORDS[@]}")
@@ -271,7 +281,7 @@ _ocppctl_stations_show() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations show -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion stations show -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -319,7 +329,7 @@ _ocppctl_stations_accept() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations accept -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion stations accept -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -371,7 +381,7 @@ _ocppctl_stations_set() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations set -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion stations set -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -407,7 +417,7 @@ _ocppctl_stations_remove() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations remove -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion stations remove -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -452,7 +462,7 @@ _ocppctl_stations_history() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations history -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion stations history -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -525,7 +535,7 @@ _ocppctl_stations_renew-certificate() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations renew-certificate -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion stations renew-certificate -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -568,7 +578,7 @@ _ocppctl_stations_set-profile() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stations set-profile -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion stations set-profile -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -623,11 +633,11 @@ _ocppctl_sessions_list() {
         return
         ;;
     '--station')
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion sessions list -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion sessions list -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     '--tag')
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion sessions list -- --tag "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion sessions list -- --tag "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     '--since')
@@ -699,11 +709,11 @@ _ocppctl_sessions_export() {
         return
         ;;
     '--station')
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion sessions export -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion sessions export -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     '--tag')
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion sessions export -- --tag "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion sessions export -- --tag "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     '--since')
@@ -805,7 +815,7 @@ _ocppctl_rfid_show() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion rfid show -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion rfid show -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -878,7 +888,7 @@ _ocppctl_rfid_block() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion rfid block -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion rfid block -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -914,7 +924,7 @@ _ocppctl_rfid_activate() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion rfid activate -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion rfid activate -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -950,7 +960,7 @@ _ocppctl_rfid_delete() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion rfid delete -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion rfid delete -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1054,7 +1064,7 @@ _ocppctl_reset() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion reset -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion reset -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1090,7 +1100,7 @@ _ocppctl_unlock() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion unlock -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion unlock -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1122,7 +1132,7 @@ _ocppctl_start() {
         return
         ;;
     '--tag')
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion start -- --tag "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion start -- --tag "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     '--connector')
@@ -1133,7 +1143,7 @@ _ocppctl_start() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion start -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion start -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1169,7 +1179,7 @@ _ocppctl_stop() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion stop -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion stop -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1205,7 +1215,7 @@ _ocppctl_availability() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion availability -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion availability -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     3)
@@ -1268,7 +1278,7 @@ _ocppctl_config_get() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion config get -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion config get -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1304,7 +1314,7 @@ _ocppctl_config_set() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion config set -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion config set -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1339,7 +1349,7 @@ _ocppctl_reserve() {
         return
         ;;
     '--tag')
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion reserve -- --tag "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion reserve -- --tag "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     '--expires')
@@ -1356,7 +1366,7 @@ _ocppctl_reserve() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion reserve -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion reserve -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1392,7 +1402,7 @@ _ocppctl_cancel-reservation() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion cancel-reservation -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion cancel-reservation -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1431,7 +1441,7 @@ _ocppctl_trigger() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion trigger -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion trigger -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1467,7 +1477,7 @@ _ocppctl_clear-cache() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion clear-cache -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion clear-cache -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1512,7 +1522,7 @@ _ocppctl_data-transfer() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion data-transfer -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion data-transfer -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1583,7 +1593,7 @@ _ocppctl_firmware_push() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion firmware push -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion firmware push -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     2)
@@ -1638,7 +1648,7 @@ _ocppctl_firmware_update() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion firmware update -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion firmware update -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1695,7 +1705,7 @@ _ocppctl_diagnostics() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion diagnostics -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion diagnostics -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1756,7 +1766,7 @@ _ocppctl_logs() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion logs -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion logs -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1815,7 +1825,7 @@ _ocppctl_local-list_get() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion local-list get -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion local-list get -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1857,7 +1867,7 @@ _ocppctl_local-list_send() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion local-list send -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion local-list send -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1923,7 +1933,7 @@ _ocppctl_charging-profile_set() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion charging-profile set -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion charging-profile set -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -1971,7 +1981,7 @@ _ocppctl_charging-profile_clear() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion charging-profile clear -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion charging-profile clear -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -2016,7 +2026,7 @@ _ocppctl_charging-profile_composite() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion charging-profile composite -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion charging-profile composite -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -2048,7 +2058,7 @@ _ocppctl_events() {
         return
         ;;
     '--station')
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion events -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion events -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     '--count')
@@ -2251,7 +2261,7 @@ _ocppctl_commands() {
         return
         ;;
     '--station')
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion commands -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion commands -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     '--limit')
@@ -2401,7 +2411,7 @@ _ocppctl_security-events() {
     # Offer positional completions
     case "${positional_number}" in
     1)
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion security-events -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion security-events -- positional@0 "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -2456,7 +2466,7 @@ _ocppctl_certificate-requests_list() {
         return
         ;;
     '--station')
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion certificate-requests list -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion certificate-requests list -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     '--status')
@@ -2584,7 +2594,7 @@ _ocppctl_files_list() {
         return
         ;;
     '--station')
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion files list -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion files list -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     '--kind')
@@ -2971,7 +2981,7 @@ _ocppctl_audit() {
         return
         ;;
     '--station')
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion audit -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion audit -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     '--since')
@@ -3041,7 +3051,7 @@ _ocppctl_webhooks_add() {
         return
         ;;
     '--station')
-        __ocppctl_add_completions -W "$(__ocppctl_custom_complete ---completion webhooks add -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
+        __ocppctl_add_custom_completions "$(__ocppctl_custom_complete ---completion webhooks add -- --station "${COMP_CWORD}" "$(__ocppctl_cursor_index_in_current_word)")"
         return
         ;;
     '--secret')

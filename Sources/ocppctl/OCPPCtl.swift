@@ -169,6 +169,24 @@ enum Completion {
             let response = try? client.getBlocking(path, query: [("limit", "1000")]),
             case .array(let items) = (try? response.json()) ?? .null
         else { return [] }
-        return items.compactMap { $0[key]?.stringValue }.filter { $0.hasPrefix(prefix) }
+        let typed = dequoted(prefix)
+        return items.compactMap { $0[key]?.stringValue }.filter { $0.hasPrefix(typed) }
+    }
+
+    /// A word as the shell has it while it is typed (`CP\ 1`, `"CP 1`, `'CP;1`) as the id it stands for.
+    static func dequoted(_ word: String) -> String {
+        var text = Substring(word)
+        if let first = text.first, first == "\"" || first == "'" { text = text.dropFirst() }
+        var out = ""
+        var escaped = false
+        for character in text {
+            if character == "\\" && !escaped {
+                escaped = true
+                continue
+            }
+            escaped = false
+            out.append(character)
+        }
+        return out
     }
 }
