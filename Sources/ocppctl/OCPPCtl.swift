@@ -115,6 +115,11 @@ enum Main {
 
     /// The subcommand names at the start of `arguments`, e.g. `["config", "get"]`.
     static func subcommandPath(_ arguments: [String]) -> [String] {
+        command(arguments).path
+    }
+
+    /// The command `arguments` run, and the subcommand names that lead to it.
+    static func command(_ arguments: [String]) -> (type: any ParsableCommand.Type, path: [String]) {
         var command: any ParsableCommand.Type = OCPPCtl.self
         var path: [String] = []
         for argument in arguments {
@@ -122,7 +127,13 @@ enum Main {
             path.append(argument)
             command = next
         }
-        return path
+        return (command, path)
+    }
+
+    /// Whether the command `arguments` run takes the global options (a group alone takes none: it names its subcommands).
+    static func takesGlobalOptions(_ arguments: [String]) -> Bool {
+        let type = command(arguments).type
+        return type is any APICommand.Type || type.configuration.defaultSubcommand != nil
     }
 
 }

@@ -217,3 +217,38 @@ def test_sessions_come_out_as_csv_the_same_as_the_json(ocppd, tmp_path):
     assert station_only.returncode == 0 and station_only.stdout.splitlines()[0].startswith("transactionId,cpId,")
     assert len(station_only.stdout.splitlines()) == 1 and "exported 0 sessions" in station_only.stderr
     assert not list(tmp_path.glob(".sessions.csv.part-*")), "no partial file left"
+
+
+def test_shell_and_top_say_the_same_at_once(ocppd, tmp_path):
+    import shlex
+    import subprocess
+    import uuid
+
+    port = free_port()
+    server = f"http://127.0.0.1:{port}"
+    env = no_server_env(ocppd, tmp_path)
+    # The shell runs each line; a refused server is said at once, per line.
+    started = time.monotonic()
+    shell = subprocess.run([str(ocppctl_binary()), "shell", "--server", server], input="stations\nsessions list\n",
+                           capture_output=True, text=True, env=env, timeout=30)
+    assert time.monotonic() - started < 3 and shell.returncode == 7, (shell.returncode, shell.stderr)
+    assert shell.stderr.count("connection refused (is ocppd running, is the port right?)") == 2, shell.stderr
+    plain(shell.stderr.splitlines()[0])
+    # A command group alone names its subcommands, whatever global options the shell carries.
+    group = subprocess.run([str(ocppctl_binary()), "shell", "--server", server], input="sites\n", capture_output=True,
+                           text=True, env=env, timeout=30)
+    assert group.returncode == 2 and "'sites' needs a subcommand: list, show, set, rm" in group.stderr, group.stderr
+    # top shows it in its header at once and keeps trying.
+    name = f"topfield-{uuid.uuid4().hex[:8]}"
+    command = f"env OCPPCTL_SERVER={server} OCPPCTL_TOKEN=x XDG_CONFIG_HOME={tmp_path} {shlex.quote(str(ocppctl_binary()))} top"
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "10", command], check=True)
+    try:
+        deadline = time.monotonic() + 3
+        screen = ""
+        while time.monotonic() < deadline and "connection refused" not in screen:
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True, text=True).stdout
+            time.sleep(0.1)
+        assert "LOST: cannot reach ocppd at" in screen and "connection refused" in screen, screen
+        assert "(reconnecting)" in screen
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)

@@ -90,8 +90,11 @@ final class ShellSession {
     /// Runs one line's command; returns its exit status.
     private func execute(_ words: [String]) async -> Int32 {
         var arguments = Main.globalOptionsLast(words)
+        // The shell's global options go to a command that takes them (a group alone names its subcommands instead).
         for (names, extra) in defaults
-        where !arguments.contains(where: { word in names.contains(word) || names.contains { word.hasPrefix($0 + "=") } }) {
+        where Main.takesGlobalOptions(arguments)
+            && !arguments.contains(where: { word in names.contains(word) || names.contains { word.hasPrefix($0 + "=") } })
+        {
             arguments += extra
         }
         let ready = arguments
