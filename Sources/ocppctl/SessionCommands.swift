@@ -10,16 +10,11 @@ struct Sessions: AsyncParsableCommand {
     struct List: APICommand {
         static let configuration = CommandConfiguration(abstract: "List sessions, newest first.")
         @OptionGroup var global: GlobalOptions
-        @Option(name: [.customLong("station")], help: "Only this station's.", completion: Completion.stations) var station: String?
-        @Option(help: "Only this tag's.", completion: Completion.tags) var tag: String?
-        @Flag(help: "Only active sessions.") var active = false
-        @Option(help: "Started at or after (RFC 3339).") var since: String?
-        @Option(help: "Started before (RFC 3339).") var until: String?
+        @OptionGroup var filter: SessionFilterOptions
         @OptionGroup var page: PageOptions
 
         func execute(_ client: APIClient) async throws {
-            let query =
-                page.query + [("cpId", station), ("idTag", tag), ("active", active ? "true" : nil), ("since", since), ("until", until)]
+            let query = page.query + filter.query
             let response = try await client.get("/api/sessions", query: query)
             if global.output == .json { return Output.raw(response) }
             let sessions = try response.decode([Session].self)
@@ -77,18 +72,12 @@ struct Sessions: AsyncParsableCommand {
             abstract: "Every session the filters take, newest first, as CSV (RFC 4180, a header row): for accounting.",
             discussion: "The columns are the JSON fields of a session; times are UTC (RFC 3339), energy in Wh, power in W.")
         @OptionGroup var global: GlobalOptions
-        @Option(name: [.customLong("station")], help: "Only this station's.", completion: Completion.stations) var station: String?
-        @Option(help: "Only this tag's.", completion: Completion.tags) var tag: String?
-        @Flag(help: "Only active sessions.") var active = false
-        @Option(help: "Started at or after (RFC 3339).") var since: String?
-        @Option(help: "Started before (RFC 3339).") var until: String?
+        @OptionGroup var filter: SessionFilterOptions
         @Option(name: .customShort("O"), help: "The file to write (written whole or not at all); - for standard output.")
         var output: String = "-"
 
         func execute(_ client: APIClient) async throws {
-            let query = [
-                ("cpId", station), ("idTag", tag), ("active", active ? "true" : nil), ("since", since), ("until", until), ("format", "csv"),
-            ]
+            let query = filter.query + [("format", "csv")]
             var sink: FileSink?
             var rows = -1  // the header row is not a session
             var lastShown = ContinuousClock.now
@@ -246,5 +235,19 @@ struct Rfid: AsyncParsableCommand {
     static func show(_ response: APIResponse, global: GlobalOptions) throws {
         if global.output == .json { return Output.raw(response) }
         Output.table(["TAG", "STATUS", "EXPIRES", "PARENT", "DESCRIPTION"], [row(try response.decode(RfidCard.self))])
+    }
+}
+
+/// The filters of the session list, the same for `sessions list` and `sessions export`.
+struct SessionFilterOptions: ParsableArguments {
+    @Option(name: [.customLong("station")], help: "Only this station's.", completion: Completion.stations) var station: String?
+    @Option(help: "Only this tag's.", completion: Completion.tags) var tag: String?
+    @Flag(help: "Only active sessions.") var active = false
+    @Option(help: "Started at or after (RFC 3339).") var since: String?
+    @Option(help: "Started before (RFC 3339).") var until: String?
+
+    /// As GET /api/sessions takes them.
+    var query: [(String, String?)] {
+        [("cpId", station), ("idTag", tag), ("active", active ? "true" : nil), ("since", since), ("until", until)]
     }
 }
