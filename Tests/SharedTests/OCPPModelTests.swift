@@ -504,8 +504,9 @@ private func replacing(_ value: JSONValue, at path: ArraySlice<Step>, with repla
 
 private func roundTrip<P: OCPPPayload>(_ type: P.Type, _ json: JSONValue) throws {
     let decoded = try P.decode(from: json)
-    // Foundation's encoder, configured as ocppd sends payloads.
-    let encoded = try JSONCoding.makeEncoder().encode(decoded)
+    let encoded = try JSONCoding.encode(decoded)
+    // Byte for byte what Foundation's encoder wrote when ocppd sent payloads with it.
+    #expect(String(decoding: encoded, as: UTF8.self) == String(decoding: try foundationEncoder().encode(decoded), as: UTF8.self))
     let again = try JSONParser.parse(encoded)
     #expect(Set(nodes(again).map { pathText($0.path) }) == Set(nodes(json).map { pathText($0.path) }), "fields lost or added")
     #expect(try P.decode(from: again) == decoded)

@@ -2,24 +2,17 @@ import Foundation
 
 /// The JSON conventions of OCPP payloads and of the REST API: RFC 3339 UTC times with milliseconds.
 public enum JSONCoding {
-    public static func makeEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(OCPPDate.format(date))
-        }
-        return encoder
-    }
-
-    /// Encodes `value` to compact JSON bytes.
+    /// Encodes `value` to compact JSON bytes (`JSONValueEncoder`).
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        Array(try makeEncoder().encode(value))
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        try JSONValueEncoder.encode(value).write(to: &out)
+        return out
     }
 
     /// Encodes `value` to a `JSONValue`.
     public static func jsonValue<T: Encodable>(_ value: T) throws -> JSONValue {
-        try JSONParser.parse(encode(value))
+        try JSONValueEncoder.encode(value)
     }
 
     /// Parses and decodes `T` strictly (see `JSONValueDecoder`).

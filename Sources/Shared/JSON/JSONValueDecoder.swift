@@ -5,12 +5,23 @@ import Foundation
 /// Errors are `DecodingError`s whose coding path names the offending field.
 public struct JSONValueDecoder: Decoder {
     public let value: JSONValue
-    public let codingPath: [any CodingKey]
+    /// The path is put together only when asked for (errors, nested containers): a field's decoder keeps its
+    /// container's path and its own key, so that decoding a field allocates no path.
+    private let basePath: [any CodingKey]
+    private let lastKey: (any CodingKey)?
+    public var codingPath: [any CodingKey] { lastKey.map { basePath + [$0] } ?? basePath }
     public var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     public init(value: JSONValue, codingPath: [any CodingKey] = []) {
         self.value = value
-        self.codingPath = codingPath
+        self.basePath = codingPath
+        self.lastKey = nil
+    }
+
+    init(value: JSONValue, in basePath: [any CodingKey], at key: any CodingKey) {
+        self.value = value
+        self.basePath = basePath
+        self.lastKey = key
     }
 
     /// Decodes `type` from `value`.
@@ -19,6 +30,13 @@ public struct JSONValueDecoder: Decoder {
     }
 
     func decodeValue<T: Decodable>(_ type: T.Type) throws -> T {
+        // The common leaves by type identity, without `T(from:)` and its single-value container.
+        if T.self == String.self {
+            guard case .string(let text) = value else { throw mismatch(type, expected: "a string") }
+            return unsafeBitCast(text, to: T.self)
+        }
+        if T.self == Int.self { return unsafeBitCast(try SingleValueContainer(decoder: self).integer(Int.self), to: T.self) }
+        if T.self == Double.self { return unsafeBitCast(try SingleValueContainer(decoder: self).decode(Double.self), to: T.self) }
         if type == Date.self {
             guard case .string(let text) = value else { throw mismatch(type, expected: "a date-time string") }
             guard let date = OCPPDate.parse(text) else {
@@ -67,17 +85,18 @@ public struct JSONValueDecoder: Decoder {
                     .init(codingPath: codingPath, debugDescription: "required field '\(key.stringValue)' is missing")
                 )
             }
-            return JSONValueDecoder(value: value, codingPath: codingPath + [key])
+            return JSONValueDecoder(value: value, in: codingPath, at: key)
         }
 
         func decodeNil(forKey key: Key) throws -> Bool {
             guard let value = object[key.stringValue] else { return true }
-            return value == .null
+            if case .null = value { return true }
+            return false
         }
 
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
             let decoder = try decoder(for: key)
-            if decoder.value == .null {
+            if case .null = decoder.value {
                 throw DecodingError.valueNotFound(
                     type,
                     .init(codingPath: decoder.codingPath, debugDescription: "required field '\(key.stringValue)' is null")
@@ -87,8 +106,9 @@ public struct JSONValueDecoder: Decoder {
         }
 
         func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-            guard let value = object[key.stringValue], value != .null else { return nil }
-            return try JSONValueDecoder(value: value, codingPath: codingPath + [key]).decodeValue(type)
+            guard let value = object[key.stringValue] else { return nil }
+            if case .null = value { return nil }
+            return try JSONValueDecoder(value: value, in: codingPath, at: key).decodeValue(type)
         }
 
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
@@ -132,11 +152,11 @@ public struct JSONValueDecoder: Decoder {
                 )
             }
             defer { currentIndex += 1 }
-            return JSONValueDecoder(value: elements[currentIndex], codingPath: codingPath + [key])
+            return JSONValueDecoder(value: elements[currentIndex], in: codingPath, at: key)
         }
 
         mutating func decodeNil() throws -> Bool {
-            guard !isAtEnd, elements[currentIndex] == .null else { return false }
+            guard !isAtEnd, case .null = elements[currentIndex] else { return false }
             currentIndex += 1
             return true
         }
@@ -162,7 +182,10 @@ public struct JSONValueDecoder: Decoder {
         let decoder: JSONValueDecoder
         var codingPath: [any CodingKey] { decoder.codingPath }
 
-        func decodeNil() -> Bool { decoder.value == .null }
+        func decodeNil() -> Bool {
+            if case .null = decoder.value { return true }
+            return false
+        }
 
         func decode(_ type: Bool.Type) throws -> Bool {
             guard case .bool(let b) = decoder.value else { throw decoder.mismatch(type, expected: "a boolean") }

@@ -31,8 +31,14 @@ extension CentralSystem {
             return .init(status: status, currentTime: now, interval: heartbeatInterval)
         }
 
+        // Not a write per Heartbeat: the connection keeps it and CentralSystem saves them in batches. Unless a client
+        // follows heartbeat events, it is answered on the connection's event loop, without a task.
+        router.onImmediately(Heartbeat.self, when: { !events.wants("station.heartbeat") }) { _, station in
+            let now = Date()
+            station.connection.heartbeat(at: now)
+            return .init(currentTime: now)
+        }
         router.on(Heartbeat.self) { _, station in
-            // Not a write per Heartbeat: the connection keeps it and CentralSystem saves them in batches.
             let now = Date()
             station.connection.heartbeat(at: now)
             await events.publish("station.heartbeat", cpId: station.id)

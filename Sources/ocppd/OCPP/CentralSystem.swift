@@ -105,6 +105,15 @@ final class CentralSystem: Sendable {
     /// goes to the command waiting for it; anything malformed gets a CALLERROR and changes nothing. `pipelined`: the
     /// station sent more before this was answered (see `pace`).
     func handleMessage(_ bytes: [UInt8], from connection: StationConnection, logger: Logger, pipelined: Bool = false) async {
+        if let frame = prepare(bytes, from: connection, logger: logger, pipelined: pipelined) {
+            await handle(frame, from: connection, logger: logger, pipelined: pipelined)
+        }
+    }
+
+    /// The first part of `handleMessage`, on the caller's thread (the connection's event loop): parses the message,
+    /// answers a malformed one, and answers at once a CALL with an immediate handler that applies (a Heartbeat nobody
+    /// follows) when the station keeps to its rate. Nil when nothing is left to do; else the frame for `handle`.
+    func prepare(_ bytes: [UInt8], from connection: StationConnection, logger: Logger, pipelined: Bool) -> OCPPFrame? {
         messagesIn.increment()
         if logger.logLevel <= .debug {
             logger.debug("ocpp in", metadata: ["frame": "\(String(decoding: bytes, as: UTF8.self))"])
@@ -117,8 +126,18 @@ final class CentralSystem: Sendable {
             if error.wasCall {
                 reply(.callError(id: error.messageId ?? "-1", error.error), to: connection, logger: logger)
             }
-            return
+            return nil
         }
+        guard !pipelined, case .call(let id, let action, let payload) = frame, let immediate = router.immediateHandler(for: action),
+            connection.takeCall() == nil
+        else { return frame }
+        answer(
+            id, action, immediate(payload, StationContext(id: connection.id, connection: connection, logger: logger)), connection, logger)
+        return nil
+    }
+
+    /// The rest of `handleMessage`, in the message's task.
+    func handle(_ frame: OCPPFrame, from connection: StationConnection, logger: Logger, pipelined: Bool) async {
         switch frame {
         case .call(let id, _, _) where pipelined && connection.takeCall() != nil:
             LimitRefusals.stationCalls.record(
@@ -134,19 +153,7 @@ final class CentralSystem: Sendable {
             if !pipelined { await pace(connection) }
             let context = StationContext(id: connection.id, connection: connection, logger: logger)
             let (result, followUp) = await router.dispatch(action: action, payload: payload, station: context)
-            switch result {
-            case .success(let payloadBytes):
-                var out: [UInt8] = Array("[3,".utf8)
-                JSONValue.writeString(id, to: &out)
-                out.append(UInt8(ascii: ","))
-                out.append(contentsOf: payloadBytes)
-                out.append(UInt8(ascii: "]"))
-                reply(out, to: connection, logger: logger)
-            case .failure(let error):
-                logger.notice(
-                    "CALL refused", metadata: ["action": "\(action)", "code": "\(error.code.rawValue)", "reason": "\(error.description)"])
-                reply(.callError(id: id, error), to: connection, logger: logger)
-            }
+            answer(id, action, result, connection, logger)
             if let followUp { Task { await followUp() } }
         case .callResult(let id, let payload):
             if await !connection.resolve(messageId: id, with: .success(payload)) {
@@ -171,6 +178,27 @@ final class CentralSystem: Sendable {
                 "CALL over the station's rate: answered later",
                 ["station": "\(connection.id)", "perSecond": "\(connection.callLimit.perSecond)"])
             try? await Task.sleep(for: wait)
+        }
+    }
+
+    /// The CALLRESULT or CALLERROR of the CALL `id`.
+    private func answer(
+        _ id: String, _ action: String, _ result: Result<[UInt8], OCPPError>, _ connection: StationConnection, _ logger: Logger
+    ) {
+        switch result {
+        case .success(let payloadBytes):
+            var out: [UInt8] = []
+            out.reserveCapacity(payloadBytes.count + id.utf8.count + 8)
+            out.append(contentsOf: "[3,".utf8)
+            JSONValue.writeString(id, to: &out)
+            out.append(UInt8(ascii: ","))
+            out.append(contentsOf: payloadBytes)
+            out.append(UInt8(ascii: "]"))
+            reply(out, to: connection, logger: logger)
+        case .failure(let error):
+            logger.notice(
+                "CALL refused", metadata: ["action": "\(action)", "code": "\(error.code.rawValue)", "reason": "\(error.description)"])
+            reply(.callError(id: id, error), to: connection, logger: logger)
         }
     }
 

@@ -16,7 +16,11 @@ struct OCPPRouter: Sendable {
     typealias FollowUp = @Sendable () async -> Void
     typealias Handler = @Sendable (JSONValue, StationContext) async -> (Result<[UInt8], OCPPError>, FollowUp?)
 
+    /// Answers a CALL on the connection's event loop, without a task: for what needs neither the store nor a wait.
+    typealias ImmediateHandler = @Sendable (JSONValue, StationContext) -> Result<[UInt8], OCPPError>
+
     private var handlers: [String: Handler] = [:]
+    private var immediateHandlers: [String: (applies: @Sendable () -> Bool, handler: ImmediateHandler)] = [:]
 
     mutating func on<A: OCPPAction>(
         _ action: A.Type,
@@ -47,6 +51,30 @@ struct OCPPRouter: Sendable {
                 return (.failure(OCPPError(.internalError, "the central system could not process \(A.name); send it again later")), nil)
             }
         }
+    }
+
+    /// A handler that answers at once whenever `applies` (checked for each CALL) says so; otherwise the action's
+    /// handler from `on` answers it in the message's task.
+    mutating func onImmediately<A: OCPPAction>(
+        _ action: A.Type, when applies: @escaping @Sendable () -> Bool,
+        _ handler: @escaping @Sendable (A.Request, StationContext) -> A.Response
+    ) {
+        immediateHandlers[A.name] = (
+            applies,
+            { payload, station in
+                do {
+                    return .success(try JSONCoding.encode(handler(try A.Request.decode(from: payload), station)))
+                } catch {
+                    return .failure(OCPPError(payloadError: error))
+                }
+            }
+        )
+    }
+
+    /// The immediate handler of `action`, if it has one that applies now.
+    func immediateHandler(for action: String) -> ImmediateHandler? {
+        guard let entry = immediateHandlers[action], entry.applies() else { return nil }
+        return entry.handler
     }
 
     /// Answers one CALL: the payload bytes of its CALLRESULT, or the error for its CALLERROR; and what to send after it.

@@ -213,14 +213,17 @@ final class StationChannelHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
-    /// Starts the next waiting message unless one is running or the socket takes no more data.
+    /// Starts the next waiting message unless one is running or the socket takes no more data. A message is parsed
+    /// here; what is answered at once (`CentralSystem.prepare`) needs no task, and the next one follows.
     private func handleNext(_ context: ChannelHandlerContext) {
-        guard !done, running == nil, context.channel.isWritable, let message = waiting.popFirst() else { return }
         let connection = connection
         let centralSystem = services.centralSystem
         let logger = logger
-        let pipelined = !waiting.isEmpty  // the station did not wait for this one's answer
-        run(context) { await centralSystem.handleMessage(message, from: connection, logger: logger, pipelined: pipelined) }
+        while !done, running == nil, context.channel.isWritable, let message = waiting.popFirst() {
+            let pipelined = !waiting.isEmpty  // the station did not wait for this one's answer
+            guard let frame = centralSystem.prepare(message, from: connection, logger: logger, pipelined: pipelined) else { continue }
+            run(context) { await centralSystem.handle(frame, from: connection, logger: logger, pipelined: pipelined) }
+        }
         pauseReading(context, waiting.count >= Self.maxWaitingMessages)
     }
 
