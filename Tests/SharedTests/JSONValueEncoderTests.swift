@@ -21,7 +21,7 @@ private struct Odd: Encodable {
         var b: String?
     }
 
-    var text = "quote \" backslash \\ slash / newline \n tab \t control \u{1} del \u{7f} é \u{2028} 🙂"
+    var text = "quote \" backslash \\ slash / newline \n tab \t control \u{1} \u{8} \u{c} \u{1f} del \u{7f} é \u{2028} 🙂"
     var idTag = "lower"
     var IdTag = "upper"
     var id_tag = "underscore"
@@ -99,6 +99,35 @@ private struct Odd: Encodable {
         #expect(throws: EncodingError.self) { try JSONCoding.encode([Double.nan]) }
         #expect(throws: EncodingError.self) { try JSONCoding.encode(["x": Double.infinity]) }
         #expect(throws: EncodingError.self) { try JSONCoding.encode([UInt64.max]) }
+    }
+
+    @Test func nestedContainersOfOneKeyMergeAsFoundationsDo() throws {
+        struct Merged: Encodable {
+            enum Key: String, CodingKey { case box, list }
+            enum Inner: String, CodingKey { case a, b }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Key.self)
+                var first = container.nestedContainer(keyedBy: Inner.self, forKey: .box)
+                try first.encode(1, forKey: .a)
+                var second = container.nestedContainer(keyedBy: Inner.self, forKey: .box)
+                try second.encode(2, forKey: .b)
+                var list = container.nestedUnkeyedContainer(forKey: .list)
+                try list.encode("x")
+                var more = container.nestedUnkeyedContainer(forKey: .list)
+                try more.encode("y")
+            }
+        }
+        try same(Merged())
+        // A large dictionary (its keys are looked up by index past 16 members): same text, each key once.
+        try same(Dictionary(uniqueKeysWithValues: (0..<500).map { ("key-\($0)", $0) }))
+    }
+
+    @Test func aTopLevelValueThatEncodesNothingIsRefused() {
+        struct Nothing: Encodable {
+            func encode(to encoder: any Encoder) throws {}
+        }
+        #expect(throws: EncodingError.self) { try JSONCoding.encode(Nothing()) }
+        #expect(throws: EncodingError.self) { try foundationEncoder().encode(Nothing()) }
     }
 
     @Test func aKeyEncodedTwiceKeepsTheLastValue() throws {

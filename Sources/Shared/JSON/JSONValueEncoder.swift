@@ -4,10 +4,15 @@ import Foundation
 /// (`.sortedKeys`, `.withoutEscapingSlashes`, dates as `OCPPDate.format`): keys in byte order, `nil` optionals left
 /// out by `encodeIfPresent`, `Data` in Base64, URLs as their absolute string, integral numbers up to 2^53 without a
 /// fraction. Every answer to a station and every REST body is encoded so; Foundation's encoder was a third of a
-/// Heartbeat's instructions.
+/// Heartbeat's instructions. Where it differs (none of ocppd's models has these): negative zero is written `0`,
+/// integers beyond 64 bits and non-finite numbers are refused, `Decimal` is encoded by its own `Encodable`.
 public enum JSONValueEncoder {
     public static func encode<T: Encodable>(_ value: T) throws -> JSONValue {
-        try Node.encoding(value, codingPath: []).json
+        let node = try Node.encoding(value, codingPath: [])
+        if case .empty = node.kind {
+            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "Top-level \(T.self) did not encode any values."))
+        }
+        return node.json
     }
 }
 
@@ -21,6 +26,8 @@ private final class Node {
     var value: JSONValue = .null
     /// An object's members as encoded; a key encoded again replaces its value.
     var members: [(key: String, node: Node)] = []
+    /// Where each key is in `members`, once there are many (a large dictionary), so that encoding stays linear.
+    private var positions: [String: Int]?
     var elements: [Node] = []
 
     init(_ kind: Kind = .empty) {
@@ -45,11 +52,32 @@ private final class Node {
     }
 
     func set(_ key: String, _ node: Node) {
-        if let index = members.firstIndex(where: { $0.key == key }) {
+        if let index = position(of: key) {
             members[index].node = node
         } else {
             members.append((key: key, node: node))
+            positions?[key] = members.count - 1
         }
+    }
+
+    func member(_ key: String) -> Node? {
+        position(of: key).map { members[$0].node }
+    }
+
+    private func position(of key: String) -> Int? {
+        if positions == nil, members.count >= 16 {
+            positions = Dictionary(members.enumerated().map { ($0.element.key, $0.offset) }, uniquingKeysWith: { $1 })
+        }
+        if let positions { return positions[key] }
+        return members.firstIndex { $0.key == key }
+    }
+
+    /// The member `key` as a container of `kind`: the one already there (Foundation merges into it), or a new one.
+    func container(_ key: String, _ kind: Kind) -> Node {
+        if let existing = member(key), existing.kind == kind { return existing }
+        let child = Node(kind)
+        set(key, child)
+        return child
     }
 
     func set(_ value: JSONValue) {
@@ -62,6 +90,7 @@ private final class Node {
         kind = other.kind
         value = other.value
         members = other.members
+        positions = nil
         elements = other.elements
     }
 
@@ -69,6 +98,7 @@ private final class Node {
         guard self.kind != kind else { return }
         self.kind = kind
         members = []
+        positions = nil
         elements = []
     }
 
@@ -90,7 +120,7 @@ private final class Node {
         guard value.isFinite else {
             throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "\(value) is not a JSON number"))
         }
-        if value == value.rounded(), abs(value) <= 9_007_199_254_740_992, !(value == 0 && value.sign == .minus) {
+        if value == value.rounded(), abs(value) <= 9_007_199_254_740_992 {
             return .integer(Int64(value))
         }
         return .number(value)
@@ -161,25 +191,23 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
         -> KeyedEncodingContainer<NestedKey>
     {
-        let child = Node(Node.Kind.keyed)
-        node.set(key.stringValue, child)
+        let child = node.container(key.stringValue, .keyed)
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(node: child, codingPath: codingPath + [key]))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        let child = Node(Node.Kind.unkeyed)
-        node.set(key.stringValue, child)
+        let child = node.container(key.stringValue, .unkeyed)
         return UnkeyedContainer(node: child, codingPath: codingPath + [key])
     }
 
-    mutating func superEncoder() -> any Encoder { superEncoder(named: "super") }
+    mutating func superEncoder() -> any Encoder { superEncoder(at: IndexKey(super: ())) }
 
-    mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(named: key.stringValue) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(at: key) }
 
-    private func superEncoder(named name: String) -> any Encoder {
+    private func superEncoder(at key: any CodingKey) -> any Encoder {
         let child = Node()
-        node.set(name, child)
-        return NodeEncoder(node: child, codingPath: codingPath)
+        node.set(key.stringValue, child)
+        return NodeEncoder(node: child, codingPath: codingPath + [key])
     }
 }
 
@@ -230,8 +258,9 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
 
     mutating func superEncoder() -> any Encoder {
         let child = Node()
+        let path = codingPath + [nextKey]
         append(child)
-        return NodeEncoder(node: child, codingPath: codingPath)
+        return NodeEncoder(node: child, codingPath: path)
     }
 }
 
@@ -260,11 +289,15 @@ private struct SingleValueContainer: SingleValueEncodingContainer {
     }
 }
 
+/// An array element's key, or `super` (a super encoder's key without one of its own).
 private struct IndexKey: CodingKey {
-    var index: Int
-    var stringValue: String { "Index \(index)" }
-    var intValue: Int? { index }
-    init(index: Int) { self.index = index }
+    var stringValue: String
+    var intValue: Int?
+    init(index: Int) {
+        stringValue = "Index \(index)"
+        intValue = index
+    }
+    init(super: Void) { stringValue = "super" }
     init?(stringValue: String) { nil }
-    init?(intValue: Int) { self.index = intValue }
+    init?(intValue: Int) { self.init(index: intValue) }
 }

@@ -66,6 +66,8 @@ extension JSONValue {
         case 0x0A: out.append(contentsOf: "\\n".utf8)
         case 0x0D: out.append(contentsOf: "\\r".utf8)
         case 0x09: out.append(contentsOf: "\\t".utf8)
+        case 0x08: out.append(contentsOf: "\\b".utf8)
+        case 0x0C: out.append(contentsOf: "\\f".utf8)
         default:
             let hex: StaticString = "0123456789abcdef"
             out.append(contentsOf: "\\u00".utf8)

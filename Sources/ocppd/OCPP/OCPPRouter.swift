@@ -62,10 +62,17 @@ struct OCPPRouter: Sendable {
         immediateHandlers[A.name] = (
             applies,
             { payload, station in
+                let request: A.Request
                 do {
-                    return .success(try JSONCoding.encode(handler(try A.Request.decode(from: payload), station)))
+                    request = try A.Request.decode(from: payload)
                 } catch {
                     return .failure(OCPPError(payloadError: error))
+                }
+                do {
+                    return .success(try JSONCoding.encode(handler(request, station)))
+                } catch {
+                    station.logger.error("answer not encoded", metadata: ["action": "\(A.name)", "error": "\(error)"])
+                    return .failure(OCPPError(.internalError, "the central system could not answer \(A.name); send it again later"))
                 }
             }
         )
