@@ -610,15 +610,17 @@ struct StoreContractTests {
             stored = try #require(try await hooks.webhook(id))
             #expect(stored.cursor.positions == ["n1": 9, "n2": 7] && stored.failingSince == time(70) && !stored.enabled)
             #expect(try await hooks.leaseWebhook(id, node: "n2", until: time(300), now: time(200)), "an expired lease is taken over")
-            for n in 1...5 {
-                try await hooks.addWebhookDelivery(
-                    id,
-                    WebhookDelivery(
-                        id: 0, eventId: "e\(n)", eventType: "t", attempt: n, at: time(n), status: 500, error: "x", durationMs: 3),
-                    keep: 3)
+            func attempt(_ n: Int) -> WebhookDelivery {
+                WebhookDelivery(id: 0, eventId: "e\(n)", eventType: "t", attempt: n, at: time(n), status: 500, error: "x", durationMs: 3)
             }
-            let deliveries = try await hooks.webhookDeliveries(id, PageRequest())
+            for n in 1...5 { try await hooks.addWebhookDeliveries(id, [attempt(n)], keep: 3) }
+            var deliveries = try await hooks.webhookDeliveries(id, PageRequest())
             #expect(deliveries.items.map(\.eventId) == ["e5", "e4", "e3"] && deliveries.total == 3)
+            // Several in one write keep their order, and the newest `keep` of all.
+            try await hooks.addWebhookDeliveries(id, [attempt(6), attempt(7)], keep: 3)
+            try await hooks.addWebhookDeliveries(id, (8...12).map(attempt), keep: 3)
+            deliveries = try await hooks.webhookDeliveries(id, PageRequest())
+            #expect(deliveries.items.map(\.eventId) == ["e12", "e11", "e10"] && deliveries.total == 3)
             #expect(try await hooks.deleteWebhook(id)?.url == hook.url)
             #expect(try await hooks.webhook(id) == nil)
             #expect(try await hooks.webhookDeliveries(id, PageRequest()).total == 0)

@@ -157,15 +157,26 @@ actor WebhookDispatcher {
 
     // MARK: - One webhook's worker
 
+    /// Where a worker is: its position, the one saved, and the attempts not kept yet.
+    private struct Progress {
+        var cursor: EventCursor
+        var saved: EventCursor
+        var failingSince: Date?
+        var unkept: [WebhookDelivery] = []
+        var keptAt = ContinuousClock.now
+    }
+
     private func deliver(_ webhook: StoredWebhook, worker: Int) async {
-        var cursor = webhook.cursor
-        var saved = cursor
-        var failingSince = webhook.failingSince
+        // A delivered event is not two writes of its own (each a group commit behind the stations' writes, which held a
+        // busy fleet's webhook to a few events a second): its attempt's record and the position are kept once a second,
+        // at the end of each page of the journal, with a failed attempt and when the worker stops. At least once holds:
+        // a crash repeats up to a second of events.
+        var progress = Progress(cursor: webhook.cursor, saved: webhook.cursor, failingSince: webhook.failingSince)
         defer { finished(webhook.id, worker: worker) }
         while !Task.isCancelled, holds(webhook.id) {
             let batch: [JournaledEvent]
             do {
-                batch = try await Self.next(after: cursor, in: journal, nodes: try await nodes())
+                batch = try await Self.next(after: progress.cursor, in: journal, nodes: try await nodes())
             } catch {
                 try? await Task.sleep(for: settings.tick)
                 continue
@@ -175,41 +186,55 @@ actor WebhookDispatcher {
                 continue
             }
             for item in batch {
-                guard !Task.isCancelled, holds(webhook.id) else { return }
+                guard !Task.isCancelled, holds(webhook.id) else { return _ = await keep(webhook, &progress) }
                 let position = EventPosition(node: item.node, seq: item.seq)
                 guard webhook.matches(type: item.event.type, cpId: item.event.cpId) else {
-                    cursor.advance(to: position)
+                    progress.cursor.advance(to: position)
                     continue
                 }
                 var attempt = 0
                 while true {
                     attempt += 1
-                    guard !Task.isCancelled, holds(webhook.id) else { return }
+                    guard !Task.isCancelled, holds(webhook.id) else { return _ = await keep(webhook, &progress) }
                     let delivery = await post(item, to: webhook, attempt: attempt)
-                    try? await store.addWebhookDelivery(webhook.id, delivery, keep: settings.keptDeliveries)
+                    progress.unkept.append(delivery)
                     if delivery.error == nil {
-                        cursor.advance(to: position)
-                        failingSince = nil
-                        guard await save(webhook, cursor: cursor, failingSince: nil) else { return }
-                        saved = cursor
+                        progress.cursor.advance(to: position)
+                        progress.failingSince = nil
+                        if ContinuousClock.now - progress.keptAt >= .seconds(1) {
+                            guard await keep(webhook, &progress) else { return }
+                        }
                         break
                     }
-                    let since = failingSince ?? delivery.at
-                    failingSince = since
+                    let since = progress.failingSince ?? delivery.at
+                    progress.failingSince = since
                     if Date().timeIntervalSince(since) >= settings.disableAfter.timeInterval {
-                        await disable(webhook, cursor: cursor, failingSince: since, reason: delivery.error ?? "")
+                        try? await store.addWebhookDeliveries(webhook.id, progress.unkept, keep: settings.keptDeliveries)
+                        await disable(webhook, cursor: progress.cursor, failingSince: since, reason: delivery.error ?? "")
                         return
                     }
-                    guard await save(webhook, cursor: cursor, failingSince: since) else { return }
+                    // A failure is kept at once (GET /api/webhooks shows failingSince), the position with it.
+                    guard await keep(webhook, &progress, always: true) else { return }
                     try? await Task.sleep(for: backoff(attempt))
                 }
             }
-            // Events that matched nothing move the cursor too (kept once per batch).
-            if cursor != saved {
-                guard await save(webhook, cursor: cursor, failingSince: failingSince) else { return }
-                saved = cursor
-            }
+            guard await keep(webhook, &progress) else { return }
         }
+        _ = await keep(webhook, &progress)
+    }
+
+    /// Keeps the attempts not kept yet, and the position when it moved (or `always`); false when this node no longer
+    /// delivers the webhook.
+    private func keep(_ webhook: StoredWebhook, _ progress: inout Progress, always: Bool = false) async -> Bool {
+        if !progress.unkept.isEmpty {
+            try? await store.addWebhookDeliveries(webhook.id, progress.unkept, keep: settings.keptDeliveries)
+            progress.unkept = []
+        }
+        progress.keptAt = .now
+        guard always || progress.cursor != progress.saved else { return true }
+        guard await save(webhook, cursor: progress.cursor, failingSince: progress.failingSince) else { return false }
+        progress.saved = progress.cursor
+        return true
     }
 
     private func nodes() async throws -> Set<String> {
@@ -307,7 +332,7 @@ actor WebhookDispatcher {
         let delivery = await Self.post(
             id: id, type: event.type, body: out, to: webhook, attempt: 1, refusal: await refusal(webhook.url), client: client,
             timeout: settings.timeout)
-        try? await store.addWebhookDelivery(webhook.id, delivery, keep: settings.keptDeliveries)
+        try? await store.addWebhookDeliveries(webhook.id, [delivery], keep: settings.keptDeliveries)
         return delivery
     }
 

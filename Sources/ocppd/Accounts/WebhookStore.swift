@@ -47,8 +47,8 @@ protocol WebhookStore: Store {
     ) async throws -> Bool
     /// Lets go of `node`'s leases (it stops): another node takes them at once.
     func releaseWebhookLeases(node: String) async throws
-    /// Keeps an attempt; only the newest `keep` of each webhook stay.
-    func addWebhookDelivery(_ webhookId: Int, _ delivery: WebhookDelivery, keep: Int) async throws
+    /// Keeps attempts, in their order, in one write; only the newest `keep` of each webhook stay.
+    func addWebhookDeliveries(_ webhookId: Int, _ deliveries: [WebhookDelivery], keep: Int) async throws
     /// Newest first.
     func webhookDeliveries(_ webhookId: Int, _ page: PageRequest) async throws -> Page<WebhookDelivery>
 }
@@ -146,19 +146,23 @@ extension SQLStore {
         }
     }
 
-    func addWebhookDelivery(_ webhookId: Int, _ delivery: WebhookDelivery, keep: Int) async throws {
+    func addWebhookDeliveries(_ webhookId: Int, _ deliveries: [WebhookDelivery], keep: Int) async throws {
+        guard !deliveries.isEmpty else { return }
         try await write { db in
             // An attempt that ends after its webhook was removed is not kept.
             guard try db.queryFirst("SELECT 1 FROM webhooks WHERE id = ?", [webhookId], { try $0.int(0) }) != nil else { return }
-            _ = try db.execute(
-                """
-                INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, attempt, at, status, error, duration_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    webhookId, delivery.eventId, delivery.eventType, delivery.attempt, delivery.at, delivery.status, delivery.error,
-                    delivery.durationMs,
-                ])
+            // Only the newest `keep` could stay anyway.
+            for delivery in deliveries.suffix(keep) {
+                _ = try db.execute(
+                    """
+                    INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, attempt, at, status, error, duration_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        webhookId, delivery.eventId, delivery.eventType, delivery.attempt, delivery.at, delivery.status, delivery.error,
+                        delivery.durationMs,
+                    ])
+            }
             let oldest = try db.queryFirst(
                 "SELECT id FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?", [webhookId, keep]
             ) { try $0.int64(0) }
