@@ -200,8 +200,10 @@ actor WebhookDispatcher {
                     progress.unkept.append(delivery)
                     if delivery.error == nil {
                         progress.cursor.advance(to: position)
+                        // A recovery is kept at once: a node that takes over must not start from the old failingSince.
+                        let recovered = progress.failingSince != nil
                         progress.failingSince = nil
-                        if ContinuousClock.now - progress.keptAt >= .seconds(1) {
+                        if recovered || ContinuousClock.now - progress.keptAt >= .seconds(1) {
                             guard await keep(webhook, &progress) else { return }
                         }
                         break
