@@ -33,16 +33,16 @@ extension CentralSystem {
 
         // Not a write per Heartbeat: the connection keeps it and CentralSystem saves them in batches. Unless a client
         // follows heartbeat events, it is answered on the connection's event loop, without a task.
-        router.onImmediately(Heartbeat.self, when: { !events.wants("station.heartbeat") }) { _, station in
+        let heartbeat: @Sendable (StationContext) -> Heartbeat.Response = { station in
             let now = Date()
             station.connection.heartbeat(at: now)
             return .init(currentTime: now)
         }
+        router.onImmediately(Heartbeat.self, when: { !events.wants("station.heartbeat") }) { _, station in heartbeat(station) }
         router.on(Heartbeat.self) { _, station in
-            let now = Date()
-            station.connection.heartbeat(at: now)
+            let response = heartbeat(station)
             await events.publish("station.heartbeat", cpId: station.id)
-            return .init(currentTime: now)
+            return response
         }
 
         router.on(Authorize.self) { request, station in
