@@ -10,13 +10,15 @@ extension APIRoutes {
             let filter = SessionFilter(
                 cpId: query["cpId"].map(String.init), idTag: query["idTag"].map(String.init), active: try API.boolQuery(request, "active"),
                 since: try API.dateQuery(request, "since"), until: try API.dateQuery(request, "until"))
+            // Checked in either format (400 for a bad limit or offset), used by the JSON list.
+            let page = try API.pageRequest(request)
             // CSV (?format=csv, Accept: text/csv): every session the filters take, newest first, streamed.
             if try CSVExport.wanted(request) {
                 return CSVExport.response(name: "sessions.csv", columns: CSVExport.sessionColumns) { (after: Session?) in
                     try await store.sessions(filter, after: after, limit: CSVExport.pageSize)
                 }
             }
-            return try API.list(try await store.sessions(filter, try API.pageRequest(request)))
+            return try API.list(try await store.sessions(filter, page))
         }
 
         /// Sessions of one station, newest first.
@@ -35,6 +37,7 @@ extension APIRoutes {
         api.get("sessions/:id/meter-values") { request, context in
             let id = try API.intParameter(context, "id")
             _ = try await store.session(id).orNotFound("unknown session \(id)")
+            let page = try API.pageRequest(request)
             if try CSVExport.wanted(request) {
                 // Oldest first, appended to while the session runs: pages by offset see each value once.
                 let read = Mutex(0)
@@ -46,7 +49,7 @@ extension APIRoutes {
                     return page
                 }
             }
-            return try API.list(try await store.meterValues(transactionId: id, try API.pageRequest(request)))
+            return try API.list(try await store.meterValues(transactionId: id, page))
         }
 
         /// Reservations.
