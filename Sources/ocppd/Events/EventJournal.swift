@@ -84,7 +84,7 @@ final class EventJournal<Store: SQLStore>: EventLog {
     func submitQueued() {
         let taken = Taken()
         store.workers.submitWrite(
-            run: { [self] db in
+            run: { [self] db, _ in
                 let pending = taken.pending ?? take(into: taken)
                 try Self.insert(db, pending.flatMap(\.events))
                 return { pending.forEach { $0.written(true) } }

@@ -45,7 +45,8 @@ struct WriteStatistics: Sendable, Equatable {
 /// One unit of work. `run` may be called more than once (a transient failure retries the whole batch);
 /// it returns what to do once the work is durable, so no caller hears of a write before its COMMIT.
 private struct DatabaseJob<Connection>: Sendable {
-    let run: @Sendable (Connection) throws -> @Sendable () -> Void
+    /// Its Bool is true when the job runs in a savepoint of its own, because a job of its batch failed (`runBatch`).
+    let run: @Sendable (Connection, Bool) throws -> @Sendable () -> Void
     let fail: @Sendable (any Error) -> Void
     /// Readers only: run inside a read transaction (one snapshot for several statements).
     var inTransaction = true
@@ -199,7 +200,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     func write<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             submitWrite(
-                run: { connection in
+                run: { connection, _ in
                     let value = try job(connection)
                     return { continuation.resume(returning: value) }
                 },
@@ -208,9 +209,10 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     }
 
     /// Queues a write job that hears of its own outcome: `run` returns what to do once its transaction committed (it may
-    /// run more than once, see `write`), and `fail` is called instead when the job's work was not committed.
+    /// run more than once, see `write`; its Bool says whether it runs in a savepoint of its own, after a job of its batch
+    /// failed), and `fail` is called instead when the job's work was not committed.
     func submitWrite(
-        run: @escaping @Sendable (Connection) throws -> @Sendable () -> Void, fail: @escaping @Sendable (any Error) -> Void
+        run: @escaping @Sendable (Connection, Bool) throws -> @Sendable () -> Void, fail: @escaping @Sendable (any Error) -> Void
     ) {
         writeQueue.enqueue(DatabaseJob(run: run, fail: fail))
     }
@@ -222,7 +224,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             readQueue.enqueue(
                 DatabaseJob(
-                    run: { connection in
+                    run: { connection, _ in
                         let value = try job(connection)
                         return { continuation.resume(returning: value) }
                     },
@@ -332,7 +334,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
             for job in batch {
                 guard isolated else {
                     do {
-                        completions.append(try job.run(db))
+                        completions.append(try job.run(db, false))
                     } catch {
                         guard db.isInTransaction, !Connection.isTransient(error) else { throw error }
                         db.rollback()
@@ -342,7 +344,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                 }
                 try db.savepoint("job")
                 do {
-                    completions.append(try job.run(db))
+                    completions.append(try job.run(db, true))
                     try db.releaseSavepoint("job")
                 } catch {
                     // When the database dropped the whole transaction, the earlier jobs' work is gone too: redo the batch.
@@ -407,7 +409,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                     connection = db
                     open = db
                     if job.inTransaction { try db.beginRead() }
-                    let complete = try job.run(db)
+                    let complete = try job.run(db, false)
                     if job.inTransaction { try db.commit() }
                     complete()
                 } catch {

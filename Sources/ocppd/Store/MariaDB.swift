@@ -216,6 +216,8 @@ final class MariaDBConnection {
     private(set) var affectedRows = 0
     /// For tests: lets COMMITs take effect while their answer is lost, as when the network fails at that moment.
     var commitFault: CommitFault?
+    /// The writer's batch mark, sent with the next COMMIT (`markBatch`).
+    private var pendingMark: String?
 
     /// Enough for every statement the store has; beyond it the cache starts over rather than growing on the server.
     static let statementCacheLimit = 256
@@ -256,7 +258,8 @@ final class MariaDBConnection {
         guard !failed else { throw Self.error(mysql, sql: nil) }
 
         // FOUND_ROWS makes an UPDATE report the rows it matched, as SQLite does, not only those whose values changed.
-        let flags = UInt(CLIENT_FOUND_ROWS)
+        // MULTI_STATEMENTS lets a COMMIT travel with the writer's batch mark (`commit`); `exec` runs fixed text only.
+        let flags = UInt(CLIENT_FOUND_ROWS) | UInt(CLIENT_MULTI_STATEMENTS)
         let result: UnsafeMutablePointer<MYSQL>?
         switch url.endpoint {
         case .tcp(let host, let port):
@@ -311,16 +314,22 @@ final class MariaDBConnection {
         return handle.pointee.server_status & UInt32(SERVER_STATUS_IN_TRANS) != 0
     }
 
-    /// Runs one fixed statement without parameters through the text protocol (transaction control, DDL, SET); any rows
-    /// are discarded. Never for values: those go through `execute` as bound parameters.
+    /// Runs fixed statements without parameters through the text protocol (transaction control, DDL, SET), one or several
+    /// separated by semicolons, stopping at the first that fails; any rows are discarded. Never for values from outside:
+    /// those go through `execute` as bound parameters.
     func exec(_ sql: String) throws {
         let db = try open()
         guard mysql_real_query(db, sql, UInt(sql.utf8.count)) == 0 else { throw fail(Self.error(db, sql: sql)) }
-        if mysql_field_count(db) > 0 {
-            guard let result = mysql_store_result(db) else { throw fail(Self.error(db, sql: sql)) }
-            mysql_free_result(result)
-        } else {
-            affectedRows = Int(truncatingIfNeeded: mysql_affected_rows(db))
+        while true {
+            if mysql_field_count(db) > 0 {
+                guard let result = mysql_store_result(db) else { throw fail(Self.error(db, sql: sql)) }
+                mysql_free_result(result)
+            } else {
+                affectedRows = Int(truncatingIfNeeded: mysql_affected_rows(db))
+            }
+            let next = mysql_next_result(db)
+            guard next <= 0 else { throw fail(Self.error(db, sql: sql)) }
+            if next < 0 { return }
         }
     }
 
@@ -629,6 +638,7 @@ private final class ResultBuffers {
 
 extension MariaDBConnection: SQLDatabase {
     func beginWrite() throws {
+        pendingMark = nil
         try exec("START TRANSACTION")
         transactionAborted = false
     }
@@ -639,11 +649,23 @@ extension MariaDBConnection: SQLDatabase {
         transactionAborted = false
     }
 
+    /// The writer's batch mark goes to the server with the COMMIT, in one round trip: it is the transaction's last write.
+    /// The writer's name is a UUID, so it can be written into the text as it is.
+    func markBatch(writer: String, batch: Int64) throws {
+        guard writer.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) })
+        else { throw MariaDBError.misuse("a writer's name must be a UUID: \(writer)") }
+        pendingMark =
+            "INSERT INTO write_batches (writer, batch, updated_at) VALUES ('\(writer)', \(batch), \(StoredTime.milliseconds(Date()))) "
+            + "ON DUPLICATE KEY UPDATE batch = VALUES(batch), updated_at = VALUES(updated_at)"
+    }
+
     func commit() throws {
+        let sql = pendingMark.map { "\($0); COMMIT" } ?? "COMMIT"
+        pendingMark = nil
         if let commitFault, let fault = commitFault.take() {
-            try commitLosingTheAnswer(beforeCommit: fault == .beforeCommit)
+            try commitLosingTheAnswer(sql, beforeCommit: fault == .beforeCommit)
         }
-        try exec("COMMIT")
+        try exec(sql)
     }
 
     /// A locking read: it waits until a transaction that still holds the writer's row (a COMMIT in flight on a
@@ -658,15 +680,15 @@ extension MariaDBConnection: SQLDatabase {
 
     /// Sends COMMIT and shuts the socket before its answer is read: the server commits, the client sees a lost
     /// connection (CommitFault). With `beforeCommit`, the socket goes before COMMIT is sent: nothing commits.
-    private func commitLosingTheAnswer(beforeCommit: Bool) throws {
+    private func commitLosingTheAnswer(_ sql: String, beforeCommit: Bool) throws {
         let db = try open()
         if beforeCommit {
             shutdown(mysql_get_socket(db), Int32(SHUT_RDWR))
-            _ = mysql_send_query(db, "COMMIT", 6)
+            _ = mysql_send_query(db, sql, UInt(sql.utf8.count))
             _ = mysql_read_query_result(db)
-            throw fail(MariaDBError(code: 2013, message: "Lost connection to server before COMMIT (CommitFault)", sql: "COMMIT"))
+            throw fail(MariaDBError(code: 2013, message: "Lost connection to server before COMMIT (CommitFault)", sql: sql))
         }
-        guard mysql_send_query(db, "COMMIT", 6) == 0 else { throw fail(Self.error(db, sql: "COMMIT")) }
+        guard mysql_send_query(db, sql, UInt(sql.utf8.count)) == 0 else { throw fail(Self.error(db, sql: sql)) }
         // The server has the whole COMMIT before it sees the end of the stream, so it commits, then finds nobody to
         // answer. Give it a moment before the socket goes.
         Thread.sleep(forTimeInterval: 0.05)
@@ -676,6 +698,7 @@ extension MariaDBConnection: SQLDatabase {
     }
 
     func rollback() {
+        pendingMark = nil
         guard isOpen else { return }
         _ = try? exec("ROLLBACK")
         transactionAborted = false

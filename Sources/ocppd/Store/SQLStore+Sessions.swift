@@ -70,9 +70,9 @@ extension SQLStore {
         return try withLiveEnergy(db, [session]).first
     }
 
-    /// Rows per INSERT statement, largest first: few statements for many rows (one round trip each to MariaDB), and
-    /// few distinct statements in the connection's cache (these two, and one for each remainder below the smaller).
-    static var meterValueRowsPerInsert: [Int] { [64, 8] }
+    /// Rows per INSERT statement, largest first: at most two statements (one round trip each to MariaDB) for up to 128
+    /// rows, and few distinct statements in the connection's cache (23).
+    static var meterValueRowsPerInsert: [Int] { Array(stride(from: 128, through: 16, by: -16)) + Array((1...15).reversed()) }
 
     static func insertMeterValues(_ db: Connection, _ values: [MeterValueRecord]) throws {
         let now = Date()
@@ -203,12 +203,17 @@ extension SQLStore {
 
     func stopTransaction(_ stop: TransactionStop) async throws -> StopOutcome {
         try await write { db in
+            // With whether its connector has a TxProfile to end: most have none, and a DELETE of nothing is still a round trip.
             let session =
                 stop.transactionId > 0
                 ? try db.queryFirst(
-                    "SELECT \(Self.sessionColumns), stale FROM sessions WHERE transaction_id = ? AND cp_id = ?",
+                    """
+                    SELECT \(Self.sessionColumns), stale, EXISTS (SELECT 1 FROM charging_profiles p WHERE p.cp_id = sessions.cp_id
+                        AND p.connector_id = sessions.connector_id AND p.purpose = 'TxProfile')
+                    FROM sessions WHERE transaction_id = ? AND cp_id = ?
+                    """,
                     [stop.transactionId, stop.cpId]
-                ) { row in (try Self.readSession(row), try row.bool(13)) }
+                ) { row in (try Self.readSession(row), try row.bool(13), try row.bool(14)) }
                 : nil
             // transactionData belongs to the stopped session: its connector is the session's.
             let values = stop.meterValues.map { value in
@@ -220,7 +225,7 @@ extension SQLStore {
                 return value
             }
             try Self.insertMeterValues(db, values)
-            guard let (current, stale) = session else {
+            guard let (current, stale, txProfile) = session else {
                 try db.execute(
                     """
                     INSERT INTO orphan_stops (cp_id, transaction_id, id_tag, meter_stop, timestamp, reason, received_at)
@@ -239,7 +244,7 @@ extension SQLStore {
                 WHERE transaction_id = ?
                 """,
                 [stop.meterStop, stop.timestamp, stop.reason, stop.idTag, stop.transactionId])
-            if current.active {
+            if current.active && txProfile {
                 try Self.endTxProfiles(db, stop.cpId, connectorId: current.connectorId)
             }
             // The session as it now reads, without reading it again.

@@ -3,7 +3,8 @@ import Synchronization
 /// Rows that many callers write at about the same time, written by one job: every caller that arrives before the job
 /// runs joins it, so a group commit holds one multi-row INSERT instead of one per caller. To MariaDB that is one round
 /// trip instead of dozens. Each caller still returns only after the commit, with its own outcome: when the rows fail
-/// together, each caller's rows are tried alone, so one station's bad row fails only that station's write.
+/// together, the batch runs again and each caller's rows are tried alone, so one station's bad row fails only that
+/// station's write.
 final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Sendable {
     private struct Entry: Sendable {
         let items: [Item]
@@ -20,7 +21,7 @@ final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Senda
     private let workers: DatabaseWorkers<Connection>
     private let insert: @Sendable (Connection, [Item]) throws -> Void
 
-    /// `insert` writes rows and, when it throws, must have written none of them or be run in a savepoint (it is).
+    /// `insert` writes rows; when it throws, what it wrote is rolled back (with the batch, or to a savepoint).
     init(workers: DatabaseWorkers<Connection>, insert: @escaping @Sendable (Connection, [Item]) throws -> Void) {
         self.workers = workers
         self.insert = insert
@@ -45,9 +46,8 @@ final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Senda
         // or another job's) must write the same rows.
         let taken = TakenEntries()
         workers.submitWrite(
-            run: { [self] db in
-                let entries = taken.entries ?? takeEntries(into: taken)
-                return try write(entries, db)
+            run: { [self] db, isolated in
+                try write(taken.entries ?? takeEntries(into: taken), db, careful: isolated)
             },
             fail: { [self] error in
                 for entry in taken.entries ?? takeEntries(into: taken) {
@@ -68,7 +68,14 @@ final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Senda
         return entries
     }
 
-    private func write(_ entries: [Entry], _ db: Connection) throws -> @Sendable () -> Void {
+    private func write(_ entries: [Entry], _ db: Connection, careful: Bool) throws -> @Sendable () -> Void {
+        // Rows almost never fail: they are written without a savepoint of their own (two round trips to MariaDB). When
+        // they do fail, so does the job: the writer rolls the batch back and runs it again, each job in a savepoint
+        // (`isolated`), and then the rows take the careful path below, where a bad caller's rows fail only that caller.
+        guard careful else {
+            try insert(db, entries.flatMap(\.items))
+            return { entries.forEach { $0.continuation.resume() } }
+        }
         try db.savepoint("combined")
         do {
             try insert(db, entries.flatMap(\.items))
