@@ -97,6 +97,37 @@ struct MariaDBStoreTests {
         await store.close()
     }
 
+    /// The mark is a batch's first write, so its row stays locked until the batch ends: a writer that lost a COMMIT's
+    /// answer and asks on a new connection while that COMMIT is still on its way waits for it instead of reading the
+    /// previous batch's number (and running the batch again).
+    @Test func theBatchMarkHoldsItsRowUntilTheBatchEnds() async throws {
+        let fixture = try MariaDBFixture()
+        defer { Task { await fixture.remove() } }
+        let store = MariaDBStore(url: fixture.url, readers: 1)
+        try await store.migrate()
+        await store.close()
+        let writer = UUID().uuidString
+        let first = try MariaDBConnection(url: fixture.url)
+        try first.beginWrite(markingBatch: 1, of: writer)
+        try first.commit()
+        try first.beginWrite(markingBatch: 2, of: writer)
+        let asking = Task.detached {
+            let second = try MariaDBConnection(url: fixture.url)
+            return (try second.lastCommittedBatch(writer: writer), ContinuousClock.now)
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let committedAt = ContinuousClock.now
+        try first.commit()
+        let (batch, answeredAt) = try await asking.value
+        #expect(batch == 2)
+        #expect(answeredAt >= committedAt)
+        // The marked batch rolled back: the answer is the batch before it, as soon as the row is free.
+        try first.beginWrite(markingBatch: 3, of: writer)
+        first.rollback()
+        #expect(try MariaDBConnection(url: fixture.url).lastCommittedBatch(writer: writer) == 2)
+        #expect(throws: MariaDBError.self) { try first.beginWrite(markingBatch: 4, of: "x'); DROP TABLE sessions; --") }
+    }
+
     /// The server restarting while COMMIT ran: the writer waits in its own loop until it can ask whether the batch
     /// committed, and no caller hears an error meanwhile, so the writer itself tells the store's health (the log lines
     /// "store unavailable" and "store answers again").

@@ -223,9 +223,46 @@ enum StationKeyHash {
 }
 
 extension Logger {
-    func with(_ key: String, _ value: String) -> Logger {
-        var copy = self
-        copy[metadataKey: key] = "\(value)"
-        return copy
+    /// This logger with `station=ID` on each of its lines: the handler adds it when a line is written, so a
+    /// connected station costs no metadata dictionary of its own (one took ~450 bytes of each idle station).
+    func station(_ id: String) -> Logger {
+        let base = handler
+        return Logger(label: label) { _ in StationLogHandler(base: base, station: id) }
+    }
+}
+
+/// The process's log handler, with one station's id added to each line it writes (see `Logger.station`).
+struct StationLogHandler: LogHandler {
+    var base: any LogHandler
+    let station: String
+
+    var logLevel: Logger.Level {
+        get { base.logLevel }
+        set { base.logLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { base.metadata.merging(["station": .string(station)]) { current, _ in current } }
+        set { base.metadata = newValue }
+    }
+
+    var metadataProvider: Logger.MetadataProvider? {
+        get { base.metadataProvider }
+        set { base.metadataProvider = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { key == "station" ? base[metadataKey: key] ?? .string(station) : base[metadataKey: key] }
+        set { base[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var event = event
+        var metadata = event.metadata ?? [:]
+        if metadata["station"] == nil && base[metadataKey: "station"] == nil {
+            metadata["station"] = .string(station)
+        }
+        event.metadata = metadata
+        base.log(event: event)
     }
 }

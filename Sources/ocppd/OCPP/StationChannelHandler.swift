@@ -82,7 +82,7 @@ final class StationChannelHandler: ChannelInboundHandler {
 
     init(identity: String, remoteAddress: String, securityProfile: Int, channel: any Channel, services: StationServices) {
         self.services = services
-        self.logger = services.logger.with("station", identity)
+        self.logger = services.logger.station(identity)
         connection = StationConnection(
             id: identity, remoteAddress: remoteAddress, channel: channel, maxQueuedCalls: services.maxQueuedCalls,
             callLimit: services.callLimit, securityProfile: securityProfile)

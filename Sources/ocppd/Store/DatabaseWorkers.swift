@@ -18,8 +18,9 @@ protocol DatabaseConnection: AnyObject, SendableMetatype {
     static func isTransient(_ error: any Error) -> Bool
     /// The connection cannot be used any more and must be reopened.
     static func isConnectionLost(_ error: any Error) -> Bool
-    /// Writes, in the open transaction, that batch `batch` of writer `writer` is in it.
-    func markBatch(writer: String, batch: Int64) throws
+    /// Starts a write transaction (`beginWrite`) whose first write marks that it holds batch `batch` of writer `writer`
+    /// (`lastCommittedBatch` reads it back). First, so that the mark's row is locked while the transaction is open.
+    func beginWrite(markingBatch batch: Int64, of writer: String) throws
     /// The last batch of `writer` that committed; nil when none did.
     func lastCommittedBatch(writer: String) throws -> Int64?
 }
@@ -164,7 +165,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     static var writeAttempts: Int { 10 }
 
     /// For a database across a network, where a COMMIT can take effect while its answer is lost: each group commit
-    /// also writes its batch number (`markBatch`, in the `write_batches` table), so that after a lost answer the writer
+    /// also writes its batch number (`beginWrite(markingBatch:of:)`, in the `write_batches` table), so that after a lost answer the writer
     /// learns whether the batch committed instead of running it twice.
     struct LostCommitCheck: Sendable {
         /// How long the writer keeps asking before it gives up and fails the batch's callers (who cannot know either);
@@ -328,7 +329,11 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
             let db = try connection ?? makeConnection()
             connection = db
             open = db
-            try db.beginWrite()
+            if let marker {
+                try db.beginWrite(markingBatch: marker.batch, of: marker.writer)
+            } else {
+                try db.beginWrite()
+            }
             var completions: [@Sendable () -> Void] = []
             completions.reserveCapacity(batch.count)
             for job in batch {
@@ -354,7 +359,6 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
                     completions.append { job.fail(error) }
                 }
             }
-            if let marker { try db.markBatch(writer: marker.writer, batch: marker.batch) }
             do {
                 try db.commit()
             } catch let error where marker != nil && Connection.isConnectionLost(error) {

@@ -216,8 +216,6 @@ final class MariaDBConnection {
     private(set) var affectedRows = 0
     /// For tests: lets COMMITs take effect while their answer is lost, as when the network fails at that moment.
     var commitFault: CommitFault?
-    /// The writer's batch mark, sent with the next COMMIT (`markBatch`).
-    private var pendingMark: String?
 
     /// Enough for every statement the store has; beyond it the cache starts over rather than growing on the server.
     static let statementCacheLimit = 256
@@ -258,7 +256,7 @@ final class MariaDBConnection {
         guard !failed else { throw Self.error(mysql, sql: nil) }
 
         // FOUND_ROWS makes an UPDATE report the rows it matched, as SQLite does, not only those whose values changed.
-        // MULTI_STATEMENTS lets a COMMIT travel with the writer's batch mark (`commit`); `exec` runs fixed text only.
+        // MULTI_STATEMENTS lets the writer's batch mark travel with its START TRANSACTION; `exec` runs fixed text only.
         let flags = UInt(CLIENT_FOUND_ROWS) | UInt(CLIENT_MULTI_STATEMENTS)
         let result: UnsafeMutablePointer<MYSQL>?
         switch url.endpoint {
@@ -638,8 +636,20 @@ private final class ResultBuffers {
 
 extension MariaDBConnection: SQLDatabase {
     func beginWrite() throws {
-        pendingMark = nil
         try exec("START TRANSACTION")
+        transactionAborted = false
+    }
+
+    /// START TRANSACTION and the writer's batch mark in one round trip. The mark is the transaction's first write, so its
+    /// row stays locked until the transaction ends: `lastCommittedBatch` waits for a COMMIT still on its way. The
+    /// writer's name is a UUID, so it can be written into the text as it is.
+    func beginWrite(markingBatch batch: Int64, of writer: String) throws {
+        guard writer.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) })
+        else { throw MariaDBError.misuse("a writer's name must be a UUID: \(writer)") }
+        try exec(
+            "START TRANSACTION; INSERT INTO write_batches (writer, batch, updated_at) "
+                + "VALUES ('\(writer)', \(batch), \(StoredTime.milliseconds(Date()))) "
+                + "ON DUPLICATE KEY UPDATE batch = VALUES(batch), updated_at = VALUES(updated_at)")
         transactionAborted = false
     }
 
@@ -649,46 +659,35 @@ extension MariaDBConnection: SQLDatabase {
         transactionAborted = false
     }
 
-    /// The writer's batch mark goes to the server with the COMMIT, in one round trip: it is the transaction's last write.
-    /// The writer's name is a UUID, so it can be written into the text as it is.
-    func markBatch(writer: String, batch: Int64) throws {
-        guard writer.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) })
-        else { throw MariaDBError.misuse("a writer's name must be a UUID: \(writer)") }
-        pendingMark =
-            "INSERT INTO write_batches (writer, batch, updated_at) VALUES ('\(writer)', \(batch), \(StoredTime.milliseconds(Date()))) "
-            + "ON DUPLICATE KEY UPDATE batch = VALUES(batch), updated_at = VALUES(updated_at)"
-    }
-
     func commit() throws {
-        let sql = pendingMark.map { "\($0); COMMIT" } ?? "COMMIT"
-        pendingMark = nil
         if let commitFault, let fault = commitFault.take() {
-            try commitLosingTheAnswer(sql, beforeCommit: fault == .beforeCommit)
+            try commitLosingTheAnswer(beforeCommit: fault == .beforeCommit)
         }
-        try exec(sql)
+        try exec("COMMIT")
     }
 
     /// A locking read: it waits until a transaction that still holds the writer's row (a COMMIT in flight on a
     /// connection whose answer was lost, which the server has not ended yet) is over, committed or rolled back, so the
     /// answer is final. It waits 5 s at most; the writer asks again until its window is over.
     func lastCommittedBatch(writer: String) throws -> Int64? {
-        try exec("SET SESSION innodb_lock_wait_timeout = 5")
-        let batch = try queryFirst("SELECT batch FROM write_batches WHERE writer = ? LOCK IN SHARE MODE", [writer]) { try $0.int64(0) }
-        try exec("SET SESSION innodb_lock_wait_timeout = DEFAULT")  // this connection goes on as the writer's
-        return batch
+        // The 5 s hold for this statement only: the connection goes on as the writer's, with the session's own setting.
+        try queryFirst(
+            "SET STATEMENT innodb_lock_wait_timeout = 5 FOR SELECT batch FROM write_batches WHERE writer = ? LOCK IN SHARE MODE",
+            [writer]
+        ) { try $0.int64(0) }
     }
 
     /// Sends COMMIT and shuts the socket before its answer is read: the server commits, the client sees a lost
     /// connection (CommitFault). With `beforeCommit`, the socket goes before COMMIT is sent: nothing commits.
-    private func commitLosingTheAnswer(_ sql: String, beforeCommit: Bool) throws {
+    private func commitLosingTheAnswer(beforeCommit: Bool) throws {
         let db = try open()
         if beforeCommit {
             shutdown(mysql_get_socket(db), Int32(SHUT_RDWR))
-            _ = mysql_send_query(db, sql, UInt(sql.utf8.count))
+            _ = mysql_send_query(db, "COMMIT", 6)
             _ = mysql_read_query_result(db)
-            throw fail(MariaDBError(code: 2013, message: "Lost connection to server before COMMIT (CommitFault)", sql: sql))
+            throw fail(MariaDBError(code: 2013, message: "Lost connection to server before COMMIT (CommitFault)", sql: "COMMIT"))
         }
-        guard mysql_send_query(db, sql, UInt(sql.utf8.count)) == 0 else { throw fail(Self.error(db, sql: sql)) }
+        guard mysql_send_query(db, "COMMIT", 6) == 0 else { throw fail(Self.error(db, sql: "COMMIT")) }
         // The server has the whole COMMIT before it sees the end of the stream, so it commits, then finds nobody to
         // answer. Give it a moment before the socket goes.
         Thread.sleep(forTimeInterval: 0.05)
@@ -698,7 +697,6 @@ extension MariaDBConnection: SQLDatabase {
     }
 
     func rollback() {
-        pendingMark = nil
         guard isOpen else { return }
         _ = try? exec("ROLLBACK")
         transactionAborted = false

@@ -86,7 +86,8 @@ extension SQLDatabase {
         try execute(sql, [])
     }
 
-    func markBatch(writer: String, batch: Int64) throws {
+    func beginWrite(markingBatch batch: Int64, of writer: String) throws {
+        try beginWrite()
         let now = Date()
         if try execute("UPDATE write_batches SET batch = ?, updated_at = ? WHERE writer = ?", [batch, now, writer]) == 0 {
             try execute("INSERT INTO write_batches (writer, batch, updated_at) VALUES (?, ?, ?)", [writer, batch, now])

@@ -203,7 +203,9 @@ extension SQLStore {
 
     func stopTransaction(_ stop: TransactionStop) async throws -> StopOutcome {
         try await write { db in
-            // With whether its connector has a TxProfile to end: most have none, and a DELETE of nothing is still a round trip.
+            // With whether its connector has a TxProfile to end: most have none, and a DELETE of nothing is still a round
+            // trip. A read of the transaction's snapshot: every write of this node goes through this writer, so it misses
+            // only a TxProfile another node's writer stored in the same instant (a station changing nodes meanwhile).
             let session =
                 stop.transactionId > 0
                 ? try db.queryFirst(
