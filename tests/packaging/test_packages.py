@@ -2,9 +2,11 @@
 
 OCPP_PACKAGES_DIR names the directory with ocppd_*.deb and ocppctl_*.deb (scripts/test builds them there). The
 install test needs root: it installs both packages into this machine with dpkg -i (a throwaway debootstrap root
-would need a network), starts the installed ocppd as systemd would start its unit (as user ocppd, with the unit's
-environment, from /etc/ocppd/ocppd.conf), lets the installed ocppctl talk to it, then removes and purges the
-packages and checks what each leaves behind. It puts the machine back as it found it, the ocppd user included.
+would need a network), starts the installed ocppd with what its unit gives it (user ocppd, the unit's environment
+and umask, /etc/ocppd/ocppd.conf; systemd's sandboxing cannot be tried without systemd running, systemd-analyze
+verify checks the unit), lets the installed ocppctl talk to it, reinstalls, enables the unit as an operator would,
+then removes and purges the packages and checks what each leaves behind. It runs only on a machine without ocppd's
+packages, data or config, and puts it back as it found it, the ocppd user included.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ PACKAGES = pathlib.Path(os.environ.get("OCPP_PACKAGES_DIR", ROOT / "dist" / "pac
 UNIT = pathlib.Path("/lib/systemd/system/ocppd.service")
 CONF = pathlib.Path("/etc/ocppd/ocppd.conf")
 DATA = pathlib.Path("/var/lib/ocppd")
+WANTS = pathlib.Path("/etc/systemd/system/multi-user.target.wants/ocppd.service")
 
 OCPPD_FILES = {
     "etc/ocppd/ocppd.conf",
@@ -176,8 +179,8 @@ def unit_service_settings() -> dict[str, list[str]]:
 
 
 def start_like_the_unit() -> subprocess.Popen[str]:
-    """ocppd as systemd starts ocppd.service (there is no systemd running here): its User= and Group=, a clean
-    environment with its Environment= lines and its EnvironmentFile= when present, its UMask= and ExecStart=."""
+    """ocppd with what ocppd.service gives it (no systemd runs here): its User= and Group=, a clean environment with
+    its Environment= lines and its EnvironmentFile= when present, its UMask= and ExecStart=."""
     unit = unit_service_settings()
     environment = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
     for assignment in unit["Environment"]:
@@ -226,7 +229,12 @@ def installed(name: str) -> str:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="dpkg -i into this machine needs root")
 def test_install_start_as_the_service_talk_remove_and_purge(tmp_path: pathlib.Path) -> None:
-    assert installed("ocppd") in ("", "un"), "an ocppd package is installed on this machine already: not touching it"
+    for name in ("ocppd", "ocppctl"):
+        if installed(name) not in ("", "un"):
+            pytest.skip(f"the {name} package is on this machine already: not touching it")
+    for path in (DATA, CONF.parent, WANTS):
+        if path.exists():
+            pytest.skip(f"{path} exists on this machine already: not touching it")
     user_existed = subprocess.run(["getent", "passwd", "ocppd"], capture_output=True).returncode == 0
     process = None
     try:
@@ -272,6 +280,14 @@ def test_install_start_as_the_service_talk_remove_and_purge(tmp_path: pathlib.Pa
         assert process.wait(timeout=30) == 0
         process = None
 
+        # Installed again (an upgrade's path through the maintainer scripts): the operator's edit and the data stay.
+        run("dpkg", "-i", str(deb("ocppd")), str(deb("ocppctl")))
+        assert f"PORT={port}" in CONF.read_text() and owner(CONF) == ("root", "ocppd", 0o640)
+        assert owner(DATA) == ("ocppd", "ocppd", 0o700) and (DATA / "ocppd.sqlite").exists()
+        # What `systemctl enable ocppd` makes; purging must take it away again.
+        run("systemctl", "enable", "ocppd.service")
+        assert WANTS.is_symlink()
+
         # Removed: the programs and the unit go; the data, the edited config and the user stay.
         run("dpkg", "-r", "ocppd", "ocppctl")
         assert installed("ocppd") == "rc" and installed("ocppctl") in ("", "un")
@@ -284,6 +300,7 @@ def test_install_start_as_the_service_talk_remove_and_purge(tmp_path: pathlib.Pa
         run("dpkg", "-P", "ocppd")
         assert installed("ocppd") in ("", "un")
         assert not DATA.exists() and not CONF.parent.exists()
+        assert not WANTS.is_symlink() and not WANTS.exists()
         leftovers = run("dpkg", "-S", "ocppd", check=False).stdout
         assert "ocppd:" not in leftovers and "ocppctl:" not in leftovers, leftovers
     finally:
@@ -291,6 +308,7 @@ def test_install_start_as_the_service_talk_remove_and_purge(tmp_path: pathlib.Pa
             process.kill()
             process.wait()
         subprocess.run(["dpkg", "-P", "ocppd", "ocppctl"], capture_output=True)
+        WANTS.unlink(missing_ok=True)
         if not user_existed:
             subprocess.run(["deluser", "--system", "--quiet", "ocppd"], capture_output=True)
             subprocess.run(["delgroup", "--system", "--quiet", "ocppd"], capture_output=True)
