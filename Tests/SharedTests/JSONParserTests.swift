@@ -46,6 +46,18 @@ import Testing
 
     @Test func rejectsInvalidUTF8() {
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xFF, 0xFE, 0x22]) }
+        // After ASCII (which takes a path without validation), in the middle, and cut short.
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array("\"abc".utf8) + [0xC3, 0x22]) }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array("\"ab".utf8) + [0x80] + Array("cd\"".utf8)) }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array("\"a\\n".utf8) + [0xFF, 0x22]) }
+    }
+
+    @Test(arguments: ["", "CP-001", "Energy.Active.Import.Register", "Zürich", "充电桩", "a😀b", "tab\tand\\n"])
+    func readsStringsAsTheyWereSent(_ text: String) throws {
+        let json = try JSONValueEncoder.encode(text)
+        var bytes: [UInt8] = []
+        json.write(to: &bytes)
+        #expect(try JSONParser.parse(bytes) == .string(text))
     }
 
     @Test func boundsNestingDepth() throws {

@@ -86,7 +86,7 @@ final class EventJournal<Store: SQLStore>: EventLog {
         store.workers.submitWrite(
             run: { [self] db, _ in
                 let pending = taken.pending ?? take(into: taken)
-                try Self.insert(db, pending.flatMap(\.events))
+                try Self.insert(db, pending.flatMap { $0.events })
                 return { pending.forEach { $0.written(true) } }
             },
             fail: { [self] error in

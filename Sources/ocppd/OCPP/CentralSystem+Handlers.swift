@@ -111,7 +111,7 @@ extension CentralSystem {
                 [
                     "connectorId": .integer(Int64(request.connectorId)),
                     "transactionId": request.transactionId.map { .integer(Int64($0)) } ?? .null,
-                    "values": .array(values.map(\.jsonValue)),
+                    "values": .array(values.map { $0.jsonValue }),
                 ])
             return .init()
         }

@@ -73,12 +73,12 @@ final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Senda
         // they do fail, so does the job: the writer rolls the batch back and runs it again, each job in a savepoint
         // (`isolated`), and then the rows take the careful path below, where a bad caller's rows fail only that caller.
         guard careful else {
-            try insert(db, entries.flatMap(\.items))
+            try insert(db, entries.flatMap { $0.items })
             return { entries.forEach { $0.continuation.resume() } }
         }
         try db.savepoint("combined")
         do {
-            try insert(db, entries.flatMap(\.items))
+            try insert(db, entries.flatMap { $0.items })
             try db.releaseSavepoint("combined")
             return { entries.forEach { $0.continuation.resume() } }
         } catch {
