@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import Synchronization
 import Testing
 
 @testable import ocppd
@@ -108,23 +109,30 @@ struct MariaDBStoreTests {
         await store.close()
         let writer = UUID().uuidString
         let first = try MariaDBConnection(url: fixture.url)
+        defer { first.close() }
         try first.beginWrite(markingBatch: 1, of: writer)
         try first.commit()
         try first.beginWrite(markingBatch: 2, of: writer)
-        let asking = Task.detached {
-            let second = try MariaDBConnection(url: fixture.url)
-            return (try second.lastCommittedBatch(writer: writer), ContinuousClock.now)
-        }
-        try await Task.sleep(for: .milliseconds(500))
-        let committedAt = ContinuousClock.now
+        // The check on a thread of its own (it blocks), on a connection opened before, so it asks at once.
+        let second = try MariaDBConnection(url: fixture.url)
+        defer { second.close() }
+        let answer = Mutex<Result<Int64?, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let box = UncheckedBox(second)
+        Thread {
+            let result = Result { try box.value.lastCommittedBatch(writer: writer) }
+            answer.withLock { $0 = result }
+            done.signal()
+        }.start()
+        // Still waiting while batch 2 is open: it did not read batch 1 and go on.
+        #expect(done.wait(timeout: .now() + 1) == .timedOut)
         try first.commit()
-        let (batch, answeredAt) = try await asking.value
-        #expect(batch == 2)
-        #expect(answeredAt >= committedAt)
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(try answer.withLock { $0 }?.get() == 2)
         // The marked batch rolled back: the answer is the batch before it, as soon as the row is free.
         try first.beginWrite(markingBatch: 3, of: writer)
         first.rollback()
-        #expect(try MariaDBConnection(url: fixture.url).lastCommittedBatch(writer: writer) == 2)
+        #expect(try second.lastCommittedBatch(writer: writer) == 2)
         #expect(throws: MariaDBError.self) { try first.beginWrite(markingBatch: 4, of: "x'); DROP TABLE sessions; --") }
     }
 
@@ -185,4 +193,11 @@ struct MariaDBStoreTests {
         #expect(values.items.map(\.value) == ["1500", "1700"])
         await store.close()
     }
+}
+
+/// A connection handed to the one thread that uses it while the test waits for that thread (the semaphore orders the
+/// two uses), as MariaDBConnection is not Sendable.
+private final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -240,6 +240,7 @@ def test_install_start_as_the_service_talk_remove_and_purge(tmp_path: pathlib.Pa
     try:
         run("dpkg", "-i", str(deb("ocppd")), str(deb("ocppctl")))
         assert installed("ocppd") == "ii" and installed("ocppctl") == "ii"
+        assert not WANTS.exists(), "the package enabled ocppd.service itself"
 
         account = pwd.getpwnam("ocppd")
         assert account.pw_uid < 1000 and account.pw_shell == "/usr/sbin/nologin" and account.pw_dir == str(DATA)
@@ -284,9 +285,12 @@ def test_install_start_as_the_service_talk_remove_and_purge(tmp_path: pathlib.Pa
         run("dpkg", "-i", str(deb("ocppd")), str(deb("ocppctl")))
         assert f"PORT={port}" in CONF.read_text() and owner(CONF) == ("root", "ocppd", 0o640)
         assert owner(DATA) == ("ocppd", "ocppd", 0o700) and (DATA / "ocppd.sqlite").exists()
-        # What `systemctl enable ocppd` makes; purging must take it away again.
+        assert not WANTS.exists(), "the reinstall enabled ocppd.service"
+        # What `systemctl enable ocppd` makes; an upgrade keeps it, purging takes it away again.
         run("systemctl", "enable", "ocppd.service")
         assert WANTS.is_symlink()
+        run("dpkg", "-i", str(deb("ocppd")))
+        assert WANTS.is_symlink(), "an upgrade disabled ocppd.service"
 
         # Removed: the programs and the unit go; the data, the edited config and the user stay.
         run("dpkg", "-r", "ocppd", "ocppctl")
