@@ -308,7 +308,7 @@ struct StoreContractTests {
     func manyMeterValuesInOneMessage(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
             // Two of the largest INSERTs, one of the multiples of 16 and one of the remainders.
-            let count = SQLiteStore.meterValueRowsPerInsert[0] * 2 + 16 + 3
+            let count = SQLiteStore.meterValueRowsPerInsert(of: .max) * 2 + 16 + 3
             try await store.recordMeterValues(
                 (0..<count).map { energyValue(transactionId: 5, value: "\($0)", at: $0) })
             let stored = try await store.meterValues(transactionId: 5, PageRequest(limit: 1000))

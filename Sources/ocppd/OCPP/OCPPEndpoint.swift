@@ -252,7 +252,7 @@ struct StationLogHandler: LogHandler {
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { key == "station" ? base[metadataKey: key] ?? .string(station) : base[metadataKey: key] }
+        get { base[metadataKey: key] ?? (key == "station" ? .string(station) : nil) }
         set { base[metadataKey: key] = newValue }
     }
 

@@ -644,8 +644,7 @@ extension MariaDBConnection: SQLDatabase {
     /// row stays locked until the transaction ends: `lastCommittedBatch` waits for a COMMIT still on its way. The
     /// writer's name is a UUID, so it can be written into the text as it is.
     func beginWrite(markingBatch batch: Int64, of writer: String) throws {
-        guard writer.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) })
-        else { throw MariaDBError.misuse("a writer's name must be a UUID: \(writer)") }
+        guard UUID(uuidString: writer) != nil else { throw MariaDBError.misuse("a writer's name must be a UUID: \(writer)") }
         try exec(
             "START TRANSACTION; INSERT INTO write_batches (writer, batch, updated_at) "
                 + "VALUES ('\(writer)', \(batch), \(StoredTime.milliseconds(Date()))) "

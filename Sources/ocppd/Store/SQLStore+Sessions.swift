@@ -70,16 +70,19 @@ extension SQLStore {
         return try withLiveEnergy(db, [session]).first
     }
 
-    /// Rows per INSERT statement, largest first: at most two statements (one round trip each to MariaDB) for up to 128
-    /// rows, and few distinct statements in the connection's cache (23).
-    static var meterValueRowsPerInsert: [Int] { Array(stride(from: 128, through: 16, by: -16)) + Array((1...15).reversed()) }
+    /// The rows the next INSERT takes of `remaining`: 128 at most, else a multiple of 16, else the rest. At most two
+    /// statements (one round trip each to MariaDB) for up to 128 rows, and few distinct statements in the connection's
+    /// cache (23).
+    static func meterValueRowsPerInsert(of remaining: Int) -> Int {
+        remaining >= 128 ? 128 : remaining >= 16 ? remaining - remaining % 16 : remaining
+    }
 
     static func insertMeterValues(_ db: Connection, _ values: [MeterValueRecord]) throws {
         let now = Date()
         var start = values.startIndex
         while start < values.endIndex {
             let remaining = values.endIndex - start
-            let rows = meterValueRowsPerInsert.first { $0 <= remaining } ?? remaining
+            let rows = meterValueRowsPerInsert(of: remaining)
             let chunk = values[start..<start + rows]
             start = chunk.endIndex
             var parameters: [any SQLBindable] = []
