@@ -5,7 +5,7 @@ let package = Package(
     name: "ocpp-gateway",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "ocppd", targets: ["ocppd"]),
+        .executable(name: "ocppd", targets: ["ocppdMain"]),
         .executable(name: "ocppctl", targets: ["ocppctl"]),
     ],
     dependencies: [
@@ -20,7 +20,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // 4.x: 3.12.3 freed an RSA public key twice when its DER did not parse (an abort on a CSR with a broken RSA key).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -46,7 +47,9 @@ let package = Package(
             providers: [.apt(["libedit-dev"])]
         ),
         .target(name: "Shared"),
-        .executableTarget(
+        // The daemon's code is a library so that the tests and the fuzz targets (Fuzz/) link it;
+        // ocppdMain is the program: it only starts the command.
+        .target(
             name: "ocppd",
             dependencies: [
                 "Shared",
@@ -77,6 +80,10 @@ let package = Package(
                 // Commands forwarded to the node that holds a station (Cluster/NodeClient.swift).
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
+        ),
+        .executableTarget(
+            name: "ocppdMain",
+            dependencies: ["ocppd"]
         ),
         .executableTarget(
             name: "ocppctl",
@@ -119,3 +126,32 @@ let package = Package(
         .testTarget(name: "ocppctlTests", dependencies: ["ocppctl", "Shared"]),
     ]
 )
+
+// Coverage-guided fuzz targets (Fuzz/, run by scripts/fuzz): part of the package only when OCPPD_FUZZ is set, so the
+// normal build never compiles them. They and the modules they try are built with libFuzzer's coverage and
+// AddressSanitizer; the dependencies are not instrumented (their objects are the normal build's).
+if Context.environment["OCPPD_FUZZ"] != nil {
+    let instrumented: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer,address", "-enable-testing"])]
+    for target in package.targets where ["Shared", "ocppd"].contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + instrumented
+    }
+    package.targets.append(
+        .target(name: "FuzzSupport", dependencies: ["Shared"], path: "Fuzz/FuzzSupport", swiftSettings: instrumented))
+    for name in ["FuzzJSON", "FuzzFrame", "FuzzRESTBody", "FuzzHeaders", "FuzzSettings", "FuzzCSR"] {
+        package.targets.append(
+            .executableTarget(
+                name: name,
+                dependencies: [
+                    "FuzzSupport", "Shared", "ocppd",
+                    .product(name: "NIOCore", package: "swift-nio"),
+                    .product(name: "X509", package: "swift-certificates"),
+                    .product(name: "SwiftASN1", package: "swift-asn1"),
+                ],
+                path: "Fuzz/\(name)",
+                exclude: ["corpus"],
+                // No main: libFuzzer's is linked in, and it calls LLVMFuzzerTestOneInput.
+                swiftSettings: instrumented + [.unsafeFlags(["-parse-as-library"])],
+                linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]
+            ))
+    }
+}

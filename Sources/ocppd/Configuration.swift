@@ -117,21 +117,35 @@ func readConfigFile(_ path: String) throws -> [String: String] {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
         throw ConfigurationError(description: "cannot read config file \(path)")
     }
+    return try parseConfigFile(text, path: path)
+}
+
+/// The settings of a config file's text; `path` names the file in errors. Read in Unicode scalars, not Characters: a
+/// combining mark right after "=" or a quote would join it into one Character with it, and "\r\n" is one Character.
+func parseConfigFile(_ text: String, path: String) throws(ConfigurationError) -> [String: String] {
     var values: [String: String] = [:]
-    for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-        let line = rawLine.trimmingCharacters(in: .whitespaces)
-        if line.isEmpty || line.hasPrefix("#") { continue }
+    for (number, rawLine) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        let line = rawLine.trimmingWhitespace
+        if line.isEmpty || line.first == "#" { continue }
         guard let equals = line.firstIndex(of: "=") else {
             throw ConfigurationError(description: "\(path):\(number + 1): expected KEY=VALUE")
         }
-        let key = line[..<equals].trimmingCharacters(in: .whitespaces)
-        var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+        var value = line[line.index(after: equals)...].trimmingWhitespace
         if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
-            value = String(value.dropFirst().dropLast())
+            value = value.dropFirst().dropLast()
         }
-        values[key] = value
+        values[String(line[..<equals].trimmingWhitespace)] = String(value)
     }
     return values
+}
+
+extension Substring.UnicodeScalarView {
+    /// Without the white space (a "\r" of a CRLF line included) at either end.
+    fileprivate var trimmingWhitespace: Substring.UnicodeScalarView {
+        guard let first = firstIndex(where: { !$0.properties.isWhitespace }), let last = lastIndex(where: { !$0.properties.isWhitespace })
+        else { return self[endIndex...] }
+        return self[first...last]
+    }
 }
 
 /// The files of the station CA (`--station-ca-cert`, `--station-ca-key`).

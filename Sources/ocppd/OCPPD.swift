@@ -4,10 +4,9 @@ import HTTPTypes
 import Logging
 import Shared
 
-/// ocppd: the OCPP 1.6J central system daemon.
-@main
-struct OCPPD: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// ocppd: the OCPP 1.6J central system daemon (started by ocppdMain).
+public struct OCPPD: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "ocppd",
         abstract: "OCPP 1.6J central system: charge points over WebSocket, a REST API, SQLite or MariaDB.",
         discussion: """
@@ -195,7 +194,9 @@ struct OCPPD: AsyncParsableCommand {
     @Option(help: "Config file of KEY=VALUE lines (env OCPPD_CONFIG).")
     var config: String?
 
-    func run() async throws {
+    public init() {}
+
+    public func run() async throws {
         let configuration: Configuration
         do {
             configuration = try resolve(environment: ProcessInfo.processInfo.environment)

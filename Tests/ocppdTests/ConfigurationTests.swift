@@ -33,6 +33,14 @@ import Testing
         #expect(fromFlags.port == 6000)
     }
 
+    /// Found by scripts/fuzz (FuzzSettings): lines were split and read in Characters, so a file with CRLF line ends was one
+    /// line, and a value that starts with a combining mark lost its "=" or its quote to it.
+    @Test func configFilesAreReadInUnicodeScalars() throws {
+        #expect(try parseConfigFile("PORT=4000\r\nLOG_LEVEL=debug\r\n", path: "a") == ["PORT": "4000", "LOG_LEVEL": "debug"])
+        #expect(try parseConfigFile("NAME=\u{301}x\nQUOTED=\"\u{65B}\"", path: "b") == ["NAME": "\u{301}x", "QUOTED": "\u{65B}"])
+        #expect(throws: ConfigurationError.self) { try parseConfigFile("# fine\r\nno equals here\r\n", path: "c") }
+    }
+
     @Test func theOriginalGatewaysVariablesKeepWorking() throws {
         let c = try resolve(
             ["--data-dir", "/tmp/x"],

@@ -74,6 +74,15 @@ private func check(_ pem: String, identity: String = "CP-1", serial: String? = n
         #expect(check(broken)?.contains("signature") == true)
     }
 
+    /// Found by scripts/fuzz (FuzzCSR): an RSA key whose DER does not parse made swift-crypto 3.12.3 free the key twice and
+    /// abort the process; a station could stop ocppd with one SignCertificate. Refused now, like any broken request.
+    @Test func aRequestWithABrokenRSAKeyIsRefusedWithoutACrash() throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fuzz/FuzzCSR/corpus")
+        let der = try Data(contentsOf: corpus.appendingPathComponent("regression-d1ad90d8d89f494b"))
+        let pem = PEMDocument(type: "CERTIFICATE REQUEST", derBytes: Array(der)).pemString
+        #expect(check(pem)?.contains("not a PEM certificate signing request") == true)
+    }
+
     @Test func theCAIssuesAClientCertificateForTheRequestsSubjectAndKey() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

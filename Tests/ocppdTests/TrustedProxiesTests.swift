@@ -72,6 +72,8 @@ import X509
         #expect(!ula.contains(try #require(IPNetwork.addressBytes("fe80::1"))))
         #expect(!ula.contains(try #require(IPNetwork.addressBytes("10.0.0.1"))))
         #expect(try #require(IPNetwork("::1")).description == "::1/128")
+        // C stops at a NUL: without the check, this text read as 10.0.0.1 (scripts/fuzz, FuzzHeaders).
+        #expect(IPNetwork.addressBytes("10.0.0.1\0.example") == nil)
         #expect(try #require(IPNetwork("0.0.0.0/0")).contains([1, 2, 3, 4]))
         for bad in ["", "proxy.example.com", "10.0.0.0/33", "10.0.0.0/", "::1/129", "10.0.0.0/-1", "1.2.3"] {
             #expect(IPNetwork(bad) == nil, "\(bad)")

@@ -78,7 +78,12 @@ enum API {
     /// Reads and strictly decodes a JSON body; errors are 400s naming the field. With `emptyIsObject` (every field
     /// optional), no body at all reads as `{}`.
     static func body<T: Decodable>(_ type: T.Type, from request: Request, maxSize: Int, emptyIsObject: Bool = false) async throws -> T {
-        let json = emptyIsObject ? try await jsonObjectBody(request, maxSize: maxSize) : try await jsonObject(request, maxSize: maxSize)
+        try decodeBody(type, from: try await collect(request, maxSize: maxSize), emptyIsObject: emptyIsObject)
+    }
+
+    /// What `body` does with the bytes it read: a value, or the 400 problem that says what is wrong with them.
+    static func decodeBody<T: Decodable>(_ type: T.Type, from bytes: ByteBuffer, emptyIsObject: Bool = false) throws(Problem) -> T {
+        let json = emptyIsObject ? try jsonObject(bytes) ?? .object([:]) : try jsonObject(bytes)
         guard let json else { throw Problem.badRequest("a JSON body is required") }
         do {
             return try JSONValueDecoder.decode(type, from: json)
@@ -107,19 +112,22 @@ enum API {
 
     /// A command body: a JSON object, or nothing (taken as `{}`).
     static func jsonObjectBody(_ request: Request, maxSize: Int) async throws -> JSONValue {
-        try await jsonObject(request, maxSize: maxSize) ?? .object([:])
+        try jsonObject(try await collect(request, maxSize: maxSize)) ?? .object([:])
     }
 
-    /// The body as a JSON object, nil when empty; too large, not JSON or not an object are problems.
-    private static func jsonObject(_ request: Request, maxSize: Int) async throws -> JSONValue? {
+    /// The whole body; a 413 problem beyond `maxSize` bytes.
+    private static func collect(_ request: Request, maxSize: Int) async throws(Problem) -> ByteBuffer {
         var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: maxSize)
+            return try await request.collectBody(upTo: maxSize)
         } catch {
             LimitRefusals.bodySize.record("request refused: body too large", ["path": "\(request.uri.path)"])
             throw Problem(status: .contentTooLarge, detail: "request body larger than \(maxSize) bytes")
         }
+    }
+
+    /// The body as a JSON object, nil when empty; not JSON or not an object are problems.
+    static func jsonObject(_ buffer: ByteBuffer) throws(Problem) -> JSONValue? {
         guard buffer.readableBytes > 0 else { return nil }
         let json: JSONValue
         do {

@@ -36,10 +36,9 @@ struct OCPPRouter: Sendable {
     ) {
         handlers[A.name] = { payload, station in
             let request: A.Request
-            do {
-                request = try A.Request.decode(from: payload)
-            } catch {
-                return (.failure(OCPPError(payloadError: error)), nil)
+            switch Self.request(A.self, from: payload) {
+            case .success(let decoded): request = decoded
+            case .failure(let error): return (.failure(error), nil)
             }
             do {
                 let (response, followUp) = try await handler(request, station)
@@ -63,10 +62,9 @@ struct OCPPRouter: Sendable {
             applies,
             { payload, station in
                 let request: A.Request
-                do {
-                    request = try A.Request.decode(from: payload)
-                } catch {
-                    return .failure(OCPPError(payloadError: error))
+                switch Self.request(A.self, from: payload) {
+                case .success(let decoded): request = decoded
+                case .failure(let error): return .failure(error)
                 }
                 do {
                     return .success(try JSONCoding.encode(handler(request, station)))
@@ -89,12 +87,24 @@ struct OCPPRouter: Sendable {
         if let handler = handlers[action] {
             return await handler(payload, station)
         }
-        if let known = OCPPActions.named(action) {
-            if known.sender == .centralSystem {
-                return (.failure(OCPPError(.notSupported, "\(action) is sent by the central system, not by a charge point")), nil)
-            }
-            return (.failure(OCPPError(.notSupported, "\(action) is not supported by this central system")), nil)
+        return (.failure(Self.unhandled(action)), nil)
+    }
+
+    /// A CALL's payload as `action`'s request (decoded and validated), or the CALLERROR that refuses it.
+    static func request<A: OCPPAction>(_ action: A.Type, from payload: JSONValue) -> Result<A.Request, OCPPError> {
+        do {
+            return .success(try A.Request.decode(from: payload))
+        } catch {
+            return .failure(OCPPError(payloadError: error))
         }
-        return (.failure(OCPPError(.notImplemented, "unknown action '\(action)'")), nil)
+    }
+
+    /// The CALLERROR of a CALL whose action has no handler.
+    static func unhandled(_ action: String) -> OCPPError {
+        guard let known = OCPPActions.named(action) else { return OCPPError(.notImplemented, "unknown action '\(action)'") }
+        if known.sender == .centralSystem {
+            return OCPPError(.notSupported, "\(action) is sent by the central system, not by a charge point")
+        }
+        return OCPPError(.notSupported, "\(action) is not supported by this central system")
     }
 }

@@ -57,6 +57,8 @@ struct IPNetwork: Sendable, Equatable, CustomStringConvertible {
     /// The bytes of an address: 4 for IPv4 and for an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`, as a dual-stack
     /// listener reports IPv4 peers), 16 for other IPv6; nil when `text` is not an address.
     static func addressBytes(_ text: String) -> [UInt8]? {
+        // C reads the text up to a NUL: "10.0.0.1\0anything" would pass as 10.0.0.1.
+        guard !text.utf8.contains(0) else { return nil }
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
         var v6 = in6_addr()

@@ -1,0 +1,55 @@
+import Foundation
+import FuzzSupport
+import Shared
+import SwiftASN1
+import X509
+
+@testable import ocppd
+
+// The request headers ocppd reads itself, before anything is authenticated: a station's HTTP Basic Authorization
+// (OCPPEndpoint.basicPassword), a trusted proxy's forwarded client certificate (TrustedProxies.certificate(fromHeader:))
+// and X-Forwarded-For entries (hopAddress, then addressBytes). The first byte picks the parser. Properties: a password
+// read for an identity is read again from the header a charger would build from it; a certificate read from a header
+// is read again, equal, from RFC 9440's form of it; an address's bytes are those of the address written back, and text
+// with a NUL byte (which C would cut short) is no address.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzHeaders(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    fuzzInput(data, size) { bytes in
+        let (parser, rest) = split(bytes, cases: 3)
+        let text = String(decoding: rest, as: UTF8.self)
+        switch parser {
+        case 0:
+            guard let password = OCPPEndpoint.basicPassword(text, identity: "CP-1") else { return }
+            let header = "Basic " + Data("CP-1:\(password)".utf8).base64EncodedString()
+            expect(OCPPEndpoint.basicPassword(header, identity: "CP-1") == password, "the password '\(password)' does not read back")
+            expect(OCPPEndpoint.basicPassword(text, identity: "CP-2") == nil, "a header for CP-1 gave a password for CP-2")
+        case 1:
+            guard let certificate = TrustedProxies.certificate(fromHeader: text) else { return }
+            var serializer = DER.Serializer()
+            guard (try? serializer.serialize(certificate)) != nil else {
+                fatalError("property violated: a certificate read from a header cannot be written back")
+            }
+            let header = ":" + Data(serializer.serializedBytes).base64EncodedString() + ":"
+            expect(TrustedProxies.certificate(fromHeader: header) == certificate, "a forwarded certificate does not read back")
+        default:
+            guard let hop = TrustedProxies.hopAddress(Substring(text)), let address = IPNetwork.addressBytes(hop) else { return }
+            expect(!hop.utf8.contains(0), "an address with a NUL byte was accepted: \(hop.debugDescription)")
+            expect(address.count == 4 || address.count == 16, "an address of \(address.count) bytes")
+            expect(IPNetwork.addressBytes(written(address)) == address, "the address \(hop) does not read back")
+        }
+    }
+}
+
+/// An address's bytes as text (inet_ntop).
+func written(_ address: [UInt8]) -> String {
+    let family = address.count == 4 ? AF_INET : AF_INET6
+    var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+    address.withUnsafeBytes { _ = inet_ntop(family, $0.baseAddress, &text, socklen_t(text.count)) }
+    return String(cString: text)
+}
+
+@_cdecl("FuzzHeaders_main")
+public func main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    runFuzzer(argc, argv, fuzzHeaders)
+}
