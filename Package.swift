@@ -137,7 +137,7 @@ if Context.environment["OCPPD_FUZZ"] != nil {
     }
     package.targets.append(
         .target(name: "FuzzSupport", dependencies: ["Shared"], path: "Fuzz/FuzzSupport", swiftSettings: instrumented))
-    for name in ["FuzzJSON", "FuzzFrame", "FuzzRESTBody", "FuzzHeaders", "FuzzSettings", "FuzzCSR"] {
+    for name in ["FuzzJSON", "FuzzFrame", "FuzzRESTBody", "FuzzHeaders", "FuzzSettings", "FuzzCSR", "FuzzUpload"] {
         package.targets.append(
             .executableTarget(
                 name: name,

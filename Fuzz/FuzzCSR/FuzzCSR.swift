@@ -25,7 +25,10 @@ public func fuzzCSR(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             fatalError("property violated: an accepted CSR cannot be written back")
         }
         expect((try? CSRCheck.parse(again)) == csr, "an accepted CSR written back is not the same CSR")
-        _ = try? CSRCheck.check(csr, identity: "CP-1", serialNumber: "SN-1", serialIsAnotherStation: false, organization: nil)
+        let rules = bytes.count % 4  // which of the CA's optional rules apply: an organization, a serial that is taken
+        _ = try? CSRCheck.check(
+            csr, identity: "CP-1", serialNumber: "SN-1", serialIsAnotherStation: rules & 1 == 1,
+            organization: rules & 2 == 2 ? "Example" : nil)
         let commonName = csr.subject.single(.RDNAttributeType.commonName)
         if commonName != "CP-1" && commonName != "SN-1" {
             expect(

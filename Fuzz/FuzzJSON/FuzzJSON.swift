@@ -3,15 +3,14 @@ import Shared
 
 // The JSON parser that reads every frame a charger sends and every REST body. Properties: any input is a value or a
 // JSONParseError (no trap, no other error); a value is written back as JSON that parses to the same value and is
-// written the same way again (the writer's text is canonical); a value never nests deeper than the depth limit asked.
+// written the same way again (the writer's text is canonical); a depth limit refuses exactly the values nested deeper.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     fuzzInput(data, size) { bytes in
         let limit = 1 + Int(bytes.first ?? 0) % 8
-        if let shallow = try? JSONParser.parse(bytes, maxDepth: limit) {
-            expect(shallow.depth <= limit, "a value nested \(shallow.depth) deep passed a limit of \(limit)")
-        }
+        let shallow = try? JSONParser.parse(bytes, maxDepth: limit)
+        if let shallow { expect(shallow.depth <= limit, "a value nested \(shallow.depth) deep passed a limit of \(limit)") }
         let value: JSONValue
         do throws(JSONParseError) {
             value = try JSONParser.parse(bytes)
@@ -19,6 +18,8 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             expect(error.offset >= 0 && error.offset <= bytes.count, "an error offset \(error.offset) outside the input")
             return
         }
+        expect(shallow == nil || shallow == value, "the depth limit changed a value it let through")
+        expect(shallow != nil || value.depth > limit, "a value nested \(value.depth) deep was refused under a limit of \(limit)")
         let text = value.written
         guard let again = try? JSONParser.parse(text) else {
             fatalError("property violated: ocppd wrote JSON it cannot read: \(String(decoding: text, as: UTF8.self))")

@@ -7,7 +7,7 @@ import Shared
 // What an operator writes and ocppd reads at start: the MariaDB URL (DATABASE_URL) and the config file's KEY=VALUE
 // lines. The first byte picks the parser. Properties: an accepted URL, written back from what was read (every part
 // percent-encoded), reads as the same URL; a config file's settings, written back one quoted line each, read as the
-// same settings; nothing traps.
+// same settings; no part that the C client library reads holds a NUL (C would cut it short); nothing traps.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSettings(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -16,6 +16,12 @@ public func fuzzSettings(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let text = String(decoding: rest, as: UTF8.self)
         if parser == 0 {
             guard let url = try? MariaDBURL(text) else { return }
+            var parts = [url.user, url.password ?? "", url.database]
+            switch url.endpoint {
+            case .tcp(let host, _): parts.append(host)
+            case .socket(let path): parts.append(path)
+            }
+            expect(!parts.contains { $0.utf8.contains(0) }, "a URL with a NUL in a part the C client reads was accepted")
             let again = written(url)
             expect((try? MariaDBURL(again)) == url, "\(text.debugDescription) read as \(url), written as \(again), reads otherwise")
         } else {

@@ -65,6 +65,8 @@ struct APIClient: Sendable {
     private let current: Current
 
     private final class Current: Sendable {
+        /// Index into `servers`. The lock makes each read and write whole: copies of the client on several tasks read
+        /// it before a request and set it after an answer. Two failovers at once: the last write wins; both answered.
         let index = Mutex(0)
     }
 
@@ -110,7 +112,8 @@ struct APIClient: Sendable {
     /// The HTTP clients, one per connect timeout (a process has one), never shut down. A connection that cannot be made
     /// fails at once (refused, unknown host, no route) or after the connect timeout: the client does not keep trying
     /// until the request's deadline, as `HTTPClient.shared` does, so a typo in --server is said within a second, and
-    /// with several servers the next is tried.
+    /// with several servers the next is tried. The lock guards the dictionary: commands, top's tasks and the shell's
+    /// completion may ask at once, and the look-up and the insert are one step, so no timeout gets two clients.
     private static let clients = Mutex<[Int64: HTTPClient]>([:])
 
     private var http: HTTPClient {

@@ -543,7 +543,8 @@ final class FileSink {
 /// A progress bar of an upload on standard error, when that is a terminal.
 final class ProgressBar: Sendable {
     private let total: Int64
-    /// The percentage on screen (-1: nothing shown yet).
+    /// The percentage on screen (-1: nothing shown yet). `update` comes from the upload's body stream, on whatever
+    /// thread reads the file, and `finish` from the command's task; test and change are one step under the lock.
     private let shown = Mutex(-1)
     private let visible = isatty(STDERR_FILENO) == 1
 

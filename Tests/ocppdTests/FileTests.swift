@@ -27,6 +27,8 @@ import Testing
         #expect(Uploads.safeName("diag.zip") == "diag.zip")
         #expect(Uploads.safeName("../../etc/passwd") == "passwd")
         #expect(Uploads.safeName("C:\\logs\\cp.log") == "cp.log")
+        // A combining mark after the separator made one Character of the two (scripts/fuzz, FuzzUpload).
+        #expect(Uploads.safeName("x/\u{301}..") == "\u{301}..")
         #expect(Uploads.safeName("a\u{0}b\nc.txt") == "abc.txt")
         #expect(Uploads.safeName("..") == nil)
         #expect(Uploads.safeName("/") == nil)

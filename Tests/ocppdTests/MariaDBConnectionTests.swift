@@ -81,6 +81,9 @@ struct MariaDBURLTests {
             ("mysql://u:secret@h/a/b", "the path must be one database name"),
             ("mysql://u:secret@/db", "no host"),
             ("mysql://u:secret@[::1/db", "unclosed ["),
+            // The client library reads C strings (scripts/fuzz, FuzzSettings): this would log in as "ocpp".
+            ("mysql://ocpp%00x:secret@h/db", "the user holds a NUL byte"),
+            ("mysql://u:secret@localhost/db?socket=/run/x%00.sock", "the value of socket holds a NUL byte"),
         ])
     func badURLsAreRefusedWithAReasonAndWithoutThePassword(url: String, reason: String) {
         #expect {

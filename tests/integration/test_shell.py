@@ -240,6 +240,30 @@ def test_ctrl_c_clears_the_line_and_ctrl_d_leaves_with_status_0(ocppd, terminal)
     assert term.exit_status() == 0
 
 
+def test_ctrl_c_ends_top_and_then_still_interrupts_a_command(ocppd, terminal):
+    """top ignores SIGINT while it runs (Ctrl-C ends the view through its own loop) and gives the shell its handler back
+    when it ends: Ctrl-C then interrupts the next long command, and top can be started again (it left SIGINT ignored,
+    so `events` could not be stopped, and its stop flag set, so the next top ended at once)."""
+    term = terminal()
+    term.wait_for_text(prompt(ocppd))
+    term.type("top")
+    term.keys("Enter")
+    term.wait_for_text("live")
+    term.keys("C-c")
+    term.wait_for_line(prompt(ocppd).rstrip())
+    term.type("events")
+    term.keys("Enter")
+    time.sleep(1.0)  # connected to the event stream, waiting for events
+    term.keys("C-c")
+    term.wait_for_line(prompt(ocppd).rstrip())
+    assert not term.status_file.exists(), "Ctrl-C ended the shell"
+    term.type("top")
+    term.keys("Enter")
+    term.wait_for_text("live")
+    term.keys("q")
+    term.wait_for_line(prompt(ocppd).rstrip())
+
+
 def test_commands_from_a_pipe_run_every_line_and_exit_with_the_last_failure(ocppd, tmp_path):
     ocppd.put("/api/stations/PIPE-CP", json={"registrationStatus": "Accepted"})
     env = ctl_env(ocppd, tmp_path, XDG_STATE_HOME=str(tmp_path / "state"))

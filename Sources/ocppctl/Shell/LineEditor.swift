@@ -169,7 +169,10 @@ final class LineEditor {
 /// SIGINT and SIGWINCH become bytes on a pipe, so they can be awaited with poll or a dispatch source
 /// instead of being handled inside a signal handler.
 private enum Signals {
+    /// The pipe's read end. Written once, by `install` on the main actor, before `sigaction` and before any dispatch
+    /// source reads the pipe; after that only read (`drain`, on the main actor or a global queue).
     nonisolated(unsafe) static var readEnd: Int32 = -1
+    /// Written with `readEnd`, once; read only by the signal handler, which is installed after it is set.
     nonisolated(unsafe) static var writeEnd: Int32 = -1
 
     static func install() {

@@ -96,6 +96,8 @@ enum TopMessage: Sendable {
 
 /// A mailbox the view's thread drains between keys.
 final class Inbox: Sendable {
+    /// Guarded by its lock: tasks on the cooperative pool append, the view's thread takes them all and empties it in
+    /// the same step, so no message is lost or seen twice.
     private let messages = Mutex<[TopMessage]>([])
 
     func post(_ message: TopMessage) {
@@ -117,13 +119,23 @@ struct TopLoop {
     let client: APIClient
     let server: String
 
+    /// Set by the signal sources' handlers on a dispatch queue, polled by the view's loop (every key timeout); cleared
+    /// when a view starts. Relaxed: a lone flag that publishes no other data.
     static let stopRequested = Atomic<Bool>(false)
 
     /// Returns the error that ended it, nil when the operator quit.
     func run() -> CtlError? {
+        // The signals' dispositions are put back when the view ends: inside `ocppctl shell`, SIGINT is the shell's (Ctrl-C
+        // interrupts its next command), and a view ended by a signal must not end the next one at once.
+        TopLoop.stopRequested.store(false, ordering: .relaxed)
         var signalSources: [any DispatchSourceSignal] = []
+        var previous: [(Int32, sigaction)] = []
         for signalNumber in [SIGTERM, SIGINT, SIGHUP] {
-            signal(signalNumber, SIG_IGN)
+            var ignore = sigaction()
+            ignore.__sigaction_handler.sa_handler = SIG_IGN
+            var old = sigaction()
+            sigaction(signalNumber, &ignore, &old)
+            previous.append((signalNumber, old))
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
             source.setEventHandler { TopLoop.stopRequested.store(true, ordering: .relaxed) }
             source.resume()
@@ -133,6 +145,10 @@ struct TopLoop {
         defer {
             terminal.restore()
             signalSources.forEach { $0.cancel() }
+            for (signalNumber, old) in previous {
+                var old = old
+                sigaction(signalNumber, &old, nil)
+            }
         }
         var screen = TopScreen()
         screen.server = server

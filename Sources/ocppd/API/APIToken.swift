@@ -24,9 +24,11 @@ final class APIToken: Sendable {
     }
 
     let source: Source
+    /// The token in force, as its digest: read by every request's task (`matches`), replaced by `rotate` and `reload`
+    /// inside `file`'s lock. Taken alone or inside `file`, never around it.
     private let digest: Mutex<[UInt8]>
     /// Held while the file is read or written and the token replaced: a reload that read the file just before a
-    /// rotation wrote it cannot put the old token back.
+    /// rotation wrote it cannot put the old token back. Guards the last token read and the problem logged.
     private let file: Mutex<FileState>
     private let logger: Logger
 

@@ -40,6 +40,8 @@ extension APIRoutes {
             let page = try API.pageRequest(request)
             if try CSVExport.wanted(request) {
                 // Oldest first, appended to while the session runs: pages by offset see each value once.
+                // Rows sent so far: a Mutex only because the page closure is @Sendable. `CSVExport.response` calls it
+                // one page at a time, so the read, the await and the add never overlap.
                 let read = Mutex(0)
                 return CSVExport.response(name: "session-\(id)-meter-values.csv", columns: CSVExport.meterValueColumns) {
                     (_: MeterValueRecord?) in

@@ -124,8 +124,21 @@ extension APIRoutes {
         /// with the station as it was (as the original gateway's DELETE answered 200).
         api.delete("stations/:cpId") { _, context in
             let id = try API.pathParameter(context, "cpId")
-            let station = try await store.deleteStation(id).orNotFound("unknown station '\(id)'")
+            // Marked before it is deleted: its handshake in between would find it neither removed nor stored, and
+            // register it again as an unknown station.
+            let removedBefore = centralSystem.removedStations.contains(id)
             centralSystem.removedStations.add(id)
+            let deleted: Station?
+            do {
+                deleted = try await store.deleteStation(id)
+            } catch {
+                if !removedBefore { centralSystem.removedStations.remove(id) }
+                throw error
+            }
+            guard let station = deleted else {
+                if !removedBefore { centralSystem.removedStations.remove(id) }
+                throw Problem.notFound("unknown station '\(id)'")
+            }
             let removed = withConnection(station, try await presence(of: id))
             if let connection = await registry.connection(id) {
                 await connection.close(code: .policyViolation, reason: "station removed")

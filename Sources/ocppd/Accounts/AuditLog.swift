@@ -7,6 +7,8 @@ import Synchronization
 
 /// What a route tells the audit log about its outcome beyond the HTTP status (a command: the charger's answer).
 final class AuditNote: Sendable {
+    /// Set by the route's handler, read by `AuditLog.record` once the route returned; the lock makes the hand-over safe
+    /// whichever threads the two run on.
     private let text = Mutex<String?>(nil)
 
     var result: String? {

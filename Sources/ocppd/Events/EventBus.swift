@@ -64,6 +64,8 @@ actor EventBus {
     }
 
     fileprivate final class LaggedFlag: Sendable {
+        /// Set with release by the actor just before it finishes the subscriber's stream; read with acquire by the
+        /// client's task once the stream ended, so it sees the flag with the end.
         let value = Atomic<Bool>(false)
     }
 
@@ -85,6 +87,7 @@ actor EventBus {
     nonisolated let node: String
     nonisolated let journal: (any EventLog)?
     /// The number of this node's last event, and the journal's queue, in one lock: events are kept in number order.
+    /// `publish` runs off the actor, on any task; the journal's own lock is taken inside this one, never around it.
     private nonisolated let sequence: Mutex<Int64>
     /// Kept events reach the bus in order through here (the journal hears of commits on the writer's thread).
     private nonisolated let kept: AsyncStream<Delivery>.Continuation
@@ -99,7 +102,8 @@ actor EventBus {
     private var subscribers: [Int: Subscriber] = [:] {
         didSet { listeningToHeartbeats.store(subscribers.values.count(where: \.heartbeats), ordering: .relaxed) }
     }
-    // Read without a hop to the actor by every Heartbeat, to build no heartbeat event nobody listens to.
+    /// Read without a hop to the actor by every Heartbeat, to build no heartbeat event nobody listens to. Written only
+    /// by the actor (`subscribers`' didSet). Relaxed: a stale count builds one heartbeat nobody gets, or misses one.
     private let listeningToHeartbeats = Atomic<Int>(0)
     private var nextId = 0
     private var keepAliveTask: Task<Void, Never>?

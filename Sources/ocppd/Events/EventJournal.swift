@@ -60,6 +60,8 @@ final class EventJournal<Store: SQLStore>: EventLog {
         var queued = false
     }
 
+    /// Guards the waiting appends and `queued`: `enqueue` (inside the bus's sequence lock), the writer thread's `take`
+    /// and `giveBack`, and the retry on a global queue. At most one job is queued, so jobs take appends in order.
     private let state = Mutex(State())
     private let store: Store
     /// Rows per INSERT statement: below the placeholder limits of both databases.
@@ -232,7 +234,9 @@ final class EventJournal<Store: SQLStore>: EventLog {
         try await store.read(inTransaction: false, job)
     }
 
-    /// The pending appends one job took; only the writer thread touches it once the job is queued.
+    /// The pending appends one job took. @unchecked: only the writer thread touches it once the job is queued, and the
+    /// queue's NSCondition orders the hand-over (`fail` without a run happens only when the queue refused the job, on
+    /// the submitting thread, before any other thread saw it).
     private final class Taken: @unchecked Sendable {
         var pending: [Pending]?
     }

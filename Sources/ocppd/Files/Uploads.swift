@@ -287,8 +287,9 @@ struct Uploads: Sendable {
     /// A name as a charger gave it, reduced to a file name: no directories, no control characters, at most 255
     /// characters; nil when nothing is left.
     static func safeName(_ name: String?) -> String? {
-        guard let last = name?.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last else { return nil }
-        let cleaned = String(String.UnicodeScalarView(last.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+        // Split in Unicode scalars: a combining mark after "/" makes one Character of the two, which is no "/".
+        guard let last = name?.unicodeScalars.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last else { return nil }
+        let cleaned = String(String.UnicodeScalarView(last.filter { $0.value >= 0x20 && $0.value != 0x7F }))
             .trimmingCharacters(in: .whitespaces)
         guard !cleaned.isEmpty, cleaned != ".", cleaned != ".." else { return nil }
         return String(cleaned.unicodeScalars.prefix(255))

@@ -123,9 +123,7 @@ final class CentralSystem: Sendable {
             frame = try OCPPFrame.parse(bytes)
         } catch {
             logger.notice("malformed frame", metadata: ["error": "\(error.error.description)"])
-            if error.wasCall {
-                reply(.callError(id: error.messageId ?? "-1", error.error), to: connection, logger: logger)
-            }
+            if let answer = Self.answer(to: error) { reply(answer, to: connection, logger: logger) }
             return nil
         }
         guard !pipelined, case .call(let id, let action, let payload) = frame, let immediate = router.immediateHandler(for: action),
@@ -134,6 +132,16 @@ final class CentralSystem: Sendable {
         answer(
             id, action, immediate(payload, StationContext(id: connection.id, connection: connection, logger: logger)), connection, logger)
         return nil
+    }
+
+    /// The answer to a message that is not a frame: a CALLERROR when it was a CALL (with its id, or "-1"), else none.
+    static func answer(to error: OCPPFrame.ParseError) -> OCPPFrame? {
+        error.wasCall ? .callError(id: error.messageId ?? "-1", error.error) : nil
+    }
+
+    /// Whether a CALL of `action` goes to a handler of this central system's router.
+    func handles(_ action: String) -> Bool {
+        router.handles(action)
     }
 
     /// The rest of `handleMessage`, in the message's task.
@@ -218,6 +226,8 @@ final class CentralSystem: Sendable {
 /// Stations an operator removed lately, the oldest forgotten first beyond `capacity`.
 final class RemovedStations: Sendable {
     let capacity: Int
+    /// The removed ids, oldest first: REST tasks add and remove, connecting stations' handshakes test; each call is one
+    /// step under the lock.
     private let ids = Mutex<[String]>([])
 
     init(capacity: Int) {

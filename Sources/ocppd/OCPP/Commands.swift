@@ -37,23 +37,12 @@ struct Commands: Sendable {
             )
         }
         var payload = try await replacingFirmwareId(action, payload.removingNullMembers())
-        // An omitted id that the central system owns is allocated, and an omitted upload location is ocppd's own: the
-        // rest is checked with stand-ins, so that nothing is allocated for a payload that is refused.
-        let ownedId = Self.centralSystemIds[action.name]
-        let allocates = ownedId.map { payload[$0] == nil } ?? false
-        let uploadKind = Self.uploadKind(action, payload)
-        var checked = allocates ? JSONValue.object(payload.objectValue!.setting(ownedId!, 1)) : payload
-        if let uploadKind { checked = Self.settingLocation(uploadKind, "https://ocppd.invalid/upload", in: checked) }
-        do {
-            try Self.validate(action, request: checked)
-        } catch {
-            throw Problem.invalidPayload(error)
-        }
+        let (checked, allocate, uploadKind) = try Self.check(action, payload)
         if action == ReserveNow.self {
-            payload = try await reserve(try ReserveNow.Request.decode(from: checked), payload, station: id, allocate: allocates)
-        } else if allocates, let ownedId {
+            payload = try await reserve(try ReserveNow.Request.decode(from: checked), payload, station: id, allocate: allocate != nil)
+        } else if let allocate, let object = payload.objectValue {
             let allocated = try await store.allocateRequestId(id, action: action.name)
-            payload = .object(payload.objectValue!.setting(ownedId, .integer(Int64(allocated))))
+            payload = .object(object.setting(allocate, .integer(Int64(allocated))))
         }
         if let uploadKind {
             guard let uploads else {
@@ -250,6 +239,26 @@ struct Commands: Sendable {
         for (key, value) in failure.extra.members { error[key] = value }
         await events.publish(
             "command.result", cpId: id, ["action": .string(action), "request": payload, "response": .null, "error": .object(error)])
+    }
+
+    /// A command payload held to its action's schema before anything is allocated or sent (a 400 when it is refused). An
+    /// omitted id that the central system owns is allocated later and an omitted upload location is ocppd's own: both are
+    /// checked with stand-ins, so that nothing is allocated for a payload that is refused. Returns the payload as checked,
+    /// the id to allocate (nil when none is missing) and the kind of upload to offer a location for.
+    static func check(
+        _ action: any OCPPAction.Type, _ payload: JSONValue
+    ) throws(Problem) -> (checked: JSONValue, allocate: String?, uploadKind: StoredFile.Kind?) {
+        let allocate = centralSystemIds[action.name].flatMap { payload[$0] == nil ? $0 : nil }
+        let uploadKind = uploadKind(action, payload)
+        var checked = payload
+        if let allocate, let object = payload.objectValue { checked = .object(object.setting(allocate, 1)) }
+        if let uploadKind { checked = settingLocation(uploadKind, "https://ocppd.invalid/upload", in: checked) }
+        do {
+            try validate(action, request: checked)
+        } catch {
+            throw Problem.invalidPayload(error)
+        }
+        return (checked, allocate, uploadKind)
     }
 
     /// A command is held to the schema exactly: a charger would refuse a member it does not know.

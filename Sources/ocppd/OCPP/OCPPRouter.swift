@@ -76,6 +76,11 @@ struct OCPPRouter: Sendable {
         )
     }
 
+    /// Whether a CALL of `action` goes to a handler (else `dispatch` answers it with `unhandled(action)`).
+    func handles(_ action: String) -> Bool {
+        handlers[action] != nil || immediateHandlers[action] != nil
+    }
+
     /// The immediate handler of `action`, if it has one that applies now.
     func immediateHandler(for action: String) -> ImmediateHandler? {
         guard let entry = immediateHandlers[action], entry.applies() else { return nil }

@@ -24,6 +24,8 @@ final class OpenStations: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
+    /// Open connections and shutdown's waiters: handlers open on their event loops and finish in their end tasks,
+    /// `drained` waits from the gateway's task. Both change in one lock, so each waiter is resumed once, at 0.
     private let state = Mutex(State())
 
     func opened() {

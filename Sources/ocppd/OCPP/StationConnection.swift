@@ -15,11 +15,17 @@ actor StationConnection {
     nonisolated let securityProfile: Int
     private let channel: any Channel
     // Atomics, not actor state: they are touched for every message, and an actor hop each time costs more than the work.
+    /// Set by the actor (`close`, `connectionEnded`), never cleared; read by `send` and `ping` on the event loop and in
+    /// tasks. Relaxed: it publishes no other data, and a send that misses it writes one frame to a closing channel.
     private let closingFlag = Atomic<Bool>(false)
-    /// Set when a ping went out; cleared by any frame from the station.
+    /// Set when a ping went out (`ping`, from the registry's loop, an exchange: test and set are one step); cleared by
+    /// any frame from the station, on the event loop. Relaxed: a lone flag.
     private let awaitingPong = Atomic<Bool>(false)
-    /// The last Heartbeat (milliseconds since 1970, 0 for none), and whether the store has it yet.
+    /// The last Heartbeat (milliseconds since 1970, 0 for none), and whether the store has it yet. Written by the
+    /// station's message handling (one message at a time), before `heartbeatUnsaved` is set with release.
     private let lastHeartbeatMillis = Atomic<Int64>(0)
+    /// Set with release after `lastHeartbeatMillis` is written, taken with acquire by `saveHeartbeats` before it reads
+    /// it, so a taken flag brings its Heartbeat. A Heartbeat between the two is saved twice, never lost.
     private let heartbeatUnsaved = Atomic<Bool>(false)
 
     // Outbound CALLs (see StationConnection+Outbound.swift): at most one outstanding, the rest wait in order.
@@ -31,6 +37,8 @@ actor StationConnection {
 
     /// The station's CALLs per second (`Configuration.callsPerSecond`).
     nonisolated let callLimit: RateLimit
+    /// Taken on the event loop (`CentralSystem.prepare`) and in the message's task (`handle`, `pace`), without an actor
+    /// hop: the refill and the take are one step under the lock.
     private let callBucket: Mutex<TokenBucket>
 
     init(

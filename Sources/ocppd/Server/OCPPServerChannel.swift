@@ -63,6 +63,9 @@ struct OCPPServerChannel: ServerChildChannel, HTTPChannelHandler {
             try channel.syncOptions?.setOption(
                 .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536))
             let peer = channel.remoteAddress?.ipAddress ?? "unknown"
+            // The handshake's decision: written by `shouldUpgrade`'s task off the event loop, read on the event loop
+            // by the upgrade or not-upgrading handler, which NIO calls only after that task completed the promise.
+            // The lock makes the write visible there.
             let decision = NIOLockedValueBox<HandshakeDecision?>(nil)
             let endpoint = self.endpoint
             let tls = self.tls

@@ -61,6 +61,7 @@ struct TokenBucket: Sendable {
 final class RateLimiter: Sendable {
     let limit: RateLimit
     let refusals: LimitRefusals
+    /// Shared by every REST request's task: the refill and the take are one step under the lock.
     private let bucket: Mutex<TokenBucket>
 
     /// `name` labels the refusals in `ocppd_limit_refusals_total`.
@@ -82,6 +83,8 @@ final class RateLimiter: Sendable {
 final class KeyedRateLimiter: Sendable {
     let limit: RateLimit
     let refusals: LimitRefusals
+    /// Every key's bucket, under one lock: tasks take, refund and prune in whole steps. `now` is read before the lock:
+    /// a bucket refilled with an earlier `now` than its last loses tokens only until its next refill.
     private let buckets = Mutex<[String: TokenBucket]>([:])
     private let maxKeys: Int
 
@@ -142,6 +145,8 @@ final class LimitRefusals: Sendable {
     let name: String
     private let counter: Counter
     private let logger = Logger(label: "ocppd")
+    /// When a refusal was last logged, and how many were not since: every refusing task tests and updates both in one
+    /// step under the lock, so at most one line a second goes out.
     private let logged = Mutex<(at: ContinuousClock.Instant?, unlogged: Int)>((nil, 0))
 
     init(_ name: String, metric: String = "ocppd_limit_refusals_total") {

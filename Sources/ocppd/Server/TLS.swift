@@ -34,6 +34,8 @@ struct StationTransport: Sendable, Equatable {
 /// open ones keep the session they have. TLS 1.2 and 1.3 only.
 final class TLSSettings: Sendable {
     let files: TLSFiles
+    /// The context new connections get: replaced whole by `reload` (SIGHUP) while each new channel's setup reads it on
+    /// its event loop. The lock guards the swap only; a channel keeps the context it took.
     private let current: Mutex<NIOSSLContext>
 
     init(files: TLSFiles) throws {

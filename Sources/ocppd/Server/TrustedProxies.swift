@@ -93,6 +93,8 @@ final class TrustedProxies: Sendable {
     let certificateHeader: HTTPField.Name
     /// The CA file forwarded certificates must chain to; without it none is accepted.
     let clientCA: String?
+    /// The client CA as trust roots: replaced whole by `reload` (startup, SIGHUP) while handshake tasks read it. The
+    /// lock guards the swap only; a handshake verifies with the value it took.
     private let roots: Mutex<CertificateStore?>
     private let logger: Logger
 

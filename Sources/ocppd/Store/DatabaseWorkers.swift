@@ -53,8 +53,11 @@ private struct DatabaseJob<Connection>: Sendable {
     var inTransaction = true
 }
 
-/// Jobs waiting for a thread, guarded by one condition: the only lock of the store.
+/// Jobs waiting for a thread, guarded by one condition: the only lock of the store. @unchecked: every stored var is
+/// read and written only with `condition` locked, by callers on any task and by the worker threads; jobs are Sendable.
 private final class JobQueue<Connection>: @unchecked Sendable {
+    /// Guards `jobs`, `closed`, `liveThreads`, `exitWaiters` and `statistics`; idle workers wait on it. Jobs are failed
+    /// and continuations resumed only after it is unlocked.
     private let condition = NSCondition()
     private var jobs: [DatabaseJob<Connection>] = []
     private var closed = false

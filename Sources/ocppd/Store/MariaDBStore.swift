@@ -125,7 +125,11 @@ final class CommitFault: Sendable {
         case beforeCommit
     }
 
+    /// Answers to lose, in order: queued by a test's task, taken by the writer thread at each COMMIT; the lock makes
+    /// each take one step.
     private let pending = Mutex<[When]>([])
+    /// Connection attempts still to refuse: set by a test's task, counted down by the writer thread as it connects;
+    /// the test and the decrement are one step under the lock.
     private let refusals = Mutex(0)
 
     init() {}

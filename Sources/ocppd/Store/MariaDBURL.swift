@@ -164,6 +164,8 @@ struct MariaDBURL: Sendable, Equatable, CustomStringConvertible {
         guard let decoded = String(text).removingPercentEncoding else {
             throw MariaDBURLError("\(what) has a bad percent escape (write % as %25)")
         }
+        // The client library reads C strings: "ocpp%00x" would log in as "ocpp".
+        guard !decoded.utf8.contains(0) else { throw MariaDBURLError("\(what) holds a NUL byte (%00)") }
         return decoded
     }
 

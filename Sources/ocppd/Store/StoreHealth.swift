@@ -11,8 +11,13 @@ final class StoreHealth: Sendable {
     /// How long a charge point's message waits for the store: said in the log line, so the operator knows how long a
     /// station has before it hears InternalError.
     let retryWindow: Duration
+    /// Mirrors `since != nil`, written only inside `since`'s lock, so that an answered call needs no lock while the
+    /// store is up. Read relaxed, as a hint: a stale false skips one `answered` (a later call ends the outage).
     private let down = Atomic<Bool>(false)
+    /// When the outage began; nil while the store answers. Callers' tasks and the MariaDB writer thread report at once:
+    /// the test and the change are one step under the lock, so only one of them starts or ends an outage and logs it.
     private let since = Mutex<ContinuousClock.Instant?>(nil)
+    /// Added to only by the caller that started an outage. Relaxed: a counter that orders no other data.
     private let outageCount = Atomic<Int>(0)
     private let counter = Counter(label: "ocppd_store_outages_total")
     private let logger = Logger(label: "ocppd")

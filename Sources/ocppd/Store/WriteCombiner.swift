@@ -17,6 +17,8 @@ final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Senda
         var queued = false
     }
 
+    /// Guards the waiting entries and `queued`: callers append from any task, the job takes them on the writer thread.
+    /// The append and the test of `queued` are one step, so exactly one job is queued for any waiting entries.
     private let state = Mutex(State())
     private let workers: DatabaseWorkers<Connection>
     private let insert: @Sendable (Connection, [Item]) throws -> Void
@@ -104,8 +106,9 @@ final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Senda
         return { zip(entries, results).forEach { $0.continuation.resume(with: $1) } }
     }
 
-    /// The entries one job took. Only the writer thread touches it once the job is queued (`fail` without a run happens
-    /// only when the queue refused the job, before any thread saw it).
+    /// The entries one job took. @unchecked: only the writer thread touches it once the job is queued, and the queue's
+    /// NSCondition orders the hand-over (`fail` without a run happens only when the queue refused the job, on the
+    /// submitting thread, before any other thread saw it).
     private final class TakenEntries: @unchecked Sendable {
         var entries: [Entry]?
     }
