@@ -67,7 +67,7 @@ struct APIClient: Sendable {
     private final class Current: Sendable {
         /// Index into `servers`. The lock makes each read and write whole: copies of the client on several tasks read
         /// it before a request and set it after an answer. Two failovers at once: the last write wins; both answered.
-        let index = Mutex(0)
+        let index = Locked(0)
     }
 
     /// `server`: one URL, or several separated by commas (the nodes of a cluster): the first that answers is used.
@@ -114,7 +114,7 @@ struct APIClient: Sendable {
     /// until the request's deadline, as `HTTPClient.shared` does, so a typo in --server is said within a second, and
     /// with several servers the next is tried. The lock guards the dictionary: commands, top's tasks and the shell's
     /// completion may ask at once, and the look-up and the insert are one step, so no timeout gets two clients.
-    private static let clients = Mutex<[Int64: HTTPClient]>([:])
+    private static let clients = Locked<[Int64: HTTPClient]>([:])
 
     private var http: HTTPClient {
         let milliseconds = max(1, connectTimeout.nanoseconds / 1_000_000)

@@ -545,7 +545,7 @@ final class ProgressBar: Sendable {
     private let total: Int64
     /// The percentage on screen (-1: nothing shown yet). `update` comes from the upload's body stream, on whatever
     /// thread reads the file, and `finish` from the command's task; test and change are one step under the lock.
-    private let shown = Mutex(-1)
+    private let shown = Locked(-1)
     private let visible = isatty(STDERR_FILENO) == 1
 
     init(total: Int64) {

@@ -38,7 +38,8 @@ private actor Attempts {
             }
         }
         #expect(ContinuousClock.now - began >= .milliseconds(300))
-        #expect(ContinuousClock.now - began < .seconds(5))
+        // Far above the 0.3 s window: only a retry that never ends fails it, however loaded the machine (ThreadSanitizer).
+        #expect(ContinuousClock.now - began < .seconds(20))
         // The first attempt, and the last one at the deadline.
         #expect(await attempts.count >= 2)
     }

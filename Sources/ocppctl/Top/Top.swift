@@ -98,7 +98,7 @@ enum TopMessage: Sendable {
 final class Inbox: Sendable {
     /// Guarded by its lock: tasks on the cooperative pool append, the view's thread takes them all and empties it in
     /// the same step, so no message is lost or seen twice.
-    private let messages = Mutex<[TopMessage]>([])
+    private let messages = Locked<[TopMessage]>([])
 
     func post(_ message: TopMessage) {
         messages.withLock { $0.append(message) }

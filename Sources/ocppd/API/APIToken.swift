@@ -26,17 +26,17 @@ final class APIToken: Sendable {
     let source: Source
     /// The token in force, as its digest: read by every request's task (`matches`), replaced by `rotate` and `reload`
     /// inside `file`'s lock. Taken alone or inside `file`, never around it.
-    private let digest: Mutex<[UInt8]>
+    private let digest: Locked<[UInt8]>
     /// Held while the file is read or written and the token replaced: a reload that read the file just before a
     /// rotation wrote it cannot put the old token back. Guards the last token read and the problem logged.
-    private let file: Mutex<FileState>
+    private let file: Locked<FileState>
     private let logger: Logger
 
     init(source: Source, token: String, logger: Logger = Logger(label: "ocppd")) {
         self.source = source
         self.logger = logger
-        digest = Mutex(Self.digest(Array(token.utf8)))
-        file = Mutex(FileState(token: token))
+        digest = Locked(Self.digest(Array(token.utf8)))
+        file = Locked(FileState(token: token))
     }
 
     static func filePath(dataDirectory: String) -> String { dataDirectory + "/api-token" }

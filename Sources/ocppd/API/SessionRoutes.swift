@@ -42,7 +42,7 @@ extension APIRoutes {
                 // Oldest first, appended to while the session runs: pages by offset see each value once.
                 // Rows sent so far: a Mutex only because the page closure is @Sendable. `CSVExport.response` calls it
                 // one page at a time, so the read, the await and the add never overlap.
-                let read = Mutex(0)
+                let read = Locked(0)
                 return CSVExport.response(name: "session-\(id)-meter-values.csv", columns: CSVExport.meterValueColumns) {
                     (_: MeterValueRecord?) in
                     let offset = read.withLock { $0 }

@@ -9,7 +9,7 @@ import Synchronization
 final class AuditNote: Sendable {
     /// Set by the route's handler, read by `AuditLog.record` once the route returned; the lock makes the hand-over safe
     /// whichever threads the two run on.
-    private let text = Mutex<String?>(nil)
+    private let text = Locked<String?>(nil)
 
     var result: String? {
         get { text.withLock { $0 } }

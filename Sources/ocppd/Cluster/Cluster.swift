@@ -36,12 +36,12 @@ final class Cluster: Sendable {
     /// The ownership epoch of each station connected here, once recorded. Changed by the connections' tasks (`acquire`,
     /// `release`) and the loop (`closeStale`), each test-and-change one step under the lock; entries are matched by
     /// connection, so an older connection never removes a newer one's.
-    private let held = Mutex<[String: Held]>([:])
+    private let held = Locked<[String: Held]>([:])
     /// The nodes as last read, for liveness without a read per request. Replaced whole by the loop and `nodes()`, read
     /// by requests; the lock guards the swap.
-    private let knownNodes = Mutex<[NodeRow]>([])
+    private let knownNodes = Locked<[NodeRow]>([])
     /// The loop's task: set by `start`, taken and cancelled by `stop`; the lock makes the hand-over between them safe.
-    private let loop = Mutex<Task<Void, Never>?>(nil)
+    private let loop = Locked<Task<Void, Never>?>(nil)
     /// False while the Galera node is outside the Primary component or the database does not answer: this node's
     /// stations were sent away and new ones are not taken, so that they reconnect, through the load balancer, to a node
     /// that can write. Changed only by the loop (an exchange, so each change is logged once); read relaxed by

@@ -88,7 +88,7 @@ actor EventBus {
     nonisolated let journal: (any EventLog)?
     /// The number of this node's last event, and the journal's queue, in one lock: events are kept in number order.
     /// `publish` runs off the actor, on any task; the journal's own lock is taken inside this one, never around it.
-    private nonisolated let sequence: Mutex<Int64>
+    private nonisolated let sequence: Locked<Int64>
     /// Kept events reach the bus in order through here (the journal hears of commits on the writer's thread).
     private nonisolated let kept: AsyncStream<Delivery>.Continuation
 
@@ -114,7 +114,7 @@ actor EventBus {
         self.bufferSize = bufferSize
         self.node = node
         self.journal = journal
-        sequence = Mutex(lastSeq)
+        sequence = Locked(lastSeq)
         heads.positions[node] = lastSeq
         let (stream, continuation) = AsyncStream.makeStream(of: Delivery.self)
         kept = continuation

@@ -62,7 +62,7 @@ final class EventJournal<Store: SQLStore>: EventLog {
 
     /// Guards the waiting appends and `queued`: `enqueue` (inside the bus's sequence lock), the writer thread's `take`
     /// and `giveBack`, and the retry on a global queue. At most one job is queued, so jobs take appends in order.
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let store: Store
     /// Rows per INSERT statement: below the placeholder limits of both databases.
     static var rowsPerInsert: Int { 200 }

@@ -228,7 +228,7 @@ final class RemovedStations: Sendable {
     let capacity: Int
     /// The removed ids, oldest first: REST tasks add and remove, connecting stations' handshakes test; each call is one
     /// step under the lock.
-    private let ids = Mutex<[String]>([])
+    private let ids = Locked<[String]>([])
 
     init(capacity: Int) {
         self.capacity = capacity

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOWebSocket
+import Shared
 import Synchronization
 
 /// What a station's WebSocket needs of the rest of ocppd once its handshake was accepted.
@@ -26,7 +27,7 @@ final class OpenStations: Sendable {
 
     /// Open connections and shutdown's waiters: handlers open on their event loops and finish in their end tasks,
     /// `drained` waits from the gateway's task. Both change in one lock, so each waiter is resumed once, at 0.
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func opened() {
         state.withLock { $0.count += 1 }

@@ -39,7 +39,7 @@ actor StationConnection {
     nonisolated let callLimit: RateLimit
     /// Taken on the event loop (`CentralSystem.prepare`) and in the message's task (`handle`, `pace`), without an actor
     /// hop: the refill and the take are one step under the lock.
-    private let callBucket: Mutex<TokenBucket>
+    private let callBucket: Locked<TokenBucket>
 
     init(
         id: String, remoteAddress: String, channel: any Channel, maxQueuedCalls: Int = 16, callLimit: RateLimit = .unlimited,
@@ -48,7 +48,7 @@ actor StationConnection {
         self.id = id
         self.securityProfile = securityProfile
         self.callLimit = callLimit
-        self.callBucket = Mutex(TokenBucket(callLimit))
+        self.callBucket = Locked(TokenBucket(callLimit))
         self.maxQueuedCalls = maxQueuedCalls
         self.remoteAddress = remoteAddress
         self.channel = channel

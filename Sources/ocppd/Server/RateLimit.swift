@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import Shared
 import Synchronization
 
 /// A token bucket: `burst` at once, then `perSecond` on average. A rate of 0 means no limit.
@@ -62,13 +63,13 @@ final class RateLimiter: Sendable {
     let limit: RateLimit
     let refusals: LimitRefusals
     /// Shared by every REST request's task: the refill and the take are one step under the lock.
-    private let bucket: Mutex<TokenBucket>
+    private let bucket: Locked<TokenBucket>
 
     /// `name` labels the refusals in `ocppd_limit_refusals_total`.
     init(_ name: String, limit: RateLimit) {
         self.limit = limit
         refusals = LimitRefusals(name)
-        bucket = Mutex(TokenBucket(limit))
+        bucket = Locked(TokenBucket(limit))
     }
 
     /// Takes a token; nil when allowed, else the time to wait.
@@ -85,7 +86,7 @@ final class KeyedRateLimiter: Sendable {
     let refusals: LimitRefusals
     /// Every key's bucket, under one lock: tasks take, refund and prune in whole steps. `now` is read before the lock:
     /// a bucket refilled with an earlier `now` than its last loses tokens only until its next refill.
-    private let buckets = Mutex<[String: TokenBucket]>([:])
+    private let buckets = Locked<[String: TokenBucket]>([:])
     private let maxKeys: Int
 
     /// `name` labels the refusals in `ocppd_limit_refusals_total`.
@@ -147,7 +148,7 @@ final class LimitRefusals: Sendable {
     private let logger = Logger(label: "ocppd")
     /// When a refusal was last logged, and how many were not since: every refusing task tests and updates both in one
     /// step under the lock, so at most one line a second goes out.
-    private let logged = Mutex<(at: ContinuousClock.Instant?, unlogged: Int)>((nil, 0))
+    private let logged = Locked<(at: ContinuousClock.Instant?, unlogged: Int)>((nil, 0))
 
     init(_ name: String, metric: String = "ocppd_limit_refusals_total") {
         self.name = name

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOSSL
+import Shared
 import Synchronization
 import X509
 
@@ -36,11 +37,11 @@ final class TLSSettings: Sendable {
     let files: TLSFiles
     /// The context new connections get: replaced whole by `reload` (SIGHUP) while each new channel's setup reads it on
     /// its event loop. The lock guards the swap only; a channel keeps the context it took.
-    private let current: Mutex<NIOSSLContext>
+    private let current: Locked<NIOSSLContext>
 
     init(files: TLSFiles) throws {
         self.files = files
-        current = Mutex(try Self.makeContext(files))
+        current = Locked(try Self.makeContext(files))
     }
 
     var context: NIOSSLContext { current.withLock { $0 } }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Logging
 import NIOSSL
+import Shared
 import Synchronization
 import X509
 
@@ -95,7 +96,7 @@ final class TrustedProxies: Sendable {
     let clientCA: String?
     /// The client CA as trust roots: replaced whole by `reload` (startup, SIGHUP) while handshake tasks read it. The
     /// lock guards the swap only; a handshake verifies with the value it took.
-    private let roots: Mutex<CertificateStore?>
+    private let roots: Locked<CertificateStore?>
     private let logger: Logger
 
     init(networks: [IPNetwork], certificateHeader: HTTPField.Name, clientCA: String?, logger: Logger) throws {
@@ -103,7 +104,7 @@ final class TrustedProxies: Sendable {
         self.certificateHeader = certificateHeader
         self.clientCA = networks.isEmpty ? nil : clientCA
         self.logger = logger
-        roots = Mutex(nil)
+        roots = Locked(nil)
         try reload()
     }
 

@@ -127,10 +127,10 @@ final class CommitFault: Sendable {
 
     /// Answers to lose, in order: queued by a test's task, taken by the writer thread at each COMMIT; the lock makes
     /// each take one step.
-    private let pending = Mutex<[When]>([])
+    private let pending = Locked<[When]>([])
     /// Connection attempts still to refuse: set by a test's task, counted down by the writer thread as it connects;
     /// the test and the decrement are one step under the lock.
-    private let refusals = Mutex(0)
+    private let refusals = Locked(0)
 
     init() {}
 

@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import Shared
 import Synchronization
 
 /// Whether the store answers, so that an operator sees in the log when it went away and when it came back: one line
@@ -16,7 +17,7 @@ final class StoreHealth: Sendable {
     private let down = Atomic<Bool>(false)
     /// When the outage began; nil while the store answers. Callers' tasks and the MariaDB writer thread report at once:
     /// the test and the change are one step under the lock, so only one of them starts or ends an outage and logs it.
-    private let since = Mutex<ContinuousClock.Instant?>(nil)
+    private let since = Locked<ContinuousClock.Instant?>(nil)
     /// Added to only by the caller that started an outage. Relaxed: a counter that orders no other data.
     private let outageCount = Atomic<Int>(0)
     private let counter = Counter(label: "ocppd_store_outages_total")

@@ -1,3 +1,4 @@
+import Shared
 import Synchronization
 
 /// Rows that many callers write at about the same time, written by one job: every caller that arrives before the job
@@ -19,7 +20,7 @@ final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Senda
 
     /// Guards the waiting entries and `queued`: callers append from any task, the job takes them on the writer thread.
     /// The append and the test of `queued` are one step, so exactly one job is queued for any waiting entries.
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let workers: DatabaseWorkers<Connection>
     private let insert: @Sendable (Connection, [Item]) throws -> Void
 
