@@ -136,7 +136,7 @@ if Context.environment["OCPPD_FUZZ"] != nil {
         target.swiftSettings = (target.swiftSettings ?? []) + instrumented
     }
     package.targets.append(
-        .target(name: "FuzzSupport", dependencies: ["Shared"], path: "Fuzz/FuzzSupport", swiftSettings: instrumented))
+        .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: instrumented))
     for name in ["FuzzJSON", "FuzzFrame", "FuzzRESTBody", "FuzzHeaders", "FuzzSettings", "FuzzCSR", "FuzzUpload"] {
         package.targets.append(
             .executableTarget(

@@ -1,5 +1,3 @@
-import Shared
-
 /// Runs one libFuzzer input through `body` (each target's `LLVMFuzzerTestOneInput` calls this).
 public func fuzzInput(_ data: UnsafePointer<UInt8>?, _ size: Int, _ body: ([UInt8]) -> Void) -> CInt {
     body(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
@@ -17,15 +15,6 @@ public func expect(_ condition: @autoclosure () -> Bool, _ message: @autoclosure
 public func split(_ bytes: [UInt8], cases count: Int) -> (Int, ArraySlice<UInt8>) {
     guard let first = bytes.first else { return (0, []) }
     return (Int(first) % count, bytes.dropFirst())
-}
-
-extension JSONValue {
-    /// The value as ocppd writes it.
-    public var written: [UInt8] {
-        var out: [UInt8] = []
-        write(to: &out)
-        return out
-    }
 }
 
 public typealias FuzzTest = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt

@@ -5,7 +5,6 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import Shared
-import Synchronization
 
 /// One answer of ocppd's REST API.
 struct APIResponse: Sendable {

@@ -4,7 +4,6 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import Shared
-import Synchronization
 
 // Files a charger uploads to ocppd (diagnostics, logs) and firmware ocppd serves to chargers, each in one command:
 // ask, follow the charger's status notifications, and save or push the file (PRODUCT.md §9).

@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import Logging
 import Shared
-import Synchronization
 
 /// The REST API's bearer token: configured (flag, environment, config file), or generated once into the data
 /// directory (mode 0600). A generated token can be rotated without a restart: through the API, or by `ocppd token

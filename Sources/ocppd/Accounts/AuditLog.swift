@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Shared
-import Synchronization
 
 /// What a route tells the audit log about its outcome beyond the HTTP status (a command: the charger's answer).
 final class AuditNote: Sendable {

@@ -1,6 +1,5 @@
 import Foundation
 import Shared
-import Synchronization
 
 /// An event as the journal keeps it: which node produced it and its place in that node's sequence.
 struct JournaledEvent: Sendable {

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import Shared
-import Synchronization
 
 extension CentralSystem {
     /// The handlers of all ten charge-point-initiated actions.

@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import Metrics
 import Shared
-import Synchronization
 
 /// The central system's answers to what charge points send: registration, authorization,
 /// transactions, status and meter values. Every answer to a transaction message is sent only

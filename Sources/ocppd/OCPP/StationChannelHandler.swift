@@ -2,7 +2,6 @@ import Logging
 import NIOCore
 import NIOWebSocket
 import Shared
-import Synchronization
 
 /// What a station's WebSocket needs of the rest of ocppd once its handshake was accepted.
 struct StationServices: Sendable {

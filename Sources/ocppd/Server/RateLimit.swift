@@ -1,7 +1,6 @@
 import Logging
 import Metrics
 import Shared
-import Synchronization
 
 /// A token bucket: `burst` at once, then `perSecond` on average. A rate of 0 means no limit.
 struct RateLimit: Sendable, Equatable {

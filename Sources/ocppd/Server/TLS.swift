@@ -1,7 +1,6 @@
 import NIOCore
 import NIOSSL
 import Shared
-import Synchronization
 import X509
 
 /// The certificate files of ocppd's TLS listener.

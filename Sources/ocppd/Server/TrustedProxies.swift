@@ -3,7 +3,6 @@ import HTTPTypes
 import Logging
 import NIOSSL
 import Shared
-import Synchronization
 import X509
 
 /// An IP address or a CIDR block: `10.0.0.5`, `10.0.0.0/8`, `::1`, `fd00::/8`.

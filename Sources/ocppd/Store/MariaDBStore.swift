@@ -1,6 +1,5 @@
 import Foundation
 import Shared
-import Synchronization
 
 /// The production store: MariaDB (InnoDB) through libmariadb, with one group-committing writer connection and a pool
 /// of reader connections, each on a worker thread of its own. Connections open at first use and reopen by themselves

@@ -1,5 +1,4 @@
 import Shared
-import Synchronization
 
 /// Rows that many callers write at about the same time, written by one job: every caller that arrives before the job
 /// runs joins it, so a group commit holds one multi-row INSERT instead of one per caller. To MariaDB that is one round
