@@ -3,11 +3,13 @@ certificate is made by a throwaway CA created with `openssl` for the test run (t
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import signal
 import socket
 import ssl
 import subprocess
+import time
 
 import pytest
 import requests
@@ -58,6 +60,32 @@ def test_profile_2_station_needs_wss_and_its_key(tls_ocppd, pki):
         refused = await handshake_refusal(plain_ws_url(ocppd, "CP-TLS-2"), headers=basic_auth("CP-TLS-2", KEY))
         assert refused.status_code == 403
         assert "wss" in refused.body.decode()
+
+    run(scenario())
+
+
+def test_a_station_that_closes_its_wss_connection_is_disconnected_at_once_and_stop_does_not_wait(tls_ocppd, pki):
+    # TLS waits for the peer's close_notify after ocppd closes; a station that sends none (this client does not)
+    # stayed "connected" for five seconds, and held up a SIGTERM as long.
+    ocppd = tls_ocppd
+    assert ocppd.put("/api/stations/CP-TLS-BYE", json={"securityProfile": 2, "authorizationKey": KEY}).status_code in (200, 201)
+
+    def connected() -> bool:
+        return ocppd.get("/api/stations/CP-TLS-BYE").json()["connected"]
+
+    async def scenario():
+        ws = await open_ws(ocppd.ws_url("CP-TLS-BYE"), headers=basic_auth("CP-TLS-BYE", KEY), ssl=client_tls(pki))
+        await heartbeat_works(ws)
+        assert connected()
+        await ws.close()
+        await async_wait_until(lambda: not connected(), timeout=2.5, what="CP-TLS-BYE shown disconnected")
+        # Connected again: SIGTERM closes that connection, and the station answers the close.
+        ws = await open_ws(ocppd.ws_url("CP-TLS-BYE"), headers=basic_auth("CP-TLS-BYE", KEY), ssl=client_tls(pki))
+        await async_wait_until(connected, timeout=5, what="CP-TLS-BYE connected again")
+        started = time.monotonic()
+        assert await asyncio.to_thread(ocppd.stop) == 0
+        assert time.monotonic() - started < 2.5, "SIGTERM waited for a TLS connection's close_notify"
+        await ws.wait_closed()
 
     run(scenario())
 

@@ -60,6 +60,10 @@ final class TLSSettings: Sendable {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
+        // After ocppd closes a connection (the WebSocket closing handshake done, or shutdown) TLS waits for the peer's
+        // close_notify, 5 s by default; a station that does not send one would count as connected, and hold up
+        // shutdown, that long. Nothing follows a WebSocket close, so no truncation is possible: one second is plenty.
+        configuration.shutdownTimeout = .seconds(1)
         if let clientCA = files.clientCA {
             let authorities = try NIOSSLCertificate.fromPEMFile(clientCA)
             guard !authorities.isEmpty else { throw TLSSettingsError("no certificate in \(clientCA)") }
