@@ -165,7 +165,7 @@ _ocppd() {
     local -a repeating_flags=()
     local -a non_repeating_flags=(--webhook-allow-private --version -h --help)
     local -a repeating_options=()
-    local -a non_repeating_options=(--host --port --ocpp-path --data-dir --database --db-pool-size --api-token --call-timeout --store-retry-window --max-queued-commands --heartbeat-interval --unknown-stations --ping-interval --http-idle-timeout --max-frame-size --log-level --max-calls-per-second --max-handshakes-per-second --max-auth-failures --max-api-requests-per-second --max-event-subscribers --max-body-size --tls-cert --tls-key --tls-client-ca --trusted-proxies --forwarded-cert-header --plain-port --public-url --files-dir --max-upload-size --files-retention-days --files-max-total --audit-retention-days --webhook-give-up-after --station-ca-cert --station-ca-key --station-cert-organization --station-cert-days --node-id --node-url --cluster-secret --cluster-secret-file --config)
+    local -a non_repeating_options=(--host --port --ocpp-path --data-dir --database --db-pool-size --api-token --call-timeout --store-retry-window --max-queued-commands --heartbeat-interval --unknown-stations --data-transfer-vendors --ping-interval --http-idle-timeout --max-frame-size --log-level --max-calls-per-second --max-handshakes-per-second --max-auth-failures --max-api-requests-per-second --max-event-subscribers --max-body-size --tls-cert --tls-key --tls-client-ca --trusted-proxies --forwarded-cert-header --plain-port --public-url --files-dir --max-upload-size --files-retention-days --files-max-total --audit-retention-days --webhook-give-up-after --station-ca-cert --station-ca-key --station-cert-organization --station-cert-days --node-id --node-url --cluster-secret --cluster-secret-file --config)
     __ocppd_offer_flags_options 0
 
     # Offer option value completions
@@ -204,6 +204,9 @@ _ocppd() {
         return
         ;;
     '--unknown-stations')
+        return
+        ;;
+    '--data-transfer-vendors')
         return
         ;;
     '--ping-interval')

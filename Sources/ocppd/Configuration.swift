@@ -45,6 +45,8 @@ struct Configuration: Sendable {
     var sseKeepAlive: Duration = .seconds(10)
     var heartbeatInterval = 60
     var unknownStations = UnknownStationPolicy.accept
+    /// Vendor ids whose DataTransfer is answered Accepted; any other gets UnknownVendorId.
+    var dataTransferVendors = DataTransferVendors()
     var pingInterval: Duration = .seconds(60)
     var logLevel = Logger.Level.info
     /// Largest WebSocket message accepted from a station, in bytes.

@@ -72,7 +72,8 @@ struct Gateway {
         let centralSystem = CentralSystem(
             store: store, registry: registry, events: events, policy: configuration.unknownStations,
             heartbeatInterval: configuration.heartbeatInterval, storeRetry: storeRetry,
-            logger: logger, clusterNode: configuration.cluster?.nodeId, security: security)
+            logger: logger, clusterNode: configuration.cluster?.nodeId, security: security,
+            dataTransferVendors: configuration.dataTransferVendors)
         let logger = self.logger
         let sites = await startSites(store: store, events: events, commands: commands, registry: registry, cluster: cluster)
         let webhooks = await startWebhooks(store: store, journal: journal, events: events, node: node)

@@ -67,6 +67,13 @@ public struct OCPPD: AsyncParsableCommand {
     @Option(help: "Unknown stations: accept, pending or reject (env OCPPD_UNKNOWN_STATIONS or BOOT_NOTIFICATION_STATUS, default accept).")
     var unknownStations: String?
 
+    @Option(
+        help: """
+            Vendor ids whose DataTransfer from a charge point is answered Accepted; any other gets UnknownVendorId \
+            (env OCPPD_DATA_TRANSFER_VENDORS; comma-separated, case-insensitive; default none).
+            """)
+    var dataTransferVendors: String?
+
     @Option(help: "Seconds between WebSocket pings (env OCPPD_PING_INTERVAL, default 60; 0 disables).")
     var pingInterval: Double?
 
@@ -276,6 +283,9 @@ public struct OCPPD: AsyncParsableCommand {
                 throw ConfigurationError(description: "unknown stations policy '\(text)': accept, pending or reject")
             }
             c.unknownStations = policy
+        }
+        if let text = setting(dataTransferVendors, "OCPPD_DATA_TRANSFER_VENDORS") {
+            c.dataTransferVendors = try DataTransferVendors(setting: text)
         }
         if let seconds: Double = try number(pingInterval, "--ping-interval", "OCPPD_PING_INTERVAL") {
             guard seconds >= 0 else { throw ConfigurationError(description: "ping interval must not be negative") }

@@ -175,6 +175,15 @@ import Testing
         #expect(screen.handle(.character("q"), pageSize: 10) == .quit)
     }
 
+    @Test func theDetailViewNamesADataTransfersVendorMessageAndAnswer() {
+        var model = TopModel()
+        model.apply(type: "connector.status", data: event("connector.status", ["connectorId": 1, "status": "Available"]).1)
+        model.apply(
+            type: "data.transfer",
+            data: event("data.transfer", ["vendorId": "com.example", "messageId": "m1", "data": "{}", "status": "UnknownVendorId"]).1)
+        #expect(model.station("CP1")?.recentEvents.last?.hasSuffix("data.transfer com.example m1 UnknownVendorId") == true)
+    }
+
     @Test func theDetailViewNamesASecurityEventAndWhatTheStationAdded() {
         var screen = TopScreen()
         screen.model.apply(

@@ -101,6 +101,8 @@ import Testing
         (["--trusted-proxies", "proxy.example.com"], [:]),
         ([], ["OCPPD_TRUSTED_PROXIES": "10.0.0.0/8,10.0.0.0/33"]),
         (["--tls-client-ca", "/etc/ocppd/ca.pem"], [:]),
+        (["--data-transfer-vendors", "ACME,,com.example"], [:]),
+        ([], ["OCPPD_DATA_TRANSFER_VENDORS": "ACME, " + String(repeating: "v", count: 256)]),
     ])
     func badSettingsAreRefusedWithTheirName(_ arguments: [String], _ environment: [String: String]) {
         #expect(throws: ConfigurationError.self) { try resolve(arguments + ["--data-dir", "/tmp/x"], environment: environment) }
@@ -114,6 +116,20 @@ import Testing
         #expect(c.clientCA == "/etc/ocppd/ca.pem")
         #expect(c.tls == nil)
         #expect(try resolve(["--data-dir", "/tmp/x"]).trustedProxies.isEmpty)
+    }
+
+    @Test func dataTransferVendorsAreACaseInsensitiveListAndNoneByDefault() throws {
+        let none = try resolve(["--data-dir", "/tmp/x"]).dataTransferVendors
+        #expect(!none.accepts("ACME") && !none.accepts(""))
+        let c = try resolve(["--data-dir", "/tmp/x"], environment: ["OCPPD_DATA_TRANSFER_VENDORS": " ACME , com.Example.Meter"])
+        #expect(c.dataTransferVendors.accepts("acme"))
+        #expect(c.dataTransferVendors.accepts("COM.EXAMPLE.METER"))
+        #expect(!c.dataTransferVendors.accepts("com.example"))
+        #expect(!c.dataTransferVendors.accepts("ACME "))
+        let flag = try resolve(
+            ["--data-dir", "/tmp/x", "--data-transfer-vendors", "Other"], environment: ["OCPPD_DATA_TRANSFER_VENDORS": "ACME"])
+        #expect(flag.dataTransferVendors.accepts("other") && !flag.dataTransferVendors.accepts("ACME"))
+        #expect(try resolve(["--data-dir", "/tmp/x", "--data-transfer-vendors", " "]).dataTransferVendors == DataTransferVendors())
     }
 
     @Test func aMySQLOrMariaDBURLSelectsMariaDBInsteadOfSQLite() throws {

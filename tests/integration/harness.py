@@ -643,6 +643,13 @@ async def connect_peer(
     """An ocpp-library charge point connected to ocppd with subprotocol ocpp1.6, served in a task."""
     ws = await open_ws(ocppd.ws_url(cp_id), headers=headers)
     assert ws.subprotocol == "ocpp1.6", f"ocppd answered subprotocol {ws.subprotocol!r}, not ocpp1.6"
+    async with serve_peer(ws, cp_id, peer_class=peer_class, response_timeout=response_timeout) as peer:
+        yield peer
+
+
+@contextlib.asynccontextmanager
+async def serve_peer(ws: ClientConnection, cp_id: str, *, peer_class: type[Peer] = Peer, response_timeout: float = 20):
+    """connect_peer for a WebSocket opened by the caller (wss://, Basic credentials, a client certificate)."""
     peer = peer_class(cp_id, ws, response_timeout=response_timeout)
     peer.ws = ws
     task = asyncio.create_task(_serve(peer))

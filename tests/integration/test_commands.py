@@ -39,6 +39,7 @@ class EffectsPeer(Peer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.reservations: list[int] = []
+        self.reserve_answer = "Accepted"
 
     @on("GetConfiguration")
     def on_get_configuration(self, key=None, **kwargs):
@@ -82,7 +83,7 @@ class EffectsPeer(Peer):
     @on("ReserveNow")
     def on_reserve_now(self, reservation_id, **kwargs):
         self.reservations.append(reservation_id)
-        return call_result.ReserveNow(status="Accepted")
+        return call_result.ReserveNow(status=self.reserve_answer)
 
     @on("CancelReservation")
     def on_cancel_reservation(self, **kwargs):
@@ -193,38 +194,51 @@ def reservation(ocppd, rid: int) -> dict:
 
 
 def test_reservation_expires_is_used_by_its_start_transaction_and_can_be_cancelled(ocppd):
+    # The whole life of PRODUCT.md §2 (on whichever store the suite runs): Accepted while it holds, then Used,
+    # Cancelled or Expired; a refused ReserveNow keeps the charger's answer. All expire within seconds, so that the
+    # end shows which statuses outlive the expiry date and which one it ends.
     cp_id = "CP-RESERVE"
     ocppd.create_tag("TAG-RES")
-    soon = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=2)).isoformat().replace("+00:00", "Z")
+    soon = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=3)).isoformat().replace("+00:00", "Z")
 
     async def scenario():
         async with connect_peer(ocppd, cp_id, peer_class=EffectsPeer) as cp:
             await cp.boot()
             # ReserveNow's reservationId is allocated by ocppd: learn it from the charge point's side.
-            async def reserve(connector: int, expiry: str) -> int:
+            async def reserve(connector: int, answer: str = "Accepted") -> int:
+                cp.reserve_answer = answer
                 resp = await ocppd.aapi(
                     "POST", f"/api/admin/{cp_id}/reserve-now",
-                    json={"connectorId": connector, "expiryDate": expiry, "idTag": "TAG-RES"},
+                    json={"connectorId": connector, "expiryDate": soon, "idTag": "TAG-RES"},
                 )
-                assert resp.status_code == 200 and resp.json() == {"status": "Accepted"}, resp.text
+                assert resp.status_code == 200 and resp.json() == {"status": answer}, resp.text
                 return cp.reservations[-1]
 
-            expiring = await reserve(1, soon)
+            expiring = await reserve(1)
             assert reservation(ocppd, expiring)["status"] == "Accepted"
 
-            used = await reserve(2, "2099-01-01T00:00:00Z")
+            used = await reserve(2)
             started = await cp.start_tx(2, "TAG-RES", 0, reservation_id=used)
 
-            cancelled = await reserve(1, "2099-01-01T00:00:00Z")
+            cancelled = await reserve(1)
             resp = await ocppd.aapi("POST", f"/api/admin/{cp_id}/cancel-reservation", json={"reservationId": cancelled})
             assert resp.json() == {"status": "Accepted"}
-            return expiring, used, cancelled, started.transaction_id
 
-    expiring, used, cancelled, tid = run(scenario())
-    assert reservation(ocppd, used)["status"] == "Used"
+            refused = {answer: await reserve(1, answer) for answer in ("Faulted", "Occupied", "Rejected", "Unavailable")}
+            return expiring, used, cancelled, refused, started.transaction_id
+
+    expiring, used, cancelled, refused, tid = run(scenario())
     assert ocppd.session(tid)["reservationId"] == used
-    assert reservation(ocppd, cancelled)["status"] == "Cancelled"
+    final = {used: "Used", cancelled: "Cancelled"} | {rid: answer for answer, rid in refused.items()}
+    for rid, status in final.items():
+        assert reservation(ocppd, rid)["status"] == status, rid
+    assert reservation(ocppd, expiring)["status"] == "Accepted"
     wait_until(lambda: reservation(ocppd, expiring)["status"] == "Expired", timeout=10, what="the reservation to expire")
+    # Past the expiry date: only the held one became Expired.
+    for rid, status in final.items():
+        assert reservation(ocppd, rid)["status"] == status, rid
+    listed = ocppd.get("/api/reservations?limit=1000").json()
+    assert {r["reservationId"]: r["status"] for r in listed} == final | {expiring: "Expired"}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 
 import pytest
 from ocpp.exceptions import NotSupportedError
@@ -30,6 +31,7 @@ from harness import (
     total_count,
     wait_until,
 )
+from test_ocppctl import ctl_env, ocppctl_binary
 
 
 def tag_status(result) -> str:
@@ -176,6 +178,62 @@ def test_status_notifications_set_connector_status_and_older_ones_do_not_overwri
 # ---------------------------------------------------------------------------------------------
 # Authorize
 # ---------------------------------------------------------------------------------------------
+
+
+def test_data_transfer_is_published_and_answered_unknown_vendor_unless_its_vendor_is_listed(ocppd_factory, tmp_path):
+    # OCPP 1.6 §4.3: no implementation for the vendorId, UnknownVendorId (and no data). The listed vendors are the
+    # ones some system behind the event stream (or a webhook) handles; case-insensitive, as a CiString.
+    ocppd = ocppd_factory("--data-transfer-vendors", "ACME, com.Example.Meter")
+    env = ctl_env(ocppd, tmp_path)
+
+    async def scenario():
+        stream = await SseStream.open(ocppd, "/api/events?cpId=DT-1")
+        ctl = await asyncio.create_subprocess_exec(
+            str(ocppctl_binary()), "events", "--station", "DT-1", "--count", "4", env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await asyncio.sleep(1.0)  # let ocppctl subscribe
+            async with connect_peer(ocppd, "DT-1") as cp:
+                answers = [
+                    await cp.send(call.DataTransfer(vendor_id=vendor, message_id=message, data=data))
+                    for vendor, message, data in [
+                        ("com.example.unknown", "m", "{}"), ("acme", "ping", None), ("COM.EXAMPLE.METER", None, "x" * 300),
+                    ]
+                ]
+                published = [await stream.next_of_type("data.transfer") for _ in range(3)]
+            out, err = await asyncio.wait_for(ctl.communicate(), 20)
+            assert ctl.returncode == 0, err.decode()
+            return answers, published, [json.loads(line) for line in out.decode().splitlines()]
+        finally:
+            if ctl.returncode is None:
+                ctl.terminate()
+                await ctl.wait()
+            await stream.close()
+
+    answers, published, printed = run(scenario())
+    assert [(a.status, a.data) for a in answers] == [("UnknownVendorId", None), ("Accepted", None), ("Accepted", None)]
+    assert [(e["vendorId"], e["messageId"], e["data"], e["status"]) for e in published] == [
+        ("com.example.unknown", "m", "{}", "UnknownVendorId"), ("acme", "ping", None, "Accepted"),
+        ("COM.EXAMPLE.METER", None, "x" * 300, "Accepted"),
+    ]
+    for event in published:
+        assert event["type"] == "data.transfer" and event["cpId"] == "DT-1", event
+        assert_utc(event["at"])
+    # ocppctl events prints the same events, one JSON object per line.
+    assert [e["type"] for e in printed] == ["station.connected"] + ["data.transfer"] * 3
+    assert [{k: e[k] for k in ("vendorId", "messageId", "data", "status")} for e in printed[1:]] == [
+        {k: e[k] for k in ("vendorId", "messageId", "data", "status")} for e in published
+    ]
+
+    # Without the setting every vendor is unknown, and a station not booted yet is answered all the same.
+    plain = ocppd_factory()
+
+    async def unlisted():
+        async with connect_peer(plain, "DT-2") as cp:
+            return await cp.send(call.DataTransfer(vendor_id="ACME", message_id="ping"))
+
+    assert run(unlisted()).status == "UnknownVendorId"
 
 
 def test_authorize_answers_accepted_invalid_blocked_and_expired(ocppd):

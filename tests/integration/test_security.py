@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import datetime as dt
 import functools
 import json
@@ -43,6 +42,7 @@ from harness import (
     raw_call,
     recv_frame,
     run,
+    serve_peer,
     total_count,
     wait_until,
 )
@@ -106,20 +106,9 @@ class CsrPeer(Peer):
         return (await self.send(call.SignCertificate(csr=csr))).status
 
 
-@contextlib.asynccontextmanager
-async def serve(ws, cp_id: str, peer_class: type[Peer] = CsrPeer):
-    """connect_peer for a WebSocket opened here (wss://, Basic, client certificates)."""
-    peer = peer_class(cp_id, ws, response_timeout=20)
-    peer.ws = ws
-    task = asyncio.create_task(peer.start())
-    try:
-        yield peer
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-        with contextlib.suppress(Exception):
-            await ws.close()
+def serve(ws, cp_id: str, peer_class: type[Peer] = CsrPeer):
+    """serve_peer with a CsrPeer."""
+    return serve_peer(ws, cp_id, peer_class=peer_class)
 
 
 def with_certificate(station_pki: Path, directory: Path, chain: str, key) -> ssl.SSLContext:

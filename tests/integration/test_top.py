@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from ocpp.routing import on
-from ocpp.v16 import call_result
+from ocpp.v16 import call, call_result
 from ocpp.v16.enums import Action
 
 from harness import DEFAULT_TOKEN, Peer, connect_peer, ocppd_binary, run
@@ -99,9 +99,12 @@ def test_a_status_change_shows_within_a_second_and_keys_work(ocppd, pane_factory
             pane.keys("y")
             await asyncio.to_thread(pane.wait_for, "soft reset TOP-CP-1: Accepted")
 
-            # Enter opens the detail pane with the station's recent events.
+            # Enter opens the detail pane with the station's recent events; a data transfer names its vendor,
+            # message and the answer the charger got.
+            await cp.send(call.DataTransfer(vendor_id="com.example.x", message_id="m7", data="{}"))
             pane.keys("Enter")
             await asyncio.to_thread(pane.wait_for, "recent events")
+            await asyncio.to_thread(pane.wait_for, "data.transfer com.example.x m7 UnknownVendorId")
 
     run(scenario())
     screen = pane.screen()

@@ -172,10 +172,11 @@ struct TopModel {
         if type == "station.heartbeat" {
             state.station.lastHeartbeatAt = at
         } else {
-            // A security event says which (TamperDetectionActivated, ...) and what the station added.
+            // A security event says which (TamperDetectionActivated, ...) and what the station added; a data transfer
+            // names its vendor and message, and what the charger was answered.
             let summary = [
-                type, connectorId.map { "connector \($0)" }, data["status"]?.stringValue, data["eventType"]?.stringValue,
-                data["techInfo"]?.stringValue.map { "(\($0))" },
+                type, connectorId.map { "connector \($0)" }, data["vendorId"]?.stringValue, data["messageId"]?.stringValue,
+                data["status"]?.stringValue, data["eventType"]?.stringValue, data["techInfo"]?.stringValue.map { "(\($0))" },
             ].compactMap { $0 }.joined(separator: " ")
             state.recentEvents.append("\(Self.clock(at)) \(summary)")
         }

@@ -6,7 +6,7 @@ extension CentralSystem {
     /// The handlers of all ten charge-point-initiated actions.
     static func registerHandlers(
         _ router: inout OCPPRouter, store: any Store, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int,
-        unknownTags: SightingList, storeRetry: StoreRetry
+        unknownTags: SightingList, storeRetry: StoreRetry, dataTransferVendors: DataTransferVendors
     ) {
         let authorizer = Authorizer(store: store, unknownTags: unknownTags, storeRetry: storeRetry)
 
@@ -135,12 +135,22 @@ extension CentralSystem {
             return .init()
         }
 
+        // Kept in the store and published for whatever system implements the vendor's messages; the charger learns
+        // whether one is configured for its vendorId (OCPP 1.6 §4.3), never a `data` answer, which only that system has.
         router.on(DataTransfer.self) { request, station in
+            let vendorId = request.vendorId.value
+            let messageId = request.messageId?.value
+            let status: DataTransferStatus = dataTransferVendors.accepts(vendorId) ? .accepted : .unknownVendorId
             try await storeRetry {
-                try await store.recordDataTransfer(
-                    station.id, vendorId: request.vendorId.value, messageId: request.messageId?.value, data: request.data, at: Date())
+                try await store.recordDataTransfer(station.id, vendorId: vendorId, messageId: messageId, data: request.data, at: Date())
             }
-            return .init(status: .accepted)
+            await events.publish(
+                "data.transfer", cpId: station.id,
+                [
+                    "vendorId": .string(vendorId), "messageId": messageId.map(JSONValue.string) ?? .null,
+                    "data": request.data.map(JSONValue.string) ?? .null, "status": .string(status.rawValue),
+                ])
+            return .init(status: status)
         }
 
         router.on(FirmwareStatusNotification.self) { request, station in

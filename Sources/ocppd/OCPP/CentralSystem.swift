@@ -25,7 +25,7 @@ final class CentralSystem: Sendable {
     init(
         store: any Store, registry: ConnectionRegistry, events: EventBus, policy: UnknownStationPolicy, heartbeatInterval: Int,
         storeRetry: StoreRetry = StoreRetry(), logger: Logger = Logger(label: "ocppd"), clusterNode: String? = nil,
-        security: StationSecurity? = nil
+        security: StationSecurity? = nil, dataTransferVendors: DataTransferVendors = DataTransferVendors()
     ) {
         self.clusterNode = clusterNode
         self.store = store
@@ -37,7 +37,7 @@ final class CentralSystem: Sendable {
         var router = OCPPRouter()
         Self.registerHandlers(
             &router, store: store, events: events, policy: policy, heartbeatInterval: heartbeatInterval, unknownTags: unknownTags,
-            storeRetry: storeRetry)
+            storeRetry: storeRetry, dataTransferVendors: dataTransferVendors)
         security?.register(on: &router)
         self.router = router
     }

@@ -178,14 +178,15 @@ struct OCPPEndpoint: StationEndpoint {
     }
 
     /// The password of a Basic `Authorization` header whose user is `identity`.
-    static func basicPassword(_ header: String?, identity: String) -> String? {
+    /// The password's bytes, when the user name is exactly the identity's: a password need not be UTF-8 (a charger
+    /// may send the bytes that its AuthorizationKey's hex digits stand for; see `StationKeyHash.verify`).
+    static func basicPassword(_ header: String?, identity: String) -> [UInt8]? {
         guard let header, header.lowercased().hasPrefix("basic ") else { return nil }
         let encoded = header.dropFirst("basic ".count).trimmingCharacters(in: .whitespaces)
-        guard let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8),
-            let colon = text.firstIndex(of: ":")
+        guard let data = Data(base64Encoded: encoded), let colon = data.firstIndex(of: UInt8(ascii: ":")),
+            data[..<colon].elementsEqual(identity.utf8)
         else { return nil }
-        guard text[..<colon] == identity else { return nil }
-        return String(text[text.index(after: colon)...])
+        return Array(data[data.index(after: colon)...])
     }
 
     func stationHandler(identity: String, remoteAddress: String, securityProfile: Int, channel: any Channel) -> any ChannelHandler {
@@ -203,22 +204,30 @@ struct OCPPEndpoint: StationEndpoint {
 enum StationKeyHash {
     static func make(_ key: String) -> String {
         let salt = Hex.randomBytes(16)
-        return "sha256$\(Hex.string(salt))$\(Hex.string(digest(salt: salt, key: key)))"
+        return "sha256$\(Hex.string(salt))$\(Hex.string(digest(salt: salt, key: Array(key.utf8))))"
     }
 
-    static func verify(_ key: String, against stored: String) -> Bool {
+    /// Whether a Basic password is the key. The security white paper's AuthorizationKey holds the password's bytes
+    /// as hex digits (the OCA test tool's 2025 edition: up to 20 bytes, 40 digits); a charger that reads it so sends
+    /// those bytes, others send the digits themselves. A key stored as digits admits both.
+    static func verify(_ password: [UInt8], against stored: String) -> Bool {
         let parts = stored.split(separator: "$")
         guard parts.count == 3, parts[0] == "sha256", let salt = Hex.bytes(String(parts[1])),
             let expected = Hex.bytes(String(parts[2]))
         else {
             return false
         }
-        let actual = digest(salt: salt, key: key)
-        return constantTimeEqual(actual, expected)
+        if constantTimeEqual(digest(salt: salt, key: password), expected) { return true }
+        guard (8...20).contains(password.count) else { return false }
+        return [false, true].contains { uppercase in
+            constantTimeEqual(digest(salt: salt, key: Array(Hex.string(password, uppercase: uppercase).utf8)), expected)
+        }
     }
 
-    private static func digest(salt: [UInt8], key: String) -> [UInt8] {
-        Array(SHA256.hash(data: salt + Array(key.utf8)))
+    static func verify(_ key: String, against stored: String) -> Bool { verify(Array(key.utf8), against: stored) }
+
+    private static func digest(salt: [UInt8], key: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: salt + key))
     }
 }
 
