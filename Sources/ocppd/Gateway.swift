@@ -91,6 +91,7 @@ struct Gateway {
             Self.every(.seconds(3600), immediately: true) { [configuration] in
                 await Self.pruneAudit(store: store, days: configuration.auditRetentionDays, logger: logger)
             },
+            Task { await Self.keyStoredMeterValues(store: store, logger: logger) },
         ]
         let openStations = OpenStations()
         let endpoint = OCPPEndpoint(
@@ -170,6 +171,42 @@ struct Gateway {
             if removed > 0 { logger.info("old audit entries removed", metadata: ["count": "\(removed)", "days": "\(days)"]) }
         } catch {
             logger.warning("the audit log could not be pruned", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Gives the meter values stored before sample keys existed theirs, removing the copies a charger's resent messages
+    /// left (schema 13), a thousand rows per transaction beside the live writes, logging how far it came; an
+    /// unavailable store is tried again. Nothing to do (a new database, or the job done) ends it at once, silently.
+    static func keyStoredMeterValues(store: any Store, logger: Logger, batchSize: Int = 1000) async {
+        var keyed = 0
+        var removed = 0
+        var lastLog = ContinuousClock.now
+        while !Task.isCancelled {
+            do {
+                let step = try await store.keyStoredMeterValues(batchSize: batchSize)
+                keyed += step.keyed
+                removed += step.removed
+                let metadata: Logger.Metadata = [
+                    "keyed": "\(keyed)", "duplicatesRemoved": "\(removed)", "position": "\(step.position)", "end": "\(step.end)",
+                ]
+                if step.done {
+                    if keyed + removed > 0 {
+                        logger.notice("stored meter values keyed: every sampled value is kept once", metadata: metadata)
+                    }
+                    return
+                }
+                if ContinuousClock.now - lastLog > .seconds(10) {
+                    logger.info("keying stored meter values", metadata: metadata)
+                    lastLog = .now
+                }
+                // The live writes go first: the writer takes them between two batches.
+                try await Task.sleep(for: .milliseconds(20))
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("keying stored meter values failed; trying again in 10 s", metadata: ["error": "\(error)"])
+                do { try await Task.sleep(for: .seconds(10)) } catch { return }
+            }
         }
     }
 

@@ -121,7 +121,7 @@ import Testing
     @Test func dataTransferVendorsAreACaseInsensitiveListAndNoneByDefault() throws {
         let none = try resolve(["--data-dir", "/tmp/x"]).dataTransferVendors
         #expect(!none.accepts("ACME") && !none.accepts(""))
-        let c = try resolve(["--data-dir", "/tmp/x"], environment: ["OCPPD_DATA_TRANSFER_VENDORS": " ACME , com.Example.Meter"])
+        let c = try resolve(["--data-dir", "/tmp/x"], environment: ["OCPPD_DATA_TRANSFER_VENDORS": " ACME , com.Example.Meter\n"])
         #expect(c.dataTransferVendors.accepts("acme"))
         #expect(c.dataTransferVendors.accepts("COM.EXAMPLE.METER"))
         #expect(!c.dataTransferVendors.accepts("com.example"))

@@ -316,6 +316,111 @@ struct StoreContractTests {
         }
     }
 
+    @Test("a sampled value sent again is stored once; values that differ in anything but format are all kept", arguments: StoreBackend.all)
+    func sampledValuesAreStoredOnce(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let value = energyValue(transactionId: 5, value: "100", at: 10)
+            var otherValue = value
+            otherValue.value = "200"
+            var otherPhase = value
+            otherPhase.phase = "L1"
+            var otherMeasurand = value
+            otherMeasurand.measurand = "Power.Active.Import"
+            var otherUnit = value
+            otherUnit.unit = "kWh"
+            var noContext = value
+            noContext.context = nil
+            var otherTime = value
+            otherTime.timestamp = time(10).addingTimeInterval(0.001)
+            var otherConnector = value
+            otherConnector.connectorId = 2
+            var noTransaction = value
+            noTransaction.transactionId = nil
+            var otherStation = value
+            otherStation.cpId = "CP2"
+            var signed = value
+            signed.format = "SignedData"
+            let distinct = [value, otherValue, otherPhase, otherMeasurand, otherUnit, noContext, otherTime, otherConnector, otherStation]
+            // Sent, then sent again (a lost answer), with a repeat inside the message and the same reading as SignedData.
+            try await store.recordMeterValues(distinct + [value])
+            try await store.recordMeterValues(distinct + [signed, noTransaction])
+            try await store.recordMeterValues([noTransaction])
+            let stored = try await store.meterValues(transactionId: 5, PageRequest(limit: 1000)).items
+            #expect(stored.count == distinct.count)
+            #expect(
+                Set(
+                    stored.map {
+                        "\($0.cpId) \($0.connectorId) \($0.timestamp.timeIntervalSince1970) \($0.measurand) \($0.value) \($0.unit ?? "-") \($0.context ?? "-") \($0.phase ?? "-")"
+                    }
+                ).count == distinct.count)
+            #expect(stored.first { $0 == value }?.format == "Raw", "the first copy stays")
+        }
+    }
+
+    @Test("a StopTransaction sent again does not store its transactionData twice", arguments: StoreBackend.all)
+    func resentStopKeepsItsDataOnce(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let started = try await store.startTransaction(start(meter: 1000, at: 0))
+            let data = [
+                energyValue(transactionId: started.transactionId, value: "3000", at: 30),
+                energyValue(transactionId: started.transactionId, value: "4000", at: 50),
+            ]
+            let first = try await store.stopTransaction(stop(transactionId: started.transactionId, meter: 5000, at: 60, values: data))
+            let again = try await store.stopTransaction(stop(transactionId: started.transactionId, meter: 5000, at: 60, values: data))
+            guard case .stopped(let session) = first else {
+                Issue.record("expected .stopped, got \(first)")
+                return
+            }
+            #expect(again == .alreadyStopped(session))
+            let values = try await store.meterValues(transactionId: started.transactionId, PageRequest())
+            #expect(values.items.map(\.value) == ["3000", "4000"])
+        }
+    }
+
+    @Test("meter values stored before the sample keys get theirs, copies removed, in resumable batches", arguments: StoreBackend.all)
+    func storedMeterValuesAreKeyedOnce(_ backend: StoreBackend) async throws {
+        let fixture = try await backend.makeFixture()
+        do {
+            try await keyStoredMeterValues(fixture)
+        } catch {
+            await fixture.remove()
+            throw error
+        }
+        await fixture.remove()
+    }
+
+    private func keyStoredMeterValues(_ fixture: any StoreFixture) async throws {
+        var store = try await fixture.open()
+        try await store.migrate()
+        #expect(try await store.keyStoredMeterValues(batchSize: 10).done, "a new database has nothing to key")
+        let value = energyValue(transactionId: 7, value: "100", at: 10)
+        var other = value
+        other.value = "200"
+        var elsewhere = value
+        elsewhere.cpId = "CP2"
+        // As an older ocppd stored them: no key, copies and all (ids 1...6).
+        try await insertUnkeyed(store, [value, value, other, value, elsewhere, elsewhere])
+        // A copy of `other` stored since (with its key): the older one goes.
+        try await store.recordMeterValues([other])
+        var steps: [MeterValueKeying] = []
+        for _ in 0..<2 { steps.append(try await store.keyStoredMeterValues(batchSize: 2)) }
+        #expect(steps.map(\.position) == [2, 4] && steps.allSatisfy { $0.end == 6 && !$0.done })
+        // Resumed by another process on the same database.
+        await store.close()
+        store = try await fixture.open()
+        try await store.migrate()
+        repeat { steps.append(try await store.keyStoredMeterValues(batchSize: 2)) } while !steps[steps.count - 1].done
+        #expect(steps.map(\.keyed).reduce(0, +) == 2 && steps.map(\.removed).reduce(0, +) == 4)
+        let stored = try await store.meterValues(transactionId: 7, PageRequest(limit: 100)).items
+        #expect(stored.map { "\($0.cpId) \($0.value)" }.sorted() == ["CP1 100", "CP1 200", "CP2 100"])
+        // Keyed now: sent again, they are not stored again; and the job has nothing left.
+        try await store.recordMeterValues([value, other, elsewhere])
+        #expect(try await store.meterValues(transactionId: 7, PageRequest(limit: 100)).total == 3)
+        let after = try await store.keyStoredMeterValues(batchSize: 2)
+        #expect(after.done && after.keyed == 0 && after.removed == 0)
+        await store.close()
+    }
+
     @Test("an older StatusNotification never overwrites a newer one", arguments: StoreBackend.all)
     func olderStatusKeepsNewer(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
@@ -445,6 +550,32 @@ struct StoreContractTests {
             let info = BootInfo(vendor: "ACME", model: "Volt")
             #expect(try await store.recordBoot("CP-NEW", info, newStationStatus: .accepted, at: time(4)) == .pending)
             #expect(try await store.station("CP-NEW")?.vendor == "ACME")
+        }
+    }
+
+    @Test("an accepted ChangeConfiguration SecurityProfile is pending until the station comes back on it", arguments: StoreBackend.all)
+    func pendingSecurityProfile(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            _ = try await store.putStation("CP-P", StationUpdate(securityProfile: 1))
+            // Not a higher profile, not a profile, another key: nothing pending.
+            for (key, value) in [
+                ("SecurityProfile", "1"), ("SecurityProfile", "0"), ("SecurityProfile", "two"), ("SecurityProfile", "4"),
+                ("HeartbeatInterval", "3"),
+            ] {
+                try await store.changeConfiguration("CP-P", key: key, value: value, at: time(1))
+                #expect(try await store.stationAccess("CP-P")?.pendingSecurityProfile == nil, "\(key)=\(value)")
+            }
+            try await store.changeConfiguration("CP-P", key: "securityprofile", value: "2", at: time(2))
+            #expect(try await store.stationAccess("CP-P") == StationAccess(securityProfile: 1, keyHash: nil, pendingSecurityProfile: 2))
+            #expect(try await !store.raiseSecurityProfile("CP-P", to: 3), "only the pending profile")
+            #expect(try await store.raiseSecurityProfile("CP-P", to: 2))
+            #expect(try await store.stationAccess("CP-P") == StationAccess(securityProfile: 2, keyHash: nil))
+            #expect(try await !store.raiseSecurityProfile("CP-P", to: 2), "once")
+            // An operator who sets the profile ends a pending migration.
+            try await store.changeConfiguration("CP-P", key: "SecurityProfile", value: "3", at: time(3))
+            #expect(try await store.stationAccess("CP-P")?.pendingSecurityProfile == 3)
+            _ = try await store.putStation("CP-P", StationUpdate(securityProfile: 2))
+            #expect(try await store.stationAccess("CP-P") == StationAccess(securityProfile: 2, keyHash: nil))
         }
     }
 
@@ -1116,10 +1247,14 @@ struct SQLiteStoreTests {
                 }
             }
             let before = store.writeStatistics
-            // Hold the writer so that every caller arrives before the combined job runs.
-            async let hold: Void = store.write { _ in Thread.sleep(forTimeInterval: 0.3) }
-            try await Task.sleep(for: .milliseconds(50))
             let callers: [[Int]] = (0..<50).map { [$0] } + [[100, -1], [-2]]
+            // Hold the writer until every caller waits, so that the combined job takes them all (a fixed pause was too
+            // short on a busy machine under ThreadSanitizer).
+            async let hold: Void = store.write { _ in
+                let deadline = Date().addingTimeInterval(20)
+                while combiner.waitingCallers < callers.count, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            }
+            try await Task.sleep(for: .milliseconds(50))
             let failed = await withTaskGroup(of: [Int]?.self) { group in
                 for numbers in callers {
                     group.addTask { (try? await combiner.write(numbers)) == nil ? numbers : nil }
@@ -1152,13 +1287,14 @@ struct SQLiteStoreTests {
             #expect(plans[0].contains("USING INDEX rfid_cards_id_tag (id_tag=?)"), "\(plans[0])")
             #expect(plans[1].contains("USING INDEX sessions_active_by_connector (cp_id=? AND connector_id=? AND active=?)"), "\(plans[1])")
             #expect(!plans.joined().contains("sessions_active "), "\(plans)")
-            // Every index of meter_values costs each MeterValues commit a page per station: only the one queries use.
+            // Every index of meter_values costs each MeterValues commit a page per station: only the one queries use, and
+            // the one that keeps each sampled value once.
             let indexes = try await store.read { db in
                 try db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'meter_values' ORDER BY name") {
                     try $0.string(0)
                 }
             }
-            #expect(indexes == ["meter_values_by_transaction"])
+            #expect(indexes == ["meter_values_by_sample", "meter_values_by_transaction"])
         }
     }
 
@@ -1224,5 +1360,32 @@ struct SQLiteStoreTests {
         #expect(await !store.ping())
         await store.close()
         await #expect(throws: StoreError.unavailable("the store is closed")) { try await store.migrate() }
+    }
+}
+
+/// Meter values as an ocppd before schema 13 stored them (no sample key), counted as rows that the keying job must take.
+func insertUnkeyed(_ store: any Store, _ values: [MeterValueRecord]) async throws {
+    if let store = store as? SQLiteStore {
+        try await insertUnkeyedRows(store, values)
+    } else {
+        try await insertUnkeyedRows(try #require(store as? MariaDBStore), values)
+    }
+}
+
+private func insertUnkeyedRows<S: SQLStore>(_ store: S, _ values: [MeterValueRecord]) async throws {
+    try await store.write { db in
+        for value in values {
+            try db.execute(
+                """
+                INSERT INTO meter_values (cp_id, transaction_id, connector_id, timestamp, measurand, value, unit, context, phase,
+                    location, format, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    value.cpId, value.transactionId, value.connectorId, value.timestamp, value.measurand, value.value, value.unit,
+                    value.context, value.phase, value.location, value.format, Date(),
+                ])
+        }
+        try db.execute("UPDATE maintenance_progress SET position = 0, end_position = (SELECT MAX(id) FROM meter_values)")
     }
 }

@@ -40,6 +40,8 @@ import Testing
         #expect(OCPPEndpoint.basicPassword(header("CP-1", binary), identity: "CP-1") == binary, "a colon in the password stays")
         #expect(OCPPEndpoint.basicPassword(header("CP-1", Array("secret".utf8)), identity: "CP-2") == nil)
         #expect(OCPPEndpoint.basicPassword(header("CP-1x", []), identity: "CP-1") == nil)
+        // An identity may hold a colon: the credentials start with all of it.
+        #expect(OCPPEndpoint.basicPassword(header("CP:1", Array("pw:x".utf8)), identity: "CP:1") == Array("pw:x".utf8))
         #expect(OCPPEndpoint.basicPassword(header("CP-1", []), identity: "CP-1") == [])
         #expect(OCPPEndpoint.basicPassword("Bearer abc", identity: "CP-1") == nil)
         #expect(OCPPEndpoint.basicPassword("Basic !!!", identity: "CP-1") == nil)

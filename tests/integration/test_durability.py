@@ -97,6 +97,64 @@ def test_acknowledged_meter_values_survive_sigkill(ocppd):
     assert energy[0]["transactionId"] == tid
 
 
+def test_meter_values_and_transaction_data_sent_again_are_stored_once(ocppd):
+    # A charger that did not see an answer (its connection dropped right after it, or ocppd was killed right after the
+    # commit) sends the message again once it is back, as OCPP-J tells it to: every sampled value is stored once, and
+    # different values with the same timestamp all stay.
+    cp_id = "CP-DUR-ONCE"
+    at = iso_now(-30)
+    sampled = [{"timestamp": at, "sampledValue": [
+        {"value": "1500", "measurand": "Energy.Active.Import.Register", "unit": "Wh", "context": "Sample.Periodic"},
+        {"value": "7200", "measurand": "Power.Active.Import", "unit": "W", "context": "Sample.Periodic"},
+        {"value": "16.0", "measurand": "Current.Import", "unit": "A", "phase": "L1"},
+        {"value": "16.0", "measurand": "Current.Import", "unit": "A", "phase": "L2"},
+    ]}]
+    end = [energy_sample("2100", iso_now(-5), context="Transaction.End")]
+
+    def meter_values(tid):
+        return call.MeterValues(connector_id=1, transaction_id=tid, meter_value=sampled)
+
+    def stop(tid):
+        return call.StopTransaction(meter_stop=2100, timestamp=iso_now(-5), transaction_id=tid, reason="EVDisconnected",
+                                    transaction_data=end)
+
+    async def dropped_after_the_answer():
+        async with connect_peer(ocppd, cp_id) as cp:
+            await cp.boot()
+            tid = (await cp.start_tx(1, "TAG-DUR-ONCE", 100, timestamp=iso_now(-60))).transaction_id
+            await cp.send(meter_values(tid))
+            cp.ws.transport.abort()  # the connection is gone the moment the answer came
+            return tid
+
+    async def killed_after_the_commit(tid):
+        async with connect_peer(ocppd, cp_id) as cp:
+            await cp.send(meter_values(tid))  # sent again: the charger never saw the answer
+            await cp.send(stop(tid))
+            ocppd.kill()
+
+    async def back_again(tid):
+        async with connect_peer(ocppd, cp_id) as cp:
+            await cp.send(stop(tid))
+            await cp.send(meter_values(tid))
+
+    tid = run(dropped_after_the_answer())
+    run(killed_after_the_commit(tid))
+    ocppd.start()
+    run(back_again(tid))
+
+    values = ocppd.get(f"/api/sessions/{tid}/meter-values?limit=100").json()
+    stored = sorted((v["measurand"], v.get("phase") or "-", v["value"], v.get("context") or "-") for v in values)
+    assert stored == sorted([
+        ("Energy.Active.Import.Register", "-", "1500", "Sample.Periodic"),
+        ("Power.Active.Import", "-", "7200", "Sample.Periodic"),
+        ("Current.Import", "L1", "16.0", "Sample.Periodic"),  # OCPP's default context
+        ("Current.Import", "L2", "16.0", "Sample.Periodic"),
+        ("Energy.Active.Import.Register", "-", "2100", "Transaction.End"),
+    ]), values
+    session = ocppd.session(tid)
+    assert (session["active"], session["energyWh"], session["stopReason"]) == (False, 2000, "EVDisconnected")
+
+
 def test_transactions_of_many_stations_at_once_all_survive_sigkill(ocppd):
     """Group commit may batch the writes of many stations, but must acknowledge none of them early."""
     stations = [f"CP-DUR-MANY-{i}" for i in range(8)]

@@ -639,7 +639,8 @@ enum OpenAPIDocument {
         "/api/events": [
             "get": operation(
                 "Live events as Server-Sent Events (station.connected, station.disconnected, station.booted, connector.status, "
-                    + "transaction.started, transaction.stopped, meter.values, command.result, security.event, diagnostics.status, log.status, "
+                    + "transaction.started, transaction.stopped, meter.values, command.result, data.transfer, security.event, diagnostics.status, "
+                    + "log.status, "
                     + "firmware.status, file.uploaded, site.allocation, site.changed, audit.entry, token.revoked, webhook.disabled; lagged when dropped)",
                 parameters: [
                     query("cpId", string()), query("heartbeats", boolean),

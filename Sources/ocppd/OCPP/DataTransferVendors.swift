@@ -11,14 +11,15 @@ struct DataTransferVendors: Sendable, Equatable {
         lowercased = Set(vendors.map { $0.lowercased() })
     }
 
-    /// A comma-separated list (blank: none); spaces around an entry are dropped, an empty or over-long entry is refused.
+    /// A comma-separated list (blank: none); white space around an entry is dropped, an empty or over-long entry is
+    /// refused.
     init(setting text: String) throws {
         guard !text.allSatisfy(\.isWhitespace) else {
             self.init()
             return
         }
         let entries = text.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces)
+            $0.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         for entry in entries where entry.isEmpty || entry.count > 255 {
             throw ConfigurationError(

@@ -112,12 +112,12 @@ struct OCPPEndpoint: StationEndpoint {
             // be); any other is for the identity its CN names, byte for byte, as the store compares identities.
             if let holder {
                 if holder.utf8.elementsEqual(identity.utf8) {
-                    return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress, securityProfile: 3)
+                    return await accept(identity, station, profile: 3, subprotocol: subprotocol, remoteAddress: remoteAddress, metadata)
                 }
                 refusal = "the client certificate was issued to another station"
             } else if let named = transport.certificateIdentity {
                 if named.utf8.elementsEqual(identity.utf8) {
-                    return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress, securityProfile: 3)
+                    return await accept(identity, station, profile: 3, subprotocol: subprotocol, remoteAddress: remoteAddress, metadata)
                 }
                 refusal = "the client certificate is for '\(named)', not '\(identity)'"
             }
@@ -154,6 +154,29 @@ struct OCPPEndpoint: StationEndpoint {
             authFailures.refund(attemptKey)
             profile = transport.secure ? 2 : 1
         }
+        return await accept(identity, station, profile: profile, subprotocol: subprotocol, remoteAddress: remoteAddress, metadata)
+    }
+
+    /// Accepts a known station connecting on `profile`. When that meets the profile its accepted ChangeConfiguration
+    /// SecurityProfile set, that profile is required of it from now on: awaited, because the white paper's charger
+    /// tries its old profile right after it booted on the new one, and must be refused (the OCA test tool's TC_083).
+    /// A store that fails now leaves the profile pending, to be raised at a later connection.
+    private func accept(
+        _ identity: String, _ station: StationAccess, profile: Int, subprotocol: String?, remoteAddress: String,
+        _ metadata: Logger.Metadata
+    ) async -> HandshakeDecision {
+        if let pending = station.pendingSecurityProfile, profile >= pending {
+            let fields = metadata.merging(["profile": "\(pending)"]) { $1 }
+            do {
+                if try await store.raiseSecurityProfile(identity, to: pending) {
+                    logger.notice("security profile raised: the station came back on the profile it accepted", metadata: fields)
+                }
+            } catch {
+                logger.warning(
+                    "the station's security profile could not be raised; it stays pending",
+                    metadata: fields.merging(["error": "\(error)"]) { $1 })
+            }
+        }
         return .accept(identity: identity, subprotocol: subprotocol, remoteAddress: remoteAddress, securityProfile: profile)
     }
 
@@ -178,15 +201,15 @@ struct OCPPEndpoint: StationEndpoint {
     }
 
     /// The password of a Basic `Authorization` header whose user is `identity`.
-    /// The password's bytes, when the user name is exactly the identity's: a password need not be UTF-8 (a charger
-    /// may send the bytes that its AuthorizationKey's hex digits stand for; see `StationKeyHash.verify`).
+    /// The password's bytes, when the credentials start with exactly the identity and a colon (an identity may hold a
+    /// colon itself): a password need not be UTF-8 (a charger may send the bytes that its AuthorizationKey's hex
+    /// digits stand for; see `StationKeyHash.verify`).
     static func basicPassword(_ header: String?, identity: String) -> [UInt8]? {
         guard let header, header.lowercased().hasPrefix("basic ") else { return nil }
         let encoded = header.dropFirst("basic ".count).trimmingCharacters(in: .whitespaces)
-        guard let data = Data(base64Encoded: encoded), let colon = data.firstIndex(of: UInt8(ascii: ":")),
-            data[..<colon].elementsEqual(identity.utf8)
-        else { return nil }
-        return Array(data[data.index(after: colon)...])
+        let user = Array(identity.utf8) + [UInt8(ascii: ":")]
+        guard let data = Data(base64Encoded: encoded), data.starts(with: user) else { return nil }
+        return Array(data.dropFirst(user.count))
     }
 
     func stationHandler(identity: String, remoteAddress: String, securityProfile: Int, channel: any Channel) -> any ChannelHandler {

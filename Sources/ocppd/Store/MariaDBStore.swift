@@ -52,6 +52,8 @@ final class MariaDBStore: SQLStore {
         return url
     }
 
+    static let dialect = SQLDialect.mariaDB
+
     static func storeError(_ error: any Error) -> StoreError {
         switch error {
         case let error as StoreError:

@@ -118,6 +118,19 @@ extension SQLStore {
                     "INSERT INTO station_configuration (cp_id, config_key, value, readonly, known, updated_at) VALUES (?, ?, ?, 0, 1, ?)",
                     [id, key, value, at])
             }
+            // The white paper's profile migration: the station comes back on the new profile after a reset.
+            if key.lowercased() == "securityprofile", let profile = Int(value), (1...3).contains(profile) {
+                try db.execute(
+                    "UPDATE stations SET pending_security_profile = ? WHERE id = ? AND security_profile < ?", [profile, id, profile])
+            }
+        }
+    }
+
+    func raiseSecurityProfile(_ id: String, to profile: Int) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                "UPDATE stations SET security_profile = ?, pending_security_profile = NULL WHERE id = ? AND pending_security_profile = ?",
+                [profile, id, profile]) > 0
         }
     }
 

@@ -77,6 +77,8 @@ extension SQLStore {
         remaining >= 128 ? 128 : remaining >= 16 ? remaining - remaining % 16 : remaining
     }
 
+    /// Stores sampled values; one that is the same as one already stored for its station (the same `sampleKey`: a
+    /// message sent again after its answer was lost, or a value repeated in a message) is skipped.
     static func insertMeterValues(_ db: Connection, _ values: [MeterValueRecord]) throws {
         let now = Date()
         var start = values.startIndex
@@ -86,19 +88,20 @@ extension SQLStore {
             let chunk = values[start..<start + rows]
             start = chunk.endIndex
             var parameters: [any SQLBindable] = []
-            parameters.reserveCapacity(chunk.count * 12)
+            parameters.reserveCapacity(chunk.count * 13)
             for value in chunk {
                 let row: [any SQLBindable] = [
                     value.cpId, value.transactionId, value.connectorId, value.timestamp, value.measurand, value.value, value.unit,
-                    value.context, value.phase, value.location, value.format, now,
+                    value.context, value.phase, value.location, value.format, now, value.sampleKey,
                 ]
                 parameters += row
             }
             try db.execute(
                 """
                 INSERT INTO meter_values (cp_id, transaction_id, connector_id, timestamp, measurand, value, unit, context, phase,
-                    location, format, received_at)
-                VALUES \(repeatElement("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
+                    location, format, received_at, sample_key)
+                VALUES \(repeatElement("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
+                \(Self.dialect.skippingDuplicateRows)
                 """,
                 parameters)
         }

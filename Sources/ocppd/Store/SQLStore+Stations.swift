@@ -102,8 +102,9 @@ extension SQLStore {
 
     func stationAccess(_ id: String) async throws -> StationAccess? {
         try await read { db in
-            try db.queryFirst("SELECT security_profile, auth_key_hash FROM stations WHERE id = ?", [id]) { row in
-                StationAccess(securityProfile: try row.int(0), keyHash: row.optionalString(1))
+            try db.queryFirst("SELECT security_profile, auth_key_hash, pending_security_profile FROM stations WHERE id = ?", [id]) {
+                row in
+                StationAccess(securityProfile: try row.int(0), keyHash: row.optionalString(1), pendingSecurityProfile: row.optionalInt(2))
             }
         }
     }
@@ -121,7 +122,8 @@ extension SQLStore {
                 try db.execute("UPDATE stations SET registration_status = ? WHERE id = ?", [status.rawValue, id])
             }
             if exists, let profile = update.securityProfile {
-                try db.execute("UPDATE stations SET security_profile = ? WHERE id = ?", [profile, id])
+                // The operator's word: a migration ocppd was waiting for is over either way.
+                try db.execute("UPDATE stations SET security_profile = ?, pending_security_profile = NULL WHERE id = ?", [profile, id])
             }
             if let hash = update.authorizationKeyHash {
                 try db.execute("UPDATE stations SET auth_key_hash = ? WHERE id = ?", [hash, id])

@@ -10,6 +10,8 @@ protocol SQLStore: Store {
     var meterValueWriter: WriteCombiner<MeterValueRecord, Connection> { get }
     /// The backend's errors as the store reports them: constraint violations are conflicts, outages unavailable.
     static func storeError(_ error: any Error) -> StoreError
+    /// Where this backend's SQL differs (DDL, and an INSERT that skips rows a unique index already holds).
+    static var dialect: SQLDialect { get }
 }
 
 extension SQLStore {

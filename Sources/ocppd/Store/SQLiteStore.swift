@@ -42,6 +42,8 @@ final class SQLiteStore: SQLStore {
         return connection
     }
 
+    static let dialect = SQLDialect.sqlite
+
     static func storeError(_ error: any Error) -> StoreError {
         switch error {
         case let error as StoreError:

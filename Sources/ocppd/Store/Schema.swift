@@ -503,6 +503,32 @@ enum Schema {
                 """,
                 "CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id)",
             ]),
+        // A sampled value is stored once however often a charger sends it (MeterValueRecord.sampleKey; NULL keys do
+        // not collide, so the rows stored before this have none until `keyStoredMeterValues` gives them theirs and
+        // removes the copies). The key comes last in the unique index: led by station, connector and time, a commit's
+        // new entries land together, as in meter_values_by_transaction, not on a random page each. maintenance_progress: how far such a job has come, resumable after a restart; the
+        // job ends at the last row stored before this migration, every later row having its key from the start.
+        Migration(
+            version: 13,
+            statements: [
+                "ALTER TABLE meter_values ADD COLUMN sample_key VARCHAR(32)",
+                "CREATE UNIQUE INDEX meter_values_by_sample ON meter_values (cp_id, connector_id, timestamp, sample_key)",
+                """
+                CREATE TABLE maintenance_progress (
+                    name VARCHAR(64) NOT NULL PRIMARY KEY,
+                    position BIGINT NOT NULL,
+                    end_position BIGINT NOT NULL
+                )
+                """,
+                """
+                INSERT INTO maintenance_progress (name, position, end_position)
+                SELECT 'meter_value_keys', 0, COALESCE(MAX(id), 0) FROM meter_values
+                WHERE NOT EXISTS (SELECT 1 FROM maintenance_progress WHERE name = 'meter_value_keys')
+                """,
+            ]),
+        // The security profile a station accepted by ChangeConfiguration SecurityProfile: required of it once it has
+        // connected on that profile (OCPP 1.6 security white paper; the OCA test tool's TC_083).
+        Migration(version: 14, statements: ["ALTER TABLE stations ADD COLUMN pending_security_profile INTEGER"]),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
@@ -525,6 +551,15 @@ enum SQLDialect: Sendable {
         switch self {
         case .sqlite: return "CREATE TABLE IF NOT EXISTS \(table)"
         case .mariaDB: return ddl("CREATE TABLE \(table)")
+        }
+    }
+
+    /// What ends an INSERT whose rows may repeat one a unique index already holds: those rows are skipped, and only
+    /// those (MariaDB's INSERT IGNORE would also turn other errors, such as a value too long, into warnings).
+    var skippingDuplicateRows: String {
+        switch self {
+        case .sqlite: return "ON CONFLICT DO NOTHING"
+        case .mariaDB: return "ON DUPLICATE KEY UPDATE id = id"
         }
     }
 

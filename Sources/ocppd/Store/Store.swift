@@ -80,10 +80,14 @@ public struct StationAccess: Sendable, Equatable {
     public var securityProfile: Int
     /// The salted hash of the station's authorization key, nil when it has none.
     public var keyHash: String?
+    /// A higher profile the station accepted by ChangeConfiguration SecurityProfile, required of it from its first
+    /// connection on that profile (`raiseSecurityProfile`).
+    public var pendingSecurityProfile: Int?
 
-    public init(securityProfile: Int, keyHash: String?) {
+    public init(securityProfile: Int, keyHash: String?, pendingSecurityProfile: Int? = nil) {
         self.securityProfile = securityProfile
         self.keyHash = keyHash
+        self.pendingSecurityProfile = pendingSecurityProfile
     }
 }
 
@@ -281,6 +285,9 @@ public protocol Store: Sendable {
     /// page by page while sessions start.
     func sessions(_ filter: SessionFilter, after: Session?, limit: Int) async throws -> [Session]
     func meterValues(transactionId: Int, _ page: PageRequest) async throws -> Page<MeterValueRecord>
+    /// One step of giving the meter values stored before sample keys existed their key and removing those that repeat
+    /// a value already kept (see `SQLStore.keyStoredMeterValues`); resumable across restarts.
+    func keyStoredMeterValues(batchSize: Int) async throws -> MeterValueKeying
 
     // MARK: Reservations
 
@@ -306,8 +313,12 @@ public protocol Store: Sendable {
     /// otherwise only the keys named change.
     func recordConfiguration(_ id: String, _ entries: [ConfigurationEntry], unknownKeys: [String], complete: Bool, at: Date)
         async throws
-    /// A ChangeConfiguration the station accepted: the key's value changes, its readonly flag stays.
+    /// A ChangeConfiguration the station accepted: the key's value changes, its readonly flag stays. SecurityProfile
+    /// above the profile ocppd requires of the station makes it the station's pending profile.
     func changeConfiguration(_ id: String, key: String, value: String, at: Date) async throws
+    /// The station connected on its pending profile: that profile is required of it from now on (a connection on the
+    /// old one is refused, as the white paper's migration asks). False when it was no longer pending.
+    func raiseSecurityProfile(_ id: String, to profile: Int) async throws -> Bool
     /// A ChangeAvailability the station accepted or scheduled; connector 0 also applies to every known connector.
     func recordAvailability(_ id: String, connectorId: Int, _ availability: ConnectorAvailability) async throws
     /// A SendLocalList the station accepted, or the version a GetLocalListVersion read (0: the station's list is empty,
@@ -413,4 +424,15 @@ public struct ReservationRequest: Sendable, Equatable {
         self.parentIdTag = parentIdTag
         self.expiryDate = expiryDate
     }
+}
+
+/// What one step of `Store.keyStoredMeterValues` did, and how far the whole job is: rows up to `end` (the last stored
+/// before the keys existed) are taken in id order, up to `position` so far.
+public struct MeterValueKeying: Sendable, Equatable {
+    public var keyed: Int
+    public var removed: Int
+    public var position: Int64
+    public var end: Int64
+
+    public var done: Bool { position >= end }
 }

@@ -29,6 +29,9 @@ final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Senda
         self.insert = insert
     }
 
+    /// Callers whose rows wait for the next job (for tests that must know they all arrived).
+    var waitingCallers: Int { state.withLock { $0.entries.count } }
+
     /// Returns once `items` are committed, together with whatever other callers wrote meanwhile.
     func write(_ items: [Item]) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in

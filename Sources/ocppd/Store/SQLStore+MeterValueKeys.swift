@@ -1,0 +1,65 @@
+import Foundation
+import Shared
+
+extension SQLStore {
+    /// One step of keying the meter values stored before schema 13 (see `Schema`, migration 13): up to `batchSize` of
+    /// them, in id order, get their `sampleKey`, and each that repeats a value already kept for its station (the
+    /// first stored stays) is removed, all in one transaction with the position reached, so that a restart goes on
+    /// where this stopped. Rows stored since that migration carry their key already and are not read.
+    func keyStoredMeterValues(batchSize: Int) async throws -> MeterValueKeying {
+        try await write { db in
+            let progress = try db.queryFirst(
+                "SELECT position, end_position FROM maintenance_progress WHERE name = 'meter_value_keys'"
+            ) { (try $0.int64(0), try $0.int64(1)) }
+            guard let (position, end) = progress, position < end else {
+                return MeterValueKeying(keyed: 0, removed: 0, position: progress?.0 ?? 0, end: progress?.1 ?? 0)
+            }
+            let rows = try db.query(
+                """
+                SELECT id, cp_id, transaction_id, connector_id, timestamp, measurand, value, unit, context, phase, location
+                FROM meter_values WHERE id > ? AND id <= ? AND sample_key IS NULL ORDER BY id LIMIT ?
+                """,
+                [position, end, batchSize]
+            ) { row in
+                let record = MeterValueRecord(
+                    timestamp: try row.date(4), cpId: try row.string(1), transactionId: row.optionalInt(2), connectorId: try row.int(3),
+                    measurand: try row.string(5), value: try row.string(6), unit: row.optionalString(7), context: row.optionalString(8),
+                    phase: row.optionalString(9), location: row.optionalString(10))
+                return (id: try row.int64(0), record: record, key: record.sampleKey)
+            }
+            // In id order, the first of equal values stays: one that has its key already (kept by an earlier batch or
+            // stored again since the migration, or keyed just now in this transaction) is found by the unique index.
+            var removed: [Int64] = []
+            for row in rows {
+                let value = row.record
+                let known = try db.queryFirst(
+                    "SELECT 1 FROM meter_values WHERE cp_id = ? AND connector_id = ? AND timestamp = ? AND sample_key = ?",
+                    [value.cpId, value.connectorId, value.timestamp, row.key]
+                ) { _ in true }
+                if known == nil {
+                    try db.execute("UPDATE meter_values SET sample_key = ? WHERE id = ?", [row.key, row.id])
+                } else {
+                    removed.append(row.id)
+                }
+            }
+            for chunk in removed.chunks(ofCount: 128) {
+                try db.execute(
+                    "DELETE FROM meter_values WHERE id IN (\(Self.placeholders(chunk.count)))", chunk.map { $0 as any SQLBindable })
+            }
+            let reached = rows.count < batchSize ? end : rows[rows.count - 1].id
+            try db.execute("UPDATE maintenance_progress SET position = ? WHERE name = 'meter_value_keys'", [reached])
+            return MeterValueKeying(keyed: rows.count - removed.count, removed: removed.count, position: reached, end: end)
+        }
+    }
+
+    static func placeholders(_ count: Int) -> String {
+        repeatElement("?", count: count).joined(separator: ", ")
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `count` elements.
+    func chunks(ofCount count: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: self.count, by: count).map { self[$0..<Swift.min($0 + count, self.count)] }
+    }
+}
