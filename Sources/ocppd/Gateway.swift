@@ -91,7 +91,7 @@ struct Gateway {
             Self.every(.seconds(3600), immediately: true) { [configuration] in
                 await Self.pruneAudit(store: store, days: configuration.auditRetentionDays, logger: logger)
             },
-            Task { await Self.keyStoredMeterValues(store: store, logger: logger) },
+            Task { await Self.keyStoredMeterValues(store: store, owner: node.isEmpty ? "ocppd" : node, logger: logger) },
         ]
         let openStations = OpenStations()
         let endpoint = OCPPEndpoint(
@@ -175,15 +175,21 @@ struct Gateway {
     }
 
     /// Gives the meter values stored before sample keys existed theirs, removing the copies a charger's resent messages
-    /// left (schema 13), a thousand rows per transaction beside the live writes, logging how far it came; an
-    /// unavailable store is tried again. Nothing to do (a new database, or the job done) ends it at once, silently.
-    static func keyStoredMeterValues(store: any Store, logger: Logger, batchSize: Int = 1000) async {
+    /// left (schema 13), a few hundred rows per write job, and then as long again for the live writes; logs how far it
+    /// came; an unavailable store is tried again. In a cluster one node holds the job (a lease) and the others wait.
+    /// Nothing to do (a new database, or the job done) ends it at once, silently.
+    static func keyStoredMeterValues(store: any Store, owner: String, logger: Logger, batchSize: Int = 250) async {
         var keyed = 0
         var removed = 0
         var lastLog = ContinuousClock.now
         while !Task.isCancelled {
             do {
-                let step = try await store.keyStoredMeterValues(batchSize: batchSize)
+                let started = ContinuousClock.now
+                let step = try await store.keyStoredMeterValues(batchSize: batchSize, owner: owner, leaseSeconds: 60)
+                if step.busy {
+                    try await Task.sleep(for: .seconds(30))
+                    continue
+                }
                 keyed += step.keyed
                 removed += step.removed
                 let metadata: Logger.Metadata = [
@@ -199,8 +205,8 @@ struct Gateway {
                     logger.info("keying stored meter values", metadata: metadata)
                     lastLog = .now
                 }
-                // The live writes go first: the writer takes them between two batches.
-                try await Task.sleep(for: .milliseconds(20))
+                // The writer is as long free for the live writes as the batch took of it.
+                try await Task.sleep(for: max(.milliseconds(20), ContinuousClock.now - started))
             } catch is CancellationError {
                 return
             } catch {

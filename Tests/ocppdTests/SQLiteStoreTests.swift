@@ -392,7 +392,7 @@ struct StoreContractTests {
     private func keyStoredMeterValues(_ fixture: any StoreFixture) async throws {
         var store = try await fixture.open()
         try await store.migrate()
-        #expect(try await store.keyStoredMeterValues(batchSize: 10).done, "a new database has nothing to key")
+        #expect(try await store.keyStoredMeterValues(batchSize: 10, owner: "n1", leaseSeconds: 60).done, "a new database: nothing")
         let value = energyValue(transactionId: 7, value: "100", at: 10)
         var other = value
         other.value = "200"
@@ -403,20 +403,25 @@ struct StoreContractTests {
         // A copy of `other` stored since (with its key): the older one goes.
         try await store.recordMeterValues([other])
         var steps: [MeterValueKeying] = []
-        for _ in 0..<2 { steps.append(try await store.keyStoredMeterValues(batchSize: 2)) }
+        for _ in 0..<2 { steps.append(try await store.keyStoredMeterValues(batchSize: 2, owner: "n1", leaseSeconds: 60)) }
         #expect(steps.map(\.position) == [2, 4] && steps.allSatisfy { $0.end == 6 && !$0.done })
         // Resumed by another process on the same database.
         await store.close()
         store = try await fixture.open()
         try await store.migrate()
-        repeat { steps.append(try await store.keyStoredMeterValues(batchSize: 2)) } while !steps[steps.count - 1].done
+        // Another node waits while n1 holds the lease (nothing done); n1 goes on.
+        let waiting = try await store.keyStoredMeterValues(batchSize: 2, owner: "n2", leaseSeconds: 60)
+        #expect(waiting.busy && waiting.position == 4 && waiting.keyed + waiting.removed == 0)
+        repeat {
+            steps.append(try await store.keyStoredMeterValues(batchSize: 2, owner: "n1", leaseSeconds: 60))
+        } while !steps[steps.count - 1].done
         #expect(steps.map(\.keyed).reduce(0, +) == 2 && steps.map(\.removed).reduce(0, +) == 4)
         let stored = try await store.meterValues(transactionId: 7, PageRequest(limit: 100)).items
         #expect(stored.map { "\($0.cpId) \($0.value)" }.sorted() == ["CP1 100", "CP1 200", "CP2 100"])
         // Keyed now: sent again, they are not stored again; and the job has nothing left.
         try await store.recordMeterValues([value, other, elsewhere])
         #expect(try await store.meterValues(transactionId: 7, PageRequest(limit: 100)).total == 3)
-        let after = try await store.keyStoredMeterValues(batchSize: 2)
+        let after = try await store.keyStoredMeterValues(batchSize: 2, owner: "n2", leaseSeconds: 60)
         #expect(after.done && after.keyed == 0 && after.removed == 0)
         await store.close()
     }
@@ -571,7 +576,11 @@ struct StoreContractTests {
             #expect(try await store.raiseSecurityProfile("CP-P", to: 2))
             #expect(try await store.stationAccess("CP-P") == StationAccess(securityProfile: 2, keyHash: nil))
             #expect(try await !store.raiseSecurityProfile("CP-P", to: 2), "once")
-            // An operator who sets the profile ends a pending migration.
+            // A profile no higher than the required one ends a pending migration, and so does an operator's.
+            try await store.changeConfiguration("CP-P", key: "SecurityProfile", value: "3", at: time(3))
+            #expect(try await store.stationAccess("CP-P")?.pendingSecurityProfile == 3)
+            try await store.changeConfiguration("CP-P", key: "SecurityProfile", value: "2", at: time(3))
+            #expect(try await store.stationAccess("CP-P")?.pendingSecurityProfile == nil)
             try await store.changeConfiguration("CP-P", key: "SecurityProfile", value: "3", at: time(3))
             #expect(try await store.stationAccess("CP-P")?.pendingSecurityProfile == 3)
             _ = try await store.putStation("CP-P", StationUpdate(securityProfile: 2))
@@ -1210,8 +1219,12 @@ struct SQLiteStoreTests {
         try await withStore(.sqlite) { store, _ in
             let store = try #require(store as? SQLiteStore)
             let before = store.writeStatistics
-            // Hold the writer so that the next three jobs queue up and share one transaction.
-            async let hold: Void = store.write { _ in Thread.sleep(forTimeInterval: 0.4) }
+            // Hold the writer until the next three jobs wait, so that they share one transaction (a fixed pause was too
+            // short on a busy machine under ThreadSanitizer).
+            async let hold: Void = store.write { _ in
+                let deadline = Date().addingTimeInterval(20)
+                while store.workers.waitingWrites < 3, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            }
             try await Task.sleep(for: .milliseconds(50))
             async let good1: Void = store.createCard(RfidCard(idTag: "ONE", status: .accepted, createdAt: time(0)))
             let bad = Task {

@@ -109,13 +109,14 @@ def test_meter_values_and_transaction_data_sent_again_are_stored_once(ocppd):
         {"value": "16.0", "measurand": "Current.Import", "unit": "A", "phase": "L1"},
         {"value": "16.0", "measurand": "Current.Import", "unit": "A", "phase": "L2"},
     ]}]
-    end = [energy_sample("2100", iso_now(-5), context="Transaction.End")]
+    stopped = iso_now(-5)
+    end = [energy_sample("2100", stopped, context="Transaction.End")]
 
     def meter_values(tid):
         return call.MeterValues(connector_id=1, transaction_id=tid, meter_value=sampled)
 
     def stop(tid):
-        return call.StopTransaction(meter_stop=2100, timestamp=iso_now(-5), transaction_id=tid, reason="EVDisconnected",
+        return call.StopTransaction(meter_stop=2100, timestamp=stopped, transaction_id=tid, reason="EVDisconnected",
                                     transaction_data=end)
 
     async def dropped_after_the_answer():

@@ -1487,6 +1487,9 @@ def test_tc_083_upgrade_charge_point_security_profile_accepted(secure_csms, stat
             assert cp.last("ChangeConfiguration") == body
             assert await op(secure_csms, cp, "reset", {"type": "Hard"}) == {"status": "Accepted"}
             assert cp.last("Reset") == {"type": "Hard"}
+        # Until the station is back on the new profile, the old one still works (a failed upgrade locks nobody out).
+        async with tool(secure_csms, cp_id, ws=await open_ws(plain_url(secure_csms, cp_id), headers=basic_auth(cp_id, KEY))):
+            assert secure_csms.station(cp_id)["securityProfile"] == 1
         # Back on profile 2: accepted (Booted), and from then on profile 2 is what ocppd requires of it, with no
         # operator step: the tool tries the old profile right away and it is refused; the new one still works.
         async with tool(secure_csms, cp_id, ws=await wss(secure_csms, station_pki, cp_id)):

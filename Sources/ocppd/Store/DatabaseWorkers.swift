@@ -152,6 +152,13 @@ private final class JobQueue<Connection>: @unchecked Sendable {
         defer { condition.unlock() }
         return statistics
     }
+
+    /// Jobs waiting for a thread (for tests that must know they all arrived).
+    var waitingJobs: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return jobs.count
+    }
 }
 
 /// Dedicated threads that own the database connections, so blocking database calls never run on NIO event loops or
@@ -248,6 +255,9 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     }
 
     var writeStatistics: WriteStatistics { writeQueue.writeStatistics }
+
+    /// Write jobs waiting for the writer (for tests that must know they all arrived).
+    var waitingWrites: Int { writeQueue.waitingJobs }
 
     private static var workerKey: String { "ocppd.database-worker" }
 

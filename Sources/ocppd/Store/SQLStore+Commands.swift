@@ -118,10 +118,12 @@ extension SQLStore {
                     "INSERT INTO station_configuration (cp_id, config_key, value, readonly, known, updated_at) VALUES (?, ?, ?, 0, 1, ?)",
                     [id, key, value, at])
             }
-            // The white paper's profile migration: the station comes back on the new profile after a reset.
+            // The white paper's profile migration: the station comes back on the new profile after a reset. A profile
+            // no higher than the one required ends a migration that was pending.
             if key.lowercased() == "securityprofile", let profile = Int(value), (1...3).contains(profile) {
                 try db.execute(
-                    "UPDATE stations SET pending_security_profile = ? WHERE id = ? AND security_profile < ?", [profile, id, profile])
+                    "UPDATE stations SET pending_security_profile = CASE WHEN security_profile < ? THEN ? ELSE NULL END WHERE id = ?",
+                    [profile, profile, id])
             }
         }
     }

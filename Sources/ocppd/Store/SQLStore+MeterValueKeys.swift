@@ -5,15 +5,24 @@ extension SQLStore {
     /// One step of keying the meter values stored before schema 13 (see `Schema`, migration 13): up to `batchSize` of
     /// them, in id order, get their `sampleKey`, and each that repeats a value already kept for its station (the
     /// first stored stays) is removed, all in one transaction with the position reached, so that a restart goes on
-    /// where this stopped. Rows stored since that migration carry their key already and are not read.
-    func keyStoredMeterValues(batchSize: Int) async throws -> MeterValueKeying {
+    /// where this stopped. Rows stored since that migration carry their key already and are not read. One ocppd of a
+    /// cluster does it: `owner` takes a lease of `leaseSeconds` with each step (the others are told `busy`), so that
+    /// the nodes do not work through the same rows and fail each other's commits.
+    func keyStoredMeterValues(batchSize: Int, owner: String, leaseSeconds: Int) async throws -> MeterValueKeying {
         try await write { db in
+            let now = Date()
             let progress = try db.queryFirst(
-                "SELECT position, end_position FROM maintenance_progress WHERE name = 'meter_value_keys'"
-            ) { (try $0.int64(0), try $0.int64(1)) }
-            guard let (position, end) = progress, position < end else {
+                "SELECT position, end_position, lease_owner, lease_until FROM maintenance_progress WHERE name = 'meter_value_keys'"
+            ) { (try $0.int64(0), try $0.int64(1), $0.optionalString(2), $0.optionalDate(3)) }
+            guard let (position, end, leaseOwner, leaseUntil) = progress, position < end else {
                 return MeterValueKeying(keyed: 0, removed: 0, position: progress?.0 ?? 0, end: progress?.1 ?? 0)
             }
+            if let leaseOwner, leaseOwner != owner, let leaseUntil, leaseUntil > now {
+                return MeterValueKeying(keyed: 0, removed: 0, position: position, end: end, busy: true)
+            }
+            try db.execute(
+                "UPDATE maintenance_progress SET lease_owner = ?, lease_until = ? WHERE name = 'meter_value_keys'",
+                [owner, now.addingTimeInterval(TimeInterval(leaseSeconds))])
             let rows = try db.query(
                 """
                 SELECT id, cp_id, transaction_id, connector_id, timestamp, measurand, value, unit, context, phase, location

@@ -506,8 +506,12 @@ enum Schema {
         // A sampled value is stored once however often a charger sends it (MeterValueRecord.sampleKey; NULL keys do
         // not collide, so the rows stored before this have none until `keyStoredMeterValues` gives them theirs and
         // removes the copies). The key comes last in the unique index: led by station, connector and time, a commit's
-        // new entries land together, as in meter_values_by_transaction, not on a random page each. maintenance_progress: how far such a job has come, resumable after a restart; the
-        // job ends at the last row stored before this migration, every later row having its key from the start.
+        // new entries land together, as in meter_values_by_transaction, not on a random page each.
+        // maintenance_progress: how far such a job has come (resumable after a restart) and which ocppd runs it (a
+        // lease, so that the nodes of a cluster do not work through the same rows); it ends at the last row stored
+        // before this migration, every later row having its key from the start. Each statement can run twice (a
+        // MariaDB migration cut off half way runs again): the row is made from a derived table, which has no row
+        // when the guard fails.
         Migration(
             version: 13,
             statements: [
@@ -517,12 +521,14 @@ enum Schema {
                 CREATE TABLE maintenance_progress (
                     name VARCHAR(64) NOT NULL PRIMARY KEY,
                     position BIGINT NOT NULL,
-                    end_position BIGINT NOT NULL
+                    end_position BIGINT NOT NULL,
+                    lease_owner VARCHAR(64),
+                    lease_until BIGINT
                 )
                 """,
                 """
                 INSERT INTO maintenance_progress (name, position, end_position)
-                SELECT 'meter_value_keys', 0, COALESCE(MAX(id), 0) FROM meter_values
+                SELECT 'meter_value_keys', 0, newest.id FROM (SELECT COALESCE(MAX(id), 0) AS id FROM meter_values) newest
                 WHERE NOT EXISTS (SELECT 1 FROM maintenance_progress WHERE name = 'meter_value_keys')
                 """,
             ]),

@@ -287,7 +287,7 @@ public protocol Store: Sendable {
     func meterValues(transactionId: Int, _ page: PageRequest) async throws -> Page<MeterValueRecord>
     /// One step of giving the meter values stored before sample keys existed their key and removing those that repeat
     /// a value already kept (see `SQLStore.keyStoredMeterValues`); resumable across restarts.
-    func keyStoredMeterValues(batchSize: Int) async throws -> MeterValueKeying
+    func keyStoredMeterValues(batchSize: Int, owner: String, leaseSeconds: Int) async throws -> MeterValueKeying
 
     // MARK: Reservations
 
@@ -433,6 +433,8 @@ public struct MeterValueKeying: Sendable, Equatable {
     public var removed: Int
     public var position: Int64
     public var end: Int64
+    /// Another ocppd holds the job's lease: nothing was done.
+    public var busy = false
 
     public var done: Bool { position >= end }
 }
