@@ -5,8 +5,8 @@ import Shared
 extension MeterValueRecord {
     /// What makes a sampled value the same as another of its station: connector, transaction, timestamp (to the
     /// millisecond, as stored), measurand, phase, location, context, unit and value, each written with its length (or
-    /// as absent), hashed with SHA-256, cut to 16 bytes and written in hex. The store keeps one row per station and key (a unique
-    /// index), so a value a charger sends again after a lost answer is not stored twice. `format` is left out: the
+    /// as absent), hashed with SHA-256, cut to 16 bytes and written in hex. The store keeps one row per station and
+    /// key (a unique index), so a value a charger sends again after a lost answer is not stored twice. `format` is left out: the
     /// same reading sent as Raw or SignedData is still the same reading.
     var sampleKey: String {
         var bytes: [UInt8] = []

@@ -38,7 +38,7 @@ extension SQLStore {
             }
             // In id order, the first of equal values stays: one that has its key already (kept by an earlier batch or
             // stored again since the migration, or keyed just now in this transaction) is found by the unique index.
-            var removed: [Int64] = []
+            var removed = 0
             for row in rows {
                 let value = row.record
                 let known = try db.queryFirst(
@@ -48,27 +48,13 @@ extension SQLStore {
                 if known == nil {
                     try db.execute("UPDATE meter_values SET sample_key = ? WHERE id = ?", [row.key, row.id])
                 } else {
-                    removed.append(row.id)
+                    try db.execute("DELETE FROM meter_values WHERE id = ?", [row.id])
+                    removed += 1
                 }
-            }
-            for chunk in removed.chunks(ofCount: 128) {
-                try db.execute(
-                    "DELETE FROM meter_values WHERE id IN (\(Self.placeholders(chunk.count)))", chunk.map { $0 as any SQLBindable })
             }
             let reached = rows.count < batchSize ? end : rows[rows.count - 1].id
             try db.execute("UPDATE maintenance_progress SET position = ? WHERE name = 'meter_value_keys'", [reached])
-            return MeterValueKeying(keyed: rows.count - removed.count, removed: removed.count, position: reached, end: end)
+            return MeterValueKeying(keyed: rows.count - removed, removed: removed, position: reached, end: end)
         }
-    }
-
-    static func placeholders(_ count: Int) -> String {
-        repeatElement("?", count: count).joined(separator: ", ")
-    }
-}
-
-extension Array {
-    /// Consecutive slices of at most `count` elements.
-    func chunks(ofCount count: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: self.count, by: count).map { self[$0..<Swift.min($0 + count, self.count)] }
     }
 }
