@@ -426,6 +426,37 @@ struct StoreContractTests {
         await store.close()
     }
 
+    /// The keys stored since schema 13 stay what they are: a value a charger sends again across an upgrade must get the
+    /// key its first copy got. The expected key is SHA-256 of the documented encoding, made outside Swift (Python's
+    /// hashlib: tags 0/1/2, integers in 8 bytes and lengths in 4, little-endian).
+    @Test("a sampled value's key is SHA-256 of its fields as documented, cut to 16 bytes")
+    func sampleKeyIsTheDocumentedHash() {
+        #expect(energyValue(transactionId: 7, value: "100", at: 10).sampleKey == "1835658550321f5e680c51d54dc180b1")
+        var withoutTransaction = energyValue(transactionId: nil, value: "100", at: 10)
+        withoutTransaction.phase = "L1"
+        #expect(withoutTransaction.sampleKey == "87d40812368cf5636ab80a258bbcaa71")
+    }
+
+    @Test("a database that took migration 13 in its first form gets the time-led unique index", arguments: StoreBackend.all)
+    func stationLedSampleIndexIsReplaced(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let timeLed = ["timestamp", "cp_id", "sample_key"]
+            #expect(try await meterValueIndexes(store)["meter_values_by_time_sample"] == timeLed)
+            let value = energyValue(transactionId: 7, value: "100", at: 10)
+            try await store.recordMeterValues([value])
+            try await takeFirstFormOfMigration13(store)
+            #expect(try await meterValueIndexes(store)["meter_values_by_sample"] == ["cp_id", "connector_id", "timestamp", "sample_key"])
+            try await store.migrate()
+            #expect(
+                try await meterValueIndexes(store) == [
+                    "meter_values_by_time_sample": timeLed, "meter_values_by_transaction": ["transaction_id", "timestamp"],
+                ])
+            // Still stored once, by the new index.
+            try await store.recordMeterValues([value, value])
+            #expect(try await store.meterValues(transactionId: 7, PageRequest(limit: 10)).total == 1)
+        }
+    }
+
     @Test("an older StatusNotification never overwrites a newer one", arguments: StoreBackend.all)
     func olderStatusKeepsNewer(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in
@@ -1307,7 +1338,35 @@ struct SQLiteStoreTests {
                     try $0.string(0)
                 }
             }
-            #expect(indexes == ["meter_values_by_sample", "meter_values_by_transaction"])
+            #expect(indexes == ["meter_values_by_time_sample", "meter_values_by_transaction"])
+        }
+    }
+
+    /// What the unique index of migration 13 must not do again: led by station, a commit of many stations' values
+    /// rewrote an index page for each (the session mix lost a quarter of its rate). Led by time, a commit's entries
+    /// land together at the index's end, as they do in the table and in meter_values_by_transaction.
+    @Test("a commit of 500 stations' meter values writes a few pages to the log, not one per station")
+    func meterValueCommitsWriteFewPages() async throws {
+        try await withStore(.sqlite) { store, fixture in
+            let path = try #require(fixture as? SQLiteFixture).path
+            let stations = 500
+            func readings(transactions first: Int, at seconds: Int) -> [MeterValueRecord] {
+                (0..<stations).map { energyValue("CP\($0)", transactionId: first + $0, value: "\(seconds)", at: seconds) }
+            }
+            // The history of finished sessions: 40 readings a station.
+            for reading in 0..<40 {
+                try await store.recordMeterValues(readings(transactions: 1, at: reading * 60))
+            }
+            let log = try SQLiteConnection(path: path)
+            defer { log.close() }
+            let checkpoint = try log.queryFirst("PRAGMA wal_checkpoint(TRUNCATE)") { try $0.int(0) }
+            #expect(checkpoint == 0, "the log is emptied (no reader in the way)")
+            let pageSize = try #require(try log.queryFirst("PRAGMA page_size") { try $0.int(0) })
+            // One commit: each running session's next reading.
+            try await store.recordMeterValues(readings(transactions: 1_001, at: 3_600))
+            let logBytes = try #require(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int)
+            let pages = (logBytes - 32) / (pageSize + 24)
+            #expect(pages > 0 && pages <= 80, "\(pages) pages written for one commit of \(stations) stations' readings")
         }
     }
 
@@ -1400,5 +1459,51 @@ private func insertUnkeyedRows<S: SQLStore>(_ store: S, _ values: [MeterValueRec
                 ])
         }
         try db.execute("UPDATE maintenance_progress SET position = 0, end_position = (SELECT MAX(id) FROM meter_values)")
+    }
+}
+
+/// The indexes of meter_values (not its primary key) and their columns in order, as the database lists them.
+func meterValueIndexes(_ store: any Store) async throws -> [String: [String]] {
+    if let store = store as? SQLiteStore {
+        return try await store.read { db in
+            let names = try db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'meter_values'") {
+                try $0.string(0)
+            }
+            var indexes: [String: [String]] = [:]
+            for name in names where !name.hasPrefix("sqlite_autoindex") {
+                indexes[name] = try db.query("SELECT name FROM pragma_index_info(?) ORDER BY seqno", [name]) { try $0.string(0) }
+            }
+            return indexes
+        }
+    }
+    let store = try #require(store as? MariaDBStore)
+    let rows = try await store.read { db in
+        try db.query(
+            """
+            SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS
+            WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'meter_values' AND INDEX_NAME <> 'PRIMARY'
+            ORDER BY INDEX_NAME, SEQ_IN_INDEX
+            """
+        ) { (try $0.string(0), try $0.string(1)) }
+    }
+    return Dictionary(grouping: rows, by: \.0).mapValues { $0.map(\.1) }
+}
+
+/// Puts back the station-led unique index of migration 13's first form, as a database that took it has, and the
+/// versions after it, so that `migrate()` runs them again.
+func takeFirstFormOfMigration13(_ store: any Store) async throws {
+    if let store = store as? SQLiteStore {
+        try await restoreStationLedIndex(store)
+    } else {
+        try await restoreStationLedIndex(try #require(store as? MariaDBStore))
+    }
+}
+
+private func restoreStationLedIndex<S: SQLStore>(_ store: S) async throws {
+    try await store.write { db in
+        try db.exec(S.dialect.ddl("DROP INDEX meter_values_by_time_sample ON meter_values"))
+        try db.exec(
+            S.dialect.ddl("CREATE UNIQUE INDEX meter_values_by_sample ON meter_values (cp_id, connector_id, timestamp, sample_key)"))
+        try db.execute("DELETE FROM schema_version WHERE version > 14")
     }
 }

@@ -142,10 +142,7 @@ final class EventJournal<Store: SQLStore>: EventLog {
             for item in chunk {
                 parameters += [item.node, item.seq, item.event.cpId, item.event.type, item.event.at, item.data] as [any SQLBindable]
             }
-            try db.execute(
-                "INSERT INTO events (node_id, seq, cp_id, type, at, data) VALUES "
-                    + repeatElement("(?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "),
-                parameters)
+            try db.execute(eventInserts.text(rows: chunk.count), parameters)
         }
     }
 
@@ -240,3 +237,5 @@ final class EventJournal<Store: SQLStore>: EventLog {
         var pending: [Pending]?
     }
 }
+
+private let eventInserts = RowInserts("INSERT INTO events (node_id, seq, cp_id, type, at, data)", row: "(?, ?, ?, ?, ?, ?)")

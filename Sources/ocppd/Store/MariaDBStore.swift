@@ -7,7 +7,7 @@ import Shared
 final class MariaDBStore: SQLStore {
     let url: MariaDBURL
     let workers: DatabaseWorkers<MariaDBConnection>
-    let meterValueWriter: WriteCombiner<MeterValueRecord, MariaDBConnection>
+    let meterValueWriter: WriteCombiner<KeyedMeterValue, MariaDBConnection>
     /// Reader connections when neither the configuration nor the URL's `connection_limit` says.
     static let defaultReaders = 4
 

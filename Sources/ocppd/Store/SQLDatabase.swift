@@ -1,4 +1,5 @@
 import Foundation
+import Shared
 
 // The seam between the store's SQL and the two client libraries: the store code is written once against these
 // protocols, and SQLite.swift and MariaDB.swift each provide them over their C API.
@@ -111,5 +112,29 @@ extension Array where Element == any SQLBindable {
     /// LIMIT and OFFSET parameters; negative values mean none and everything.
     static func page(_ page: PageRequest) -> [any SQLBindable] {
         [Swift.max(0, page.limit), Swift.max(0, page.offset)]
+    }
+}
+
+/// The text of a many-row INSERT for each number of rows, made once per number: the writer thread writes every
+/// MeterValues and event with one, and joining its rows' placeholders again each time cost more than binding them.
+final class RowInserts: Sendable {
+    private let head: String
+    private let row: String
+    private let tail: String
+    /// Guards the texts made so far; the writer thread uses them, tests may too.
+    private let texts = Locked([Int: String]())
+
+    /// `head` VALUES `row`, `row`, ... `tail`.
+    init(_ head: String, row: String, tail: String = "") {
+        self.head = head
+        self.row = row
+        self.tail = tail
+    }
+
+    func text(rows count: Int) -> String {
+        if let text = texts.withLock({ $0[count] }) { return text }
+        let text = "\(head) VALUES \(repeatElement(row, count: count).joined(separator: ", "))\(tail.isEmpty ? "" : " ")\(tail)"
+        texts.withLock { $0[count] = text }
+        return text
     }
 }

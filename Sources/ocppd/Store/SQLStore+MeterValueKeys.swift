@@ -42,8 +42,8 @@ extension SQLStore {
             for row in rows {
                 let value = row.record
                 let known = try db.queryFirst(
-                    "SELECT 1 FROM meter_values WHERE cp_id = ? AND connector_id = ? AND timestamp = ? AND sample_key = ?",
-                    [value.cpId, value.connectorId, value.timestamp, row.key]
+                    "SELECT 1 FROM meter_values WHERE timestamp = ? AND cp_id = ? AND sample_key = ?",
+                    [value.timestamp, value.cpId, row.key]
                 ) { _ in true }
                 if known == nil {
                     try db.execute("UPDATE meter_values SET sample_key = ? WHERE id = ?", [row.key, row.id])

@@ -79,7 +79,7 @@ extension SQLStore {
 
     /// Stores sampled values; one that is the same as one already stored for its station (the same `sampleKey`: a
     /// message sent again after its answer was lost, or a value repeated in a message) is skipped.
-    static func insertMeterValues(_ db: Connection, _ values: [MeterValueRecord]) throws {
+    static func insertMeterValues(_ db: Connection, _ values: [KeyedMeterValue]) throws {
         let now = Date()
         var start = values.startIndex
         while start < values.endIndex {
@@ -89,21 +89,15 @@ extension SQLStore {
             start = chunk.endIndex
             var parameters: [any SQLBindable] = []
             parameters.reserveCapacity(chunk.count * 13)
-            for value in chunk {
+            for keyed in chunk {
+                let value = keyed.record
                 let row: [any SQLBindable] = [
                     value.cpId, value.transactionId, value.connectorId, value.timestamp, value.measurand, value.value, value.unit,
-                    value.context, value.phase, value.location, value.format, now, value.sampleKey,
+                    value.context, value.phase, value.location, value.format, now, keyed.key,
                 ]
                 parameters += row
             }
-            try db.execute(
-                """
-                INSERT INTO meter_values (cp_id, transaction_id, connector_id, timestamp, measurand, value, unit, context, phase,
-                    location, format, received_at, sample_key)
-                VALUES \(repeatElement("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
-                \(Self.dialect.skippingDuplicateRows)
-                """,
-                parameters)
+            try db.execute(Self.dialect.meterValueInserts.text(rows: chunk.count), parameters)
         }
     }
 
@@ -232,7 +226,7 @@ extension SQLStore {
                 }
                 return value
             }
-            try Self.insertMeterValues(db, values)
+            try Self.insertMeterValues(db, values.map(KeyedMeterValue.init))
             guard let (current, stale, txProfile) = session else {
                 try db.execute(
                     """
@@ -270,7 +264,7 @@ extension SQLStore {
     func recordMeterValues(_ values: [MeterValueRecord]) async throws {
         guard !values.isEmpty else { return }
         do {
-            try await meterValueWriter.write(values)
+            try await meterValueWriter.write(values.map(KeyedMeterValue.init))
         } catch {
             throw Self.storeError(error)
         }

@@ -7,7 +7,7 @@ protocol SQLStore: Store {
     associatedtype Connection: SQLDatabase
     var workers: DatabaseWorkers<Connection> { get }
     /// MeterValues of many stations written together (see `WriteCombiner`).
-    var meterValueWriter: WriteCombiner<MeterValueRecord, Connection> { get }
+    var meterValueWriter: WriteCombiner<KeyedMeterValue, Connection> { get }
     /// The backend's errors as the store reports them: constraint violations are conflicts, outages unavailable.
     static func storeError(_ error: any Error) -> StoreError
     /// Where this backend's SQL differs (DDL, and an INSERT that skips rows a unique index already holds).

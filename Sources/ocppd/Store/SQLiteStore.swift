@@ -5,7 +5,7 @@ import Shared
 final class SQLiteStore: SQLStore {
     let path: String
     let workers: DatabaseWorkers<SQLiteConnection>
-    let meterValueWriter: WriteCombiner<MeterValueRecord, SQLiteConnection>
+    let meterValueWriter: WriteCombiner<KeyedMeterValue, SQLiteConnection>
 
     /// Opens nothing yet: the worker threads open their connections at first use, so `migrate()` reports a bad path.
     init(path: String) {

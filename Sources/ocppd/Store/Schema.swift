@@ -503,10 +503,12 @@ enum Schema {
                 """,
                 "CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id)",
             ]),
-        // A sampled value is stored once however often a charger sends it (MeterValueRecord.sampleKey; NULL keys do
-        // not collide, so the rows stored before this have none until `keyStoredMeterValues` gives them theirs and
-        // removes the copies). The key comes last in the unique index: led by station, connector and time, a commit's
-        // new entries land together, as in meter_values_by_transaction, not on a random page each.
+        // A sampled value is stored once however often a charger sends it (MeterValueRecord.sampleKey, which holds the
+        // connector and the time; NULL keys do not collide, so the rows stored before this have none until
+        // `keyStoredMeterValues` gives them theirs and removes the copies). The unique index is led by time: a commit's
+        // new entries, from many stations at about the same time, land together at its end, as in
+        // meter_values_by_transaction. Led by station (this migration's first index, meter_values_by_sample), every
+        // commit rewrote a page per station it held, as migration 3 found: the session mix lost a quarter of its rate.
         // maintenance_progress: how far such a job has come (resumable after a restart) and which ocppd runs it (a
         // lease, so that the nodes of a cluster do not work through the same rows); it ends at the last row stored
         // before this migration, every later row having its key from the start. Each statement can run twice (a
@@ -516,7 +518,7 @@ enum Schema {
             version: 13,
             statements: [
                 "ALTER TABLE meter_values ADD COLUMN sample_key VARCHAR(32)",
-                "CREATE UNIQUE INDEX meter_values_by_sample ON meter_values (cp_id, connector_id, timestamp, sample_key)",
+                "CREATE UNIQUE INDEX meter_values_by_time_sample ON meter_values (timestamp, cp_id, sample_key)",
                 """
                 CREATE TABLE maintenance_progress (
                     name VARCHAR(64) NOT NULL PRIMARY KEY,
@@ -535,6 +537,14 @@ enum Schema {
         // The security profile a station accepted by ChangeConfiguration SecurityProfile: required of it once it has
         // connected on that profile (OCPP 1.6 security white paper; the OCA test tool's TC_083).
         Migration(version: 14, statements: ["ALTER TABLE stations ADD COLUMN pending_security_profile INTEGER"]),
+        // A database that took migration 13 in its first form has the station-led index: the time-led one replaces it
+        // (made first, so that a value is never unguarded). Where 13 made the time-led one, both statements do nothing.
+        Migration(
+            version: 15,
+            statements: [
+                "CREATE UNIQUE INDEX IF NOT EXISTS meter_values_by_time_sample ON meter_values (timestamp, cp_id, sample_key)",
+                "DROP INDEX IF EXISTS meter_values_by_sample ON meter_values",
+            ]),
     ]
 
     static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
@@ -569,15 +579,37 @@ enum SQLDialect: Sendable {
         }
     }
 
+    /// Meter values' INSERTs: a row that repeats one already stored is skipped (`skippingDuplicateRows`).
+    var meterValueInserts: RowInserts {
+        switch self {
+        case .sqlite: return Self.sqliteMeterValueInserts
+        case .mariaDB: return Self.mariaDBMeterValueInserts
+        }
+    }
+
+    private static let sqliteMeterValueInserts = meterValueInserts(.sqlite)
+    private static let mariaDBMeterValueInserts = meterValueInserts(.mariaDB)
+
+    private static func meterValueInserts(_ dialect: SQLDialect) -> RowInserts {
+        RowInserts(
+            """
+            INSERT INTO meter_values (cp_id, transaction_id, connector_id, timestamp, measurand, value, unit, context, phase,
+                location, format, received_at, sample_key)
+            """,
+            row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", tail: dialect.skippingDuplicateRows)
+    }
+
     /// `statement` of `Schema` as this database takes it. For MariaDB every statement also becomes idempotent
     /// (IF NOT EXISTS), because its DDL commits at once: a migration cut off half way is simply run again.
     func ddl(_ statement: String) -> String {
         switch self {
         case .sqlite:
             // Written as MariaDB wants it; SQLite's index names are per database, not per table.
-            return statement.replacingOccurrences(of: #"^DROP INDEX (\w+) ON \w+$"#, with: "DROP INDEX $1", options: .regularExpression)
+            return statement.replacingOccurrences(
+                of: #"^DROP INDEX (IF EXISTS )?(\w+) ON \w+$"#, with: "DROP INDEX $1$2", options: .regularExpression)
         case .mariaDB:
-            var text = statement
+            // Every CREATE and DROP below gets its guard; one written in the statement already is not doubled.
+            var text = statement.replacingOccurrences(of: " IF NOT EXISTS ", with: " ").replacingOccurrences(of: " IF EXISTS ", with: " ")
             let rewrites = [
                 ("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"),
                 ("COLLATE NOCASE", "COLLATE \(Self.mariaDBNoCaseCollation)"),
