@@ -1,6 +1,5 @@
 import Foundation
 import Shared
-import Synchronization
 import Testing
 
 @testable import ocppd
@@ -116,7 +115,8 @@ struct MariaDBStoreTests {
         // The check on a thread of its own (it blocks), on a connection opened before, so it asks at once.
         let second = try MariaDBConnection(url: fixture.url)
         defer { second.close() }
-        let answer = Mutex<Result<Int64?, any Error>?>(nil)
+        // Guards the check's answer: set on its thread, read here after `done`.
+        let answer = Locked<Result<Int64?, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let box = UncheckedBox(second)
         Thread {
