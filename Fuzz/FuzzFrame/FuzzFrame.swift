@@ -12,7 +12,8 @@ import Shared
 // without one (OCPPRouter.unhandled, as dispatch answers it); for a CALLRESULT every action's response decoder (a
 // command's answer is decoded so). Properties: a frame that parses is written back to the same frame; a refused CALL's
 // CALLERROR (its code is an OCPPErrorCode, so a code of OCPP-J 1.6 section 4.2.3) reads back as a CALLERROR with the
-// CALL's id; a decoded payload survives being encoded and decoded again unchanged; only a handled action is decoded.
+// CALL's id; a decoded payload survives being encoded and decoded again unchanged; only a handled action is decoded; a
+// payload read plainly (`init(plainJSON:)`, the session's messages) is what the decoder makes of it.
 // That each message gets exactly one answer on the wire is the integration tests' (tests/integration/test_fuzz_server.py).
 
 /// ocppd's central system; the target asks its router which actions have handlers and never runs one.
@@ -66,6 +67,11 @@ func expectCallError(_ reply: OCPPFrame, id: String) {
 }
 
 func tryRequest<A: OCPPAction>(_ action: A.Type, id: String, payload: JSONValue) {
+    if let plain = A.Request(plainJSON: payload) {
+        expect(
+            (try? JSONValueDecoder.decode(A.Request.self, from: payload)) == plain,
+            "the plain reading of a \(A.name) took what the decoder does not, or read it otherwise: \(payload.jsonText)")
+    }
     switch OCPPRouter.request(A.self, from: payload) {
     case .success(let request): expectRoundTrip(request)
     case .failure(let error): expectCallError(.callError(id: id, error), id: id)

@@ -554,6 +554,51 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
         }
     }
 
+    /// The plain-JSON reading of the messages every session repeats (`init(plainJSON:)`) takes only what the decoder
+    /// takes, as the decoder takes it: every node of each sample replaced by values of every JSON type (nulls, integers
+    /// written as 1.0, unknown enumeration values, strings over their length ...) or removed, and a member added.
+    @Test(arguments: actionNames, Side.allCases)
+    func plainReadingAgreesWithTheDecoder(_ name: String, _ side: Side) throws {
+        let action = try #require(OCPPActions.named(name))
+        let json = try JSONParser.parse(spec(name, side).json)
+        let replacements: [JSONValue?] = [
+            nil, .null, 1, -1, .number(1.0), .number(1.5), true, "", "x", "2024-06-01T00:00:00Z", "Sample.Periodic",
+            .string(String(repeating: "A", count: 21)), [], [.null], [:],
+        ]
+        var variants = [json, .array([]), .null]
+        for (path, _) in nodes(json) {
+            variants += replacements.map { replacing(json, at: path[...], with: $0) }
+        }
+        if case .object(var object) = json {
+            object["vendorExtra"] = 1
+            variants.append(.object(object))
+        }
+        func agrees<P: OCPPPayload>(_ type: P.Type) -> Int {
+            var plainlyRead = 0
+            for variant in variants {
+                let decoded = try? JSONValueDecoder.decode(P.self, from: variant)
+                guard let plain = P(plainJSON: variant) else { continue }
+                plainlyRead += 1
+                #expect(decoded == plain, "\(name) \(side): \(variant.jsonText)")
+            }
+            return plainlyRead
+        }
+        func plainlyRead<A: OCPPAction>(_ action: A.Type) -> Int {
+            side == .request ? agrees(A.Request.self) : agrees(A.Response.self)
+        }
+        // The messages of the session mix are read plainly when they are plain: the sample itself and some variants.
+        func sampleIsReadPlainly<A: OCPPAction>(_ action: A.Type) -> Bool { A.Request(plainJSON: json) != nil }
+        let read = plainlyRead(action)
+        let sampleRead = side == .request && sampleIsReadPlainly(action)
+        let plainActions: Set<String> = ["Authorize", "Heartbeat", "MeterValues", "StartTransaction", "StopTransaction"]
+        if side == .request && plainActions.contains(name) {
+            #expect(sampleRead)
+            #expect(read > 1)
+        } else {
+            #expect(read == 0, "\(name) \(side) has a plain reading: add it to the set above")
+        }
+    }
+
     /// The specification's connector numbers, which the schemas leave open: from 1, with 0 for the whole charge point
     /// where the action says so, never negative.
     @Test(arguments: [

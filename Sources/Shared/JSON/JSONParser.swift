@@ -95,6 +95,9 @@ public struct JSONParser {
             index += 1
             return .object(JSONObject(members))
         }
+        // Room for what an OCPP object holds (a sampled value has up to 7 fields) in one allocation, instead of the
+        // three or four an array growing from empty makes on its way there.
+        members.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
@@ -134,6 +137,7 @@ public struct JSONParser {
             index += 1
             return .array(elements)
         }
+        elements.reserveCapacity(4)  // a frame's 3 or 4 elements, most payloads' arrays, in one allocation
         while true {
             skipWhitespace()
             elements.append(try parseValue(depth: depth))

@@ -24,10 +24,17 @@ public enum FeatureProfile: String, Sendable, CaseIterable {
 public protocol OCPPPayload: Codable, Sendable, Equatable {
     /// Checks constraints that decoding alone cannot express. Throws `DecodingError`.
     func validate() throws
+    /// The payload read straight from the parsed JSON, without Codable's containers, for the messages every charging
+    /// session repeats; nil for anything that is not plainly well-formed (a wrong type, a null where a value must be,
+    /// an unknown enum value, an integer written as 1.0 ...), which `decode(from:)` then takes through
+    /// `JSONValueDecoder`, so that a refusal is named as always. Whatever it returns, the decoder returns too
+    /// (OCPPModelTests and the FuzzFrame target check the two agree). Most payloads have none.
+    init?(plainJSON json: JSONValue)
 }
 
 extension OCPPPayload {
     public func validate() throws {}
+    public init?(plainJSON json: JSONValue) { nil }
 }
 
 /// One OCPP action: its name ties a request type to its response type, so that the compiler checks
@@ -49,7 +56,7 @@ public protocol OCPPRequest: OCPPPayload {
 extension OCPPPayload {
     /// Decodes and validates a payload from the JSON a peer sent.
     public static func decode(from json: JSONValue) throws -> Self {
-        let payload = try JSONValueDecoder.decode(Self.self, from: json)
+        let payload = try Self(plainJSON: json) ?? JSONValueDecoder.decode(Self.self, from: json)
         try payload.validate()
         return payload
     }

@@ -9,6 +9,11 @@ public enum Authorize: OCPPAction {
         public var idTag: IdToken
 
         public init(idTag: IdToken) { self.idTag = idTag }
+
+        public init?(plainJSON json: JSONValue) {
+            guard case .object(let object) = json, let tag: IdToken = object["idTag"]?.plainCiString() else { return nil }
+            self.init(idTag: tag)
+        }
     }
 
     public struct Response: OCPPPayload {

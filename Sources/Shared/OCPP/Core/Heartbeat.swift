@@ -10,6 +10,10 @@ public enum Heartbeat: OCPPAction {
         public typealias Action = Heartbeat
 
         public init() {}
+
+        public init?(plainJSON json: JSONValue) {
+            guard case .object = json else { return nil }
+        }
     }
 
     public struct Response: OCPPPayload {

@@ -16,6 +16,28 @@ public enum MeterValues: OCPPAction {
             self.meterValue = meterValue
         }
 
+        public init?(plainJSON json: JSONValue) {
+            guard case .object(let object) = json else { return nil }
+            var connectorId: Int?
+            var transactionId: Int?
+            var meterValue: [MeterValue]?
+            for (key, value) in object.members {
+                switch key {
+                case "connectorId":
+                    guard let id = value.plainInt else { return nil }
+                    connectorId = id
+                case "transactionId":
+                    guard value.plainOptional(into: &transactionId) else { return nil }
+                case "meterValue":
+                    guard let values = MeterValue.plainArray(value) else { return nil }
+                    meterValue = values
+                default: continue
+                }
+            }
+            guard let connectorId, let meterValue else { return nil }
+            self.init(connectorId: connectorId, transactionId: transactionId, meterValue: meterValue)
+        }
+
         /// The schema's `minItems: 1` on both arrays.
         public func validate() throws {
             try checkConnectorId(connectorId, allowsZero: true)

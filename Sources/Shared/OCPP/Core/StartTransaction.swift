@@ -24,6 +24,36 @@ public enum StartTransaction: OCPPAction {
             self.timestamp = timestamp
         }
 
+        public init?(plainJSON json: JSONValue) {
+            guard case .object(let object) = json else { return nil }
+            var connectorId: Int?
+            var idTag: IdToken?
+            var meterStart: Int?
+            var reservationId: Int?
+            var timestamp: Date?
+            for (key, value) in object.members {
+                switch key {
+                case "connectorId":
+                    guard let id = value.plainInt else { return nil }
+                    connectorId = id
+                case "idTag":
+                    guard let tag: IdToken = value.plainCiString() else { return nil }
+                    idTag = tag
+                case "meterStart":
+                    guard let meter = value.plainInt else { return nil }
+                    meterStart = meter
+                case "reservationId":
+                    guard value.plainOptional(into: &reservationId) else { return nil }
+                case "timestamp":
+                    guard let date = value.plainDate else { return nil }
+                    timestamp = date
+                default: continue
+                }
+            }
+            guard let connectorId, let idTag, let meterStart, let timestamp else { return nil }
+            self.init(connectorId: connectorId, idTag: idTag, meterStart: meterStart, reservationId: reservationId, timestamp: timestamp)
+        }
+
         /// The specification wants a connector (1 or more), but a charger that says 0 still had a session: refusing
         /// its start could lose it. A negative id is refused.
         public func validate() throws {

@@ -29,6 +29,45 @@ public enum StopTransaction: OCPPAction {
             self.reason = reason
             self.transactionData = transactionData
         }
+
+        public init?(plainJSON json: JSONValue) {
+            guard case .object(let object) = json else { return nil }
+            var idTag: IdToken?
+            var meterStop: Int?
+            var timestamp: Date?
+            var transactionId: Int?
+            var reason: Reason?
+            var transactionData: [MeterValue]?
+            for (key, value) in object.members {
+                switch key {
+                case "idTag":
+                    guard value.plainOptional(into: &idTag) else { return nil }
+                case "meterStop":
+                    guard let meter = value.plainInt else { return nil }
+                    meterStop = meter
+                case "timestamp":
+                    guard let date = value.plainDate else { return nil }
+                    timestamp = date
+                case "transactionId":
+                    guard let id = value.plainInt else { return nil }
+                    transactionId = id
+                case "reason":
+                    guard value.plainOptional(into: &reason) else { return nil }
+                case "transactionData":
+                    if case .null = value {
+                        transactionData = nil
+                    } else {
+                        guard let values = MeterValue.plainArray(value) else { return nil }
+                        transactionData = values
+                    }
+                default: continue
+                }
+            }
+            guard let meterStop, let timestamp, let transactionId else { return nil }
+            self.init(
+                idTag: idTag, meterStop: meterStop, timestamp: timestamp, transactionId: transactionId, reason: reason,
+                transactionData: transactionData)
+        }
     }
 
     public struct Response: OCPPPayload {

@@ -40,3 +40,70 @@ public struct SampledValue: Codable, Sendable, Equatable {
         self.unit = unit
     }
 }
+
+// Read from plain JSON (`OCPPPayload.init(plainJSON:)`, PlainJSON.swift): a MeterValues is most of what a charging
+// session sends, and a StopTransaction's transactionData is meter values too.
+
+extension MeterValue {
+    public init?(plainJSON json: JSONValue) {
+        guard case .object(let object) = json else { return nil }
+        var timestamp: Date?
+        var sampledValue: [SampledValue]?
+        for (key, value) in object.members {
+            switch key {
+            case "timestamp":
+                guard let date = value.plainDate else { return nil }
+                timestamp = date
+            case "sampledValue":
+                guard case .array(let elements) = value else { return nil }
+                var samples: [SampledValue] = []
+                samples.reserveCapacity(elements.count)
+                for element in elements {
+                    guard let sample = SampledValue(plainJSON: element) else { return nil }
+                    samples.append(sample)
+                }
+                sampledValue = samples
+            default: continue
+            }
+        }
+        guard let timestamp, let sampledValue else { return nil }
+        self.init(timestamp: timestamp, sampledValue: sampledValue)
+    }
+
+    /// A `[MeterValue]` member: an array of plain meter values, or nil.
+    static func plainArray(_ json: JSONValue) -> [MeterValue]? {
+        guard case .array(let elements) = json else { return nil }
+        var values: [MeterValue] = []
+        values.reserveCapacity(elements.count)
+        for element in elements {
+            guard let value = MeterValue(plainJSON: element) else { return nil }
+            values.append(value)
+        }
+        return values
+    }
+}
+
+extension SampledValue {
+    public init?(plainJSON json: JSONValue) {
+        guard case .object(let object) = json else { return nil }
+        var value: String?
+        var sample = SampledValue(value: "")
+        for (key, member) in object.members {
+            switch key {
+            case "value":
+                guard case .string(let text) = member else { return nil }
+                value = text
+            case "context": guard member.plainOptional(into: &sample.context) else { return nil }
+            case "format": guard member.plainOptional(into: &sample.format) else { return nil }
+            case "measurand": guard member.plainOptional(into: &sample.measurand) else { return nil }
+            case "phase": guard member.plainOptional(into: &sample.phase) else { return nil }
+            case "location": guard member.plainOptional(into: &sample.location) else { return nil }
+            case "unit": guard member.plainOptional(into: &sample.unit) else { return nil }
+            default: continue
+            }
+        }
+        guard let value else { return nil }
+        sample.value = value
+        self = sample
+    }
+}
