@@ -124,13 +124,14 @@ final class StationChannelHandler: ChannelInboundHandler {
             } else {
                 fragments = []
             }
-            let data = frame.unmaskedData
-            guard fragments.count + data.readableBytes <= services.maxMessageSize else {
+            guard fragments.count + frame.data.readableBytes <= services.maxMessageSize else {
                 LimitRefusals.messageSize.record(
                     "message over the size limit: closing", ["station": "\(connection.id)", "bytes": "\(services.maxMessageSize)"])
                 return protocolViolation(.messageTooLarge, "message larger than \(services.maxMessageSize) bytes")
             }
-            fragments.append(contentsOf: data.readableBytesView)
+            let start = fragments.count
+            fragments.append(contentsOf: frame.data.readableBytesView)
+            if let key = frame.maskKey { fragments.unmaskWebSocketPayload(from: start, with: key) }
             inMessage = !frame.fin
             if frame.fin {
                 // The buffer goes with the message: an idle station holds no copy.
@@ -264,5 +265,28 @@ final class StationChannelHandler: ChannelInboundHandler {
     private func close(_ code: WebSocketErrorCode, _ reason: String) {
         let connection = connection
         Task { await connection.close(code: code, reason: reason) }
+    }
+}
+
+extension [UInt8] {
+    /// Unmasks a frame's payload, the bytes from `start` on (RFC 6455 section 5.3: each XORed with the frame's key, byte
+    /// `i` with key byte `i % 4`), eight bytes at a time. NIO's `unmaskedData` goes a byte at a time: 7,000 instructions
+    /// of a MeterValues.
+    mutating func unmaskWebSocketPayload(from start: Int, with key: WebSocketMaskingKey) {
+        var word: UInt64 = 0
+        for index in 0..<8 { word |= UInt64(key[index % 4]) << (8 * index) }
+        let pattern = word.littleEndian  // key[0], key[1] ... in memory order, as the payload's bytes are
+        withUnsafeMutableBytes { bytes in
+            var index = start
+            while index + 8 <= bytes.count {
+                let masked = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                bytes.storeBytes(of: masked ^ pattern, toByteOffset: index, as: UInt64.self)
+                index += 8
+            }
+            while index < bytes.count {
+                bytes[index] ^= key[(index - start) % 4]
+                index += 1
+            }
+        }
     }
 }
