@@ -68,8 +68,10 @@ func expectCallError(_ reply: OCPPFrame, id: String) {
 
 func tryRequest<A: OCPPAction>(_ action: A.Type, id: String, payload: JSONValue) {
     if let plain = A.Request(plainJSON: payload) {
+        // Compared as encoded: a CiString's == ignores case, the text it carries must not change.
+        let decoded = try? JSONValueDecoder.decode(A.Request.self, from: payload)
         expect(
-            (try? JSONValueDecoder.decode(A.Request.self, from: payload)) == plain,
+            decoded == plain && decoded.flatMap { try? JSONCoding.encode($0) } == (try? JSONCoding.encode(plain)),
             "the plain reading of a \(A.name) took what the decoder does not, or read it otherwise: \(payload.jsonText)")
     }
     switch OCPPRouter.request(A.self, from: payload) {

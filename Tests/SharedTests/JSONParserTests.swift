@@ -18,6 +18,20 @@ import Testing
 
     /// Found by the fuzz test: with a name given twice, readers disagreed on its value and an object was not even equal
     /// to itself. The last value wins, as in JavaScript, in small and large objects alike.
+    /// A parsed tree holds no room beyond its members: hostile input of many small objects must not take several times
+    /// the memory of its tree (an object's or array's storage is made once, of its exact size).
+    @Test func objectsAndArraysAreStoredAtTheirSize() throws {
+        let text = "[" + Array(repeating: #"{"a":[0]}"#, count: 500).joined(separator: ",") + #",{"b":1,"c":[1,2,3],"d":{}}]"#
+        guard case .array(let elements) = try JSONParser.parse(text) else { throw JSONParseError(message: "not an array", offset: 0) }
+        #expect(elements.count == 501 && elements.capacity < 503)
+        for element in elements {
+            guard case .object(let object) = element else { continue }
+            #expect(object.members.capacity <= object.members.count + 1, "\(object.keys)")
+            for case .array(let inner) in object.members.map(\.value) { #expect(inner.capacity <= inner.count + 1) }
+        }
+        #expect(try JSONParser.parse(text).jsonText == text)
+    }
+
     @Test func aNameGivenTwiceKeepsItsLastValue() throws {
         let small = try JSONParser.parse(#"{"reason":"Other","a":1,"reason":"Local"}"#)
         #expect(small.objectValue?.keys == ["reason", "a"] && small["reason"] == "Local")

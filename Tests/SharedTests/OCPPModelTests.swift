@@ -573,13 +573,25 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
             object["vendorExtra"] = 1
             variants.append(.object(object))
         }
+        // A name given twice (the parser never makes one, code may): the last value is the one read.
+        for (path, value) in [(path: [Step](), value: json)] + nodes(json) {
+            guard case .object(let object) = value, let first = object.members.first else { continue }
+            let empty = JSONValue.object(JSONObject())
+            for (earlier, later) in [(first.value, JSONValue.null), (.null, first.value), (first.value, empty), (empty, first.value)] {
+                let twice = JSONObject(
+                    [(key: first.key, value: earlier)] + object.members.dropFirst() + [(key: first.key, value: later)])
+                variants.append(path.isEmpty ? .object(twice) : replacing(json, at: path[...], with: .object(twice)))
+            }
+        }
         func agrees<P: OCPPPayload>(_ type: P.Type) -> Int {
             var plainlyRead = 0
             for variant in variants {
                 let decoded = try? JSONValueDecoder.decode(P.self, from: variant)
                 guard let plain = P(plainJSON: variant) else { continue }
                 plainlyRead += 1
+                // Compared as encoded too: a CiString's == ignores case, the text it carries must not change.
                 #expect(decoded == plain, "\(name) \(side): \(variant.jsonText)")
+                #expect(decoded.flatMap { try? JSONCoding.encode($0) } == (try? JSONCoding.encode(plain)), "\(name) \(side)")
             }
             return plainlyRead
         }

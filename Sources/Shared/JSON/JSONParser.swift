@@ -14,10 +14,18 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private let maxDepth: Int
+    /// The members and elements of the objects and arrays being read, innermost last: each is made into an array of
+    /// its exact size when it ends. One allocation per object or array and no room beyond its members (growing each
+    /// from empty made three or four; a fixed room reserved for each let hostile input of many small objects take four
+    /// or five times the memory of its tree).
+    private var members: [(key: String, value: JSONValue)] = []
+    private var elements: [JSONValue] = []
 
     private init(bytes: [UInt8], maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        members.reserveCapacity(8)
+        elements.reserveCapacity(8)
     }
 
     public static func parse(_ bytes: some Sequence<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
@@ -85,7 +93,7 @@ public struct JSONParser {
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
-        var members: [(key: String, value: JSONValue)] = []
+        let base = members.count
         // Where each name is, once the object is too large to search: a name given twice keeps its last value (as
         // JavaScript's JSON.parse does), so that whoever reads the object (validation, the store, a re-encoding)
         // sees the same one.
@@ -93,11 +101,8 @@ public struct JSONParser {
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(JSONObject(members))
+            return .object(JSONObject())
         }
-        // Room for what an OCPP object holds (a sampled value has up to 7 fields) in one allocation, instead of the
-        // three or four an array growing from empty makes on its way there.
-        members.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
@@ -107,10 +112,10 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            if members.count >= 16 && positions.isEmpty {
-                for (position, member) in members.enumerated() { positions[member.key] = position }
+            if members.count - base >= 16 && positions.isEmpty {
+                for position in base..<members.count { positions[members[position].key] = position }
             }
-            if let existing = positions.isEmpty ? members.firstIndex(where: { $0.key == key }) : positions[key] {
+            if let existing = positions.isEmpty ? members[base..<members.count].firstIndex(where: { $0.key == key }) : positions[key] {
                 members[existing].value = value
             } else {
                 if !positions.isEmpty { positions[key] = members.count }
@@ -122,7 +127,9 @@ public struct JSONParser {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(JSONObject(members))
+                let object = JSONObject(Self.copy(members, from: base))
+                while members.count > base { members.removeLast() }
+                return .object(object)
             } else {
                 throw error("expected ',' or '}'")
             }
@@ -131,27 +138,35 @@ public struct JSONParser {
 
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
-        var elements: [JSONValue] = []
+        let base = elements.count
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(elements)
+            return .array([])
         }
-        elements.reserveCapacity(4)  // a frame's 3 or 4 elements, most payloads' arrays, in one allocation
         while true {
             skipWhitespace()
-            elements.append(try parseValue(depth: depth))
+            let element = try parseValue(depth: depth)
+            elements.append(element)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "]") {
                 index += 1
-                return .array(elements)
+                let array = Self.copy(elements, from: base)
+                while elements.count > base { elements.removeLast() }
+                return .array(array)
             } else {
                 throw error("expected ',' or ']'")
             }
         }
+    }
+
+    /// `stack[start...]` in storage of its own, of its size (`Array(stack[start...])` hands back the stack's own storage
+    /// when the slice is all of it, and the stack then copies itself at its next change).
+    private static func copy<Element>(_ stack: [Element], from start: Int) -> [Element] {
+        stack.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[start...])) }
     }
 
     private mutating func parseString() throws(JSONParseError) -> String {
