@@ -19,6 +19,18 @@ extension JSONValue {
         return OCPPDate.parse(text)
     }
 
+    /// An array whose every element `element` reads.
+    public func plainArray<T>(_ element: (JSONValue) -> T?) -> [T]? {
+        guard case .array(let elements) = self else { return nil }
+        var values: [T] = []
+        values.reserveCapacity(elements.count)
+        for json in elements {
+            guard let value = element(json) else { return nil }
+            values.append(value)
+        }
+        return values
+    }
+
     /// A CiString within its length.
     public func plainCiString<L>() -> CiString<L>? {
         guard case .string(let text) = self else { return nil }

@@ -29,7 +29,7 @@ public enum MeterValues: OCPPAction {
                 case "transactionId":
                     guard value.plainOptional(into: &transactionId) else { return nil }
                 case "meterValue":
-                    guard let values = MeterValue.plainArray(value) else { return nil }
+                    guard let values = value.plainArray(MeterValue.init(plainJSON:)) else { return nil }
                     meterValue = values
                 default: continue
                 }

@@ -57,7 +57,7 @@ public enum StopTransaction: OCPPAction {
                     if case .null = value {
                         transactionData = nil
                     } else {
-                        guard let values = MeterValue.plainArray(value) else { return nil }
+                        guard let values = value.plainArray(MeterValue.init(plainJSON:)) else { return nil }
                         transactionData = values
                     }
                 default: continue

@@ -55,31 +55,13 @@ extension MeterValue {
                 guard let date = value.plainDate else { return nil }
                 timestamp = date
             case "sampledValue":
-                guard case .array(let elements) = value else { return nil }
-                var samples: [SampledValue] = []
-                samples.reserveCapacity(elements.count)
-                for element in elements {
-                    guard let sample = SampledValue(plainJSON: element) else { return nil }
-                    samples.append(sample)
-                }
+                guard let samples = value.plainArray(SampledValue.init(plainJSON:)) else { return nil }
                 sampledValue = samples
             default: continue
             }
         }
         guard let timestamp, let sampledValue else { return nil }
         self.init(timestamp: timestamp, sampledValue: sampledValue)
-    }
-
-    /// A `[MeterValue]` member: an array of plain meter values, or nil.
-    static func plainArray(_ json: JSONValue) -> [MeterValue]? {
-        guard case .array(let elements) = json else { return nil }
-        var values: [MeterValue] = []
-        values.reserveCapacity(elements.count)
-        for element in elements {
-            guard let value = MeterValue(plainJSON: element) else { return nil }
-            values.append(value)
-        }
-        return values
     }
 }
 
