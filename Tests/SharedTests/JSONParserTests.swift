@@ -16,8 +16,6 @@ import Testing
         #expect(object["c"] == .object([:]))
     }
 
-    /// Found by the fuzz test: with a name given twice, readers disagreed on its value and an object was not even equal
-    /// to itself. The last value wins, as in JavaScript, in small and large objects alike.
     /// A parsed tree holds no room beyond its members: hostile input of many small objects must not take several times
     /// the memory of its tree (an object's or array's storage is made once, of its exact size).
     @Test func objectsAndArraysAreStoredAtTheirSize() throws {
@@ -32,6 +30,8 @@ import Testing
         #expect(try JSONParser.parse(text).jsonText == text)
     }
 
+    /// Found by the fuzz test: with a name given twice, readers disagreed on its value and an object was not even equal
+    /// to itself. The last value wins, as in JavaScript, in small and large objects alike.
     @Test func aNameGivenTwiceKeepsItsLastValue() throws {
         let small = try JSONParser.parse(#"{"reason":"Other","a":1,"reason":"Local"}"#)
         #expect(small.objectValue?.keys == ["reason", "a"] && small["reason"] == "Local")
