@@ -1,77 +1,83 @@
 import Foundation
 
 // The members of a payload read straight from the parsed JSON (`OCPPPayload.init(plainJSON:)`), each as
-// `JSONValueDecoder` reads it when it is plainly valid, and nil (or false) for anything else: the payload then goes
-// through the decoder, which accepts or refuses it and names what it refuses. A payload's `init(plainJSON:)` walks its
-// object's members once: the parser has kept the last value of a name given twice (the one the decoder reads), and
-// names the schema lacks are passed over (as the decoder passes them over).
+// `JSONValueDecoder` reads it when it is plainly valid; false for anything else, and the payload then goes through the
+// decoder, which accepts or refuses it and names what it refuses. A payload's `init(plainJSON:)` walks its object's
+// members once (`readPlainly`): the parser has kept the last value of a name given twice (the one the decoder reads),
+// and names the schema lacks are passed over (as the decoder passes them over).
 
 extension JSONValue {
+    /// Walks an object's members, `read` taking each by name; false for anything but an object, and as soon as `read`
+    /// finds a member it cannot take plainly.
+    public func readPlainly(_ read: (_ name: String, _ value: JSONValue) -> Bool) -> Bool {
+        guard case .object(let object) = self else { return false }
+        for (name, value) in object.members where !read(name, value) { return false }
+        return true
+    }
+
     /// An `Int` written as an integer literal.
-    public var plainInt: Int? {
-        guard case .integer(let value) = self else { return nil }
-        return Int(exactly: value)
+    public func plain(into field: inout Int?) -> Bool {
+        guard case .integer(let value) = self, let int = Int(exactly: value) else { return false }
+        field = int
+        return true
+    }
+
+    public func plain(into field: inout String?) -> Bool {
+        guard case .string(let text) = self else { return false }
+        field = text
+        return true
     }
 
     /// An RFC 3339 date-time string.
-    public var plainDate: Date? {
-        guard case .string(let text) = self else { return nil }
-        return OCPPDate.parse(text)
-    }
-
-    /// An array whose every element `element` reads.
-    public func plainArray<T>(_ element: (JSONValue) -> T?) -> [T]? {
-        guard case .array(let elements) = self else { return nil }
-        var values: [T] = []
-        values.reserveCapacity(elements.count)
-        for json in elements {
-            guard let value = element(json) else { return nil }
-            values.append(value)
-        }
-        return values
+    public func plain(into field: inout Date?) -> Bool {
+        guard case .string(let text) = self, let date = OCPPDate.parse(text) else { return false }
+        field = date
+        return true
     }
 
     /// A CiString within its length.
-    public func plainCiString<L>() -> CiString<L>? {
-        guard case .string(let text) = self else { return nil }
-        return CiString(text)
+    public func plain<L>(into field: inout CiString<L>?) -> Bool {
+        guard case .string(let text) = self, let string = CiString<L>(text) else { return false }
+        field = string
+        return true
     }
 
-    /// An optional enum member as `decodeIfPresent` reads it: null leaves it absent, a known value sets it; false for
-    /// anything else.
-    public func plainOptional<E: OCPPEnum>(into field: inout E?) -> Bool {
-        switch self {
-        case .null:
-            field = nil
-            return true
-        case .string(let text):
-            guard let value = E(rawValue: text) else { return false }
-            field = value
-            return true
-        default:
-            return false
-        }
-    }
-
-    /// An optional `Int` member as `decodeIfPresent` reads it; false for anything but null and an integer literal.
-    public func plainOptional(into field: inout Int?) -> Bool {
-        if case .null = self {
-            field = nil
-            return true
-        }
-        guard let value = plainInt else { return false }
+    /// One of the enumeration's values.
+    public func plain<E: OCPPEnum>(into field: inout E?) -> Bool {
+        guard case .string(let text) = self, let value = E(rawValue: text) else { return false }
         field = value
         return true
     }
 
-    /// An optional CiString member as `decodeIfPresent` reads it; false for anything but null and a short enough string.
-    public func plainOptional<L>(into field: inout CiString<L>?) -> Bool {
-        if case .null = self {
-            field = nil
-            return true
+    /// An array whose every element `element` reads.
+    public func plain<T>(into field: inout [T]?, each element: (JSONValue) -> T?) -> Bool {
+        guard case .array(let elements) = self else { return false }
+        var values: [T] = []
+        values.reserveCapacity(elements.count)
+        for json in elements {
+            guard let value = element(json) else { return false }
+            values.append(value)
         }
-        guard let value: CiString<L> = plainCiString() else { return false }
-        field = value
+        field = values
+        return true
+    }
+
+    // An optional member as `decodeIfPresent` reads it: null leaves it absent, anything else is read as above.
+
+    public func plainOptional(into field: inout Int?) -> Bool { isNull ? absent(&field) : plain(into: &field) }
+    public func plainOptional<L>(into field: inout CiString<L>?) -> Bool { isNull ? absent(&field) : plain(into: &field) }
+    public func plainOptional<E: OCPPEnum>(into field: inout E?) -> Bool { isNull ? absent(&field) : plain(into: &field) }
+    public func plainOptional<T>(into field: inout [T]?, each element: (JSONValue) -> T?) -> Bool {
+        isNull ? absent(&field) : plain(into: &field, each: element)
+    }
+
+    private var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    private func absent<T>(_ field: inout T?) -> Bool {
+        field = nil
         return true
     }
 }

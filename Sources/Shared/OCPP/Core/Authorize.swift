@@ -11,8 +11,9 @@ public enum Authorize: OCPPAction {
         public init(idTag: IdToken) { self.idTag = idTag }
 
         public init?(plainJSON json: JSONValue) {
-            guard case .object(let object) = json, let tag: IdToken = object["idTag"]?.plainCiString() else { return nil }
-            self.init(idTag: tag)
+            var idTag: IdToken?
+            guard json.readPlainly({ name, value in name != "idTag" || value.plain(into: &idTag) }), let idTag else { return nil }
+            self.init(idTag: idTag)
         }
     }
 

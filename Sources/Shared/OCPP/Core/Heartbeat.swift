@@ -12,7 +12,7 @@ public enum Heartbeat: OCPPAction {
         public init() {}
 
         public init?(plainJSON json: JSONValue) {
-            guard case .object = json else { return nil }
+            guard json.readPlainly({ _, _ in true }) else { return nil }
         }
     }
 

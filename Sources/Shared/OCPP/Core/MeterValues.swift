@@ -17,24 +17,18 @@ public enum MeterValues: OCPPAction {
         }
 
         public init?(plainJSON json: JSONValue) {
-            guard case .object(let object) = json else { return nil }
             var connectorId: Int?
             var transactionId: Int?
             var meterValue: [MeterValue]?
-            for (key, value) in object.members {
-                switch key {
-                case "connectorId":
-                    guard let id = value.plainInt else { return nil }
-                    connectorId = id
-                case "transactionId":
-                    guard value.plainOptional(into: &transactionId) else { return nil }
-                case "meterValue":
-                    guard let values = value.plainArray(MeterValue.init(plainJSON:)) else { return nil }
-                    meterValue = values
-                default: continue
+            let plain = json.readPlainly { name, value in
+                switch name {
+                case "connectorId": value.plain(into: &connectorId)
+                case "transactionId": value.plainOptional(into: &transactionId)
+                case "meterValue": value.plain(into: &meterValue, each: MeterValue.init(plainJSON:))
+                default: true
                 }
             }
-            guard let connectorId, let meterValue else { return nil }
+            guard plain, let connectorId, let meterValue else { return nil }
             self.init(connectorId: connectorId, transactionId: transactionId, meterValue: meterValue)
         }
 

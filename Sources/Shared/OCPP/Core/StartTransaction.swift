@@ -25,32 +25,22 @@ public enum StartTransaction: OCPPAction {
         }
 
         public init?(plainJSON json: JSONValue) {
-            guard case .object(let object) = json else { return nil }
             var connectorId: Int?
             var idTag: IdToken?
             var meterStart: Int?
             var reservationId: Int?
             var timestamp: Date?
-            for (key, value) in object.members {
-                switch key {
-                case "connectorId":
-                    guard let id = value.plainInt else { return nil }
-                    connectorId = id
-                case "idTag":
-                    guard let tag: IdToken = value.plainCiString() else { return nil }
-                    idTag = tag
-                case "meterStart":
-                    guard let meter = value.plainInt else { return nil }
-                    meterStart = meter
-                case "reservationId":
-                    guard value.plainOptional(into: &reservationId) else { return nil }
-                case "timestamp":
-                    guard let date = value.plainDate else { return nil }
-                    timestamp = date
-                default: continue
+            let plain = json.readPlainly { name, value in
+                switch name {
+                case "connectorId": value.plain(into: &connectorId)
+                case "idTag": value.plain(into: &idTag)
+                case "meterStart": value.plain(into: &meterStart)
+                case "reservationId": value.plainOptional(into: &reservationId)
+                case "timestamp": value.plain(into: &timestamp)
+                default: true
                 }
             }
-            guard let connectorId, let idTag, let meterStart, let timestamp else { return nil }
+            guard plain, let connectorId, let idTag, let meterStart, let timestamp else { return nil }
             self.init(connectorId: connectorId, idTag: idTag, meterStart: meterStart, reservationId: reservationId, timestamp: timestamp)
         }
 

@@ -31,39 +31,24 @@ public enum StopTransaction: OCPPAction {
         }
 
         public init?(plainJSON json: JSONValue) {
-            guard case .object(let object) = json else { return nil }
             var idTag: IdToken?
             var meterStop: Int?
             var timestamp: Date?
             var transactionId: Int?
             var reason: Reason?
             var transactionData: [MeterValue]?
-            for (key, value) in object.members {
-                switch key {
-                case "idTag":
-                    guard value.plainOptional(into: &idTag) else { return nil }
-                case "meterStop":
-                    guard let meter = value.plainInt else { return nil }
-                    meterStop = meter
-                case "timestamp":
-                    guard let date = value.plainDate else { return nil }
-                    timestamp = date
-                case "transactionId":
-                    guard let id = value.plainInt else { return nil }
-                    transactionId = id
-                case "reason":
-                    guard value.plainOptional(into: &reason) else { return nil }
-                case "transactionData":
-                    if case .null = value {
-                        transactionData = nil
-                    } else {
-                        guard let values = value.plainArray(MeterValue.init(plainJSON:)) else { return nil }
-                        transactionData = values
-                    }
-                default: continue
+            let plain = json.readPlainly { name, value in
+                switch name {
+                case "idTag": value.plainOptional(into: &idTag)
+                case "meterStop": value.plain(into: &meterStop)
+                case "timestamp": value.plain(into: &timestamp)
+                case "transactionId": value.plain(into: &transactionId)
+                case "reason": value.plainOptional(into: &reason)
+                case "transactionData": value.plainOptional(into: &transactionData, each: MeterValue.init(plainJSON:))
+                default: true
                 }
             }
-            guard let meterStop, let timestamp, let transactionId else { return nil }
+            guard plain, let meterStop, let timestamp, let transactionId else { return nil }
             self.init(
                 idTag: idTag, meterStop: meterStop, timestamp: timestamp, transactionId: transactionId, reason: reason,
                 transactionData: transactionData)

@@ -46,45 +46,37 @@ public struct SampledValue: Codable, Sendable, Equatable {
 
 extension MeterValue {
     public init?(plainJSON json: JSONValue) {
-        guard case .object(let object) = json else { return nil }
         var timestamp: Date?
         var sampledValue: [SampledValue]?
-        for (key, value) in object.members {
-            switch key {
-            case "timestamp":
-                guard let date = value.plainDate else { return nil }
-                timestamp = date
-            case "sampledValue":
-                guard let samples = value.plainArray(SampledValue.init(plainJSON:)) else { return nil }
-                sampledValue = samples
-            default: continue
+        let plain = json.readPlainly { name, value in
+            switch name {
+            case "timestamp": value.plain(into: &timestamp)
+            case "sampledValue": value.plain(into: &sampledValue, each: SampledValue.init(plainJSON:))
+            default: true
             }
         }
-        guard let timestamp, let sampledValue else { return nil }
+        guard plain, let timestamp, let sampledValue else { return nil }
         self.init(timestamp: timestamp, sampledValue: sampledValue)
     }
 }
 
 extension SampledValue {
     public init?(plainJSON json: JSONValue) {
-        guard case .object(let object) = json else { return nil }
         var value: String?
         var sample = SampledValue(value: "")
-        for (key, member) in object.members {
-            switch key {
-            case "value":
-                guard case .string(let text) = member else { return nil }
-                value = text
-            case "context": guard member.plainOptional(into: &sample.context) else { return nil }
-            case "format": guard member.plainOptional(into: &sample.format) else { return nil }
-            case "measurand": guard member.plainOptional(into: &sample.measurand) else { return nil }
-            case "phase": guard member.plainOptional(into: &sample.phase) else { return nil }
-            case "location": guard member.plainOptional(into: &sample.location) else { return nil }
-            case "unit": guard member.plainOptional(into: &sample.unit) else { return nil }
-            default: continue
+        let plain = json.readPlainly { name, member in
+            switch name {
+            case "value": member.plain(into: &value)
+            case "context": member.plainOptional(into: &sample.context)
+            case "format": member.plainOptional(into: &sample.format)
+            case "measurand": member.plainOptional(into: &sample.measurand)
+            case "phase": member.plainOptional(into: &sample.phase)
+            case "location": member.plainOptional(into: &sample.location)
+            case "unit": member.plainOptional(into: &sample.unit)
+            default: true
             }
         }
-        guard let value else { return nil }
+        guard plain, let value else { return nil }
         sample.value = value
         self = sample
     }
