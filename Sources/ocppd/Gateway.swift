@@ -310,12 +310,14 @@ struct Gateway {
 
     private func makeStore(health: StoreHealth) throws -> any Store {
         if let url = configuration.mariaDB {
-            let readers = (configuration.databasePoolSize ?? url.connectionLimit ?? MariaDBStore.defaultReaders + 1) - 1
-            logger.info("store: MariaDB", metadata: ["url": "\(url)", "connections": "\(max(1, readers) + 1)"])
+            let connections = configuration.databasePoolSize ?? url.connectionLimit ?? MariaDBStore.defaultConnections
+            let (writers, readers) = MariaDBStore.split(connections: connections)
+            logger.info(
+                "store: MariaDB", metadata: ["url": "\(url)", "connections": "\(writers + readers)", "writers": "\(writers)"])
             // A lost COMMIT answer is settled well within the callers' own retry window, which it would otherwise outlast.
             let check = DatabaseWorkers<MariaDBConnection>.LostCommitCheck(
                 window: min(.seconds(10), configuration.storeRetryWindow * 2 / 3), health: health)
-            return MariaDBStore(url: url, readers: readers, lostCommitCheck: check, cluster: configuration.cluster != nil)
+            return MariaDBStore(url: url, connections: connections, lostCommitCheck: check, cluster: configuration.cluster != nil)
         }
         guard let path = configuration.sqlitePath else {
             throw ConfigurationError(

@@ -48,6 +48,13 @@ struct MariaDBURLTests {
         #expect(url.connectionLimit == 8)
     }
 
+    /// Half of the pool writes (at most 4 writers), the rest reads; never fewer than one of each.
+    @Test func thePoolIsSplitIntoWritersAndReaders() {
+        let splits = [1, 2, 3, 4, 5, 8, 20].map { MariaDBStore.split(connections: $0) }
+        #expect(splits.map(\.writers) == [1, 1, 1, 2, 2, 4, 4])
+        #expect(splits.map(\.readers) == [1, 1, 2, 2, 3, 4, 16])
+    }
+
     @Test func descriptionHidesThePassword() throws {
         let url = try MariaDBURL("mysql://ocpp:s3cret%21@host:3307/db")
         #expect(url.description == "mysql://ocpp:***@host:3307/db")
@@ -363,6 +370,58 @@ struct MariaDBConnectionTests {
         await workers.close()
     }
 
+    /// Several writers: one station's writes keep their order on its writer, and another station's writer commits while
+    /// the first is busy (with one writer, the second job would wait behind the first: the flag never comes).
+    @Test func writersCommitSideBySideAndKeepEachStationsOrder() async throws {
+        let url = try MariaDBTestServer.url()
+        let setup = try MariaDBTestServer.connect()
+        let table = "test_shards_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try setup.exec(
+            "CREATE TABLE \(table) (id INT AUTO_INCREMENT PRIMARY KEY, station VARCHAR(20) NOT NULL, n INT NOT NULL) ENGINE=InnoDB")
+        defer { try? setup.exec("DROP TABLE IF EXISTS \(table)") }
+        let workers = DatabaseWorkers<MariaDBConnection>(
+            name: "mariadb-test", writers: 4, readers: 1, makeWriter: { try MariaDBConnection(url: url) },
+            makeReader: { try MariaDBConnection(url: url) })
+        #expect(workers.writers == 4)
+        let stations = (1...1000).map { "CP\($0)" }
+        let counts = Dictionary(grouping: stations, by: workers.shard(of:)).mapValues(\.count)
+        #expect(counts.count == 4 && counts.values.allSatisfy { (150...350).contains($0) }, "\(counts)")
+        #expect(stations.allSatisfy { workers.shard(of: $0) == workers.shard(of: $0) })
+
+        let (busy, other) = try #require(
+            stations.lazy.compactMap { a in stations.first { workers.shard(of: $0) != workers.shard(of: a) }.map { (a, $0) } }.first)
+        let otherCommitted = Counter()
+        async let blocked: Bool = workers.write(shard: workers.shard(of: busy)) { _ in
+            let deadline = Date().addingTimeInterval(10)
+            while otherCommitted.value == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            return otherCommitted.value == 1
+        }
+        try await workers.write(shard: workers.shard(of: other)) { db in
+            try db.execute("INSERT INTO \(table) (station, n) VALUES (?, ?)", [other, 0])
+        }
+        otherCommitted.add()
+        #expect(try await blocked, "the other station's write waited for the busy writer")
+
+        // Queued without waiting for each other, one station's writes commit in the order they were queued.
+        let done = Counter()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            for n in 1...200 {
+                workers.submitWrite(
+                    shard: workers.shard(of: busy),
+                    run: { db, _ in
+                        try db.execute("INSERT INTO \(table) (station, n) VALUES (?, ?)", [busy, n])
+                        return { if done.add() == 200 { continuation.resume() } }
+                    },
+                    fail: { Issue.record("\($0)") })
+            }
+        }
+        let order = try await workers.read { db in
+            try db.query("SELECT n FROM \(table) WHERE station = ? ORDER BY id", [busy]) { try $0.int(0) }
+        }
+        #expect(order == Array(1...200))
+        await workers.close()
+    }
+
     @Test func killedConnectionIsReportedAsLost() throws {
         let victim = try MariaDBTestServer.connect()
         try kill(victim.connectionID)
@@ -390,6 +449,19 @@ struct MariaDBConnectionTests {
         #expect(newWriterID != writerID)
         #expect(newReaderID != readerID)
         await workers.close()
+    }
+
+    /// A count that writer threads and the test share.
+    private final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        var value: Int { lock.withLock { count } }
+        @discardableResult func add() -> Int {
+            lock.withLock {
+                count += 1
+                return count
+            }
+        }
     }
 
     /// Kills a session from a second connection and waits until the server has let it go.

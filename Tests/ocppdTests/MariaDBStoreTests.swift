@@ -13,8 +13,8 @@ struct MariaDBStoreTests {
     @Test func twoOcppdMigratingOneFreshDatabaseAtOnceBothSucceed() async throws {
         let fixture = try MariaDBFixture()
         defer { Task { await fixture.remove() } }
-        let first = MariaDBStore(url: fixture.url, readers: 1)
-        let second = MariaDBStore(url: fixture.url, readers: 1)
+        let first = MariaDBStore(url: fixture.url, connections: 2)
+        let second = MariaDBStore(url: fixture.url, connections: 2)
         async let a: Void = first.migrate()
         async let b: Void = second.migrate()
         _ = try await (a, b)
@@ -53,7 +53,7 @@ struct MariaDBStoreTests {
         var url = try MariaDBTestServer.url()
         url.endpoint = .tcp(host: "127.0.0.1", port: 1)
         url.connectTimeout = 2
-        let store = MariaDBStore(url: url, readers: 1)
+        let store = MariaDBStore(url: url, connections: 2)
         #expect(await store.ping() == false)
         let error = await #expect(throws: StoreError.self) {
             try await store.createCard(RfidCard(idTag: "X", status: .accepted, createdAt: time(0)))
@@ -69,7 +69,7 @@ struct MariaDBStoreTests {
         let fixture = try MariaDBFixture()
         defer { Task { await fixture.remove() } }
         let fault = CommitFault()
-        let store = MariaDBStore(url: fixture.url, readers: 1, commitFault: fault)
+        let store = MariaDBStore(url: fixture.url, connections: 2, commitFault: fault)
         try await store.migrate()
         _ = try await store.putStation("CP1", StationUpdate())
         // The server commits, the writer hears nothing: it must learn that the batch is in, not run it again.
@@ -103,7 +103,7 @@ struct MariaDBStoreTests {
     @Test func theBatchMarkHoldsItsRowUntilTheBatchEnds() async throws {
         let fixture = try MariaDBFixture()
         defer { Task { await fixture.remove() } }
-        let store = MariaDBStore(url: fixture.url, readers: 1)
+        let store = MariaDBStore(url: fixture.url, connections: 2)
         try await store.migrate()
         await store.close()
         let writer = UUID().uuidString
@@ -144,7 +144,7 @@ struct MariaDBStoreTests {
         defer { Task { await fixture.remove() } }
         let fault = CommitFault()
         let health = StoreHealth(retryWindow: .seconds(15))
-        let store = MariaDBStore(url: fixture.url, readers: 1, lostCommitCheck: .init(health: health), commitFault: fault)
+        let store = MariaDBStore(url: fixture.url, connections: 2, lostCommitCheck: .init(health: health), commitFault: fault)
         try await store.migrate()
         _ = try await store.putStation("CP1", StationUpdate())
         let transactionId = try await store.startTransaction(start(at: 10)).transactionId
@@ -169,7 +169,7 @@ struct MariaDBStoreTests {
         let fault = CommitFault()
         let health = StoreHealth(retryWindow: .seconds(15))
         let store = MariaDBStore(
-            url: fixture.url, readers: 1, lostCommitCheck: .init(window: .milliseconds(300), health: health), commitFault: fault)
+            url: fixture.url, connections: 2, lostCommitCheck: .init(window: .milliseconds(300), health: health), commitFault: fault)
         try await store.migrate()
         _ = try await store.putStation("CP1", StationUpdate())
         let transactionId = try await store.startTransaction(start(at: 10)).transactionId

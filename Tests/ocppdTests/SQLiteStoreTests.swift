@@ -67,7 +67,7 @@ struct MariaDBFixture: StoreFixture {
         try MariaDBConnection(url: server).exec("CREATE DATABASE \(url.database)")
     }
 
-    func open() async throws -> any Store { MariaDBStore(url: url, readers: 2) }
+    func open() async throws -> any Store { MariaDBStore(url: url, connections: 4) }
 
     func markNewerSchema(_ store: any Store, version: Int) async throws {
         let store = try #require(store as? MariaDBStore)

@@ -162,10 +162,11 @@ private final class JobQueue<Connection>: @unchecked Sendable {
 }
 
 /// Dedicated threads that own the database connections, so blocking database calls never run on NIO event loops or
-/// the cooperative pool: one writer that commits every queued write job in one transaction (group commit), and
-/// readers that run read jobs concurrently.
+/// the cooperative pool: writers that each commit every write job queued for them in one transaction (group commit),
+/// and readers that run read jobs concurrently. With several writers, a job goes to the writer of its shard: the
+/// jobs of one shard (one station's, see `shard(of:)`) commit in the order they were queued.
 final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
-    private let writeQueue = JobQueue<Connection>()
+    private let writeQueues: [JobQueue<Connection>]
     private let readQueue = JobQueue<Connection>()
     /// How often a read is tried when the database reports a transient failure.
     static var attempts: Int { 4 }
@@ -187,13 +188,16 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
 
     /// Connections are opened on their own thread at first use and reopened after a lost connection.
     init(
-        name: String, readers: Int, lostCommitCheck: LostCommitCheck? = nil,
+        name: String, writers: Int = 1, readers: Int, lostCommitCheck: LostCommitCheck? = nil,
         makeWriter: @escaping @Sendable () throws -> Connection, makeReader: @escaping @Sendable () throws -> Connection
     ) {
-        let writeQueue = writeQueue
+        writeQueues = (0..<max(1, writers)).map { _ in JobQueue<Connection>() }
         let readQueue = readQueue
-        writeQueue.threadStarted()
-        Self.start(name: "\(name)-writer") { Self.writerLoop(writeQueue, lostCommitCheck, makeWriter) }
+        for (index, writeQueue) in writeQueues.enumerated() {
+            writeQueue.threadStarted()
+            let suffix = writeQueues.count == 1 ? "" : "-\(index)"
+            Self.start(name: "\(name)-writer\(suffix)") { Self.writerLoop(writeQueue, lostCommitCheck, makeWriter) }
+        }
         for index in 0..<max(1, readers) {
             readQueue.threadStarted()
             Self.start(name: "\(name)-reader-\(index)") { Self.readerLoop(readQueue, makeReader) }
@@ -201,16 +205,30 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     }
 
     deinit {
-        writeQueue.close()
+        writeQueues.forEach { $0.close() }
         readQueue.close()
+    }
+
+    /// How many writers commit side by side.
+    var writers: Int { writeQueues.count }
+
+    /// The shard of `key` (a station's id): always the same for the same key, spread evenly over the writers.
+    func shard(of key: String) -> Int {
+        guard writeQueues.count > 1 else { return 0 }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+        for byte in key.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return Int(hash % UInt64(writeQueues.count))
     }
 
     /// Runs `job` in the writer's next transaction; returns only after that transaction committed.
     /// A job that throws is rolled back alone (its savepoint) and only its caller gets the error. After a transient
     /// failure the whole batch runs again in a new transaction, so a job must touch nothing but the connection.
-    func write<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    func write<T: Sendable>(shard: Int = 0, _ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             submitWrite(
+                shard: shard,
                 run: { connection, _ in
                     let value = try job(connection)
                     return { continuation.resume(returning: value) }
@@ -223,9 +241,10 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
     /// run more than once, see `write`; its Bool says whether it runs in a savepoint of its own, after a job of its batch
     /// failed), and `fail` is called instead when the job's work was not committed.
     func submitWrite(
-        run: @escaping @Sendable (Connection, Bool) throws -> @Sendable () -> Void, fail: @escaping @Sendable (any Error) -> Void
+        shard: Int = 0, run: @escaping @Sendable (Connection, Bool) throws -> @Sendable () -> Void,
+        fail: @escaping @Sendable (any Error) -> Void
     ) {
-        writeQueue.enqueue(DatabaseJob(run: run, fail: fail))
+        writeQueues[shard % writeQueues.count].enqueue(DatabaseJob(run: run, fail: fail))
     }
 
     /// Runs `job` on a reader connection, in a read transaction so its queries see one snapshot. A job of one statement
@@ -248,16 +267,25 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
 
     /// Finishes the queued jobs, closes the connections and waits for the threads to end; later jobs fail with `.closed`.
     func close() async {
-        writeQueue.close()
+        writeQueues.forEach { $0.close() }
         readQueue.close()
-        await writeQueue.waitForThreads()
+        for writeQueue in writeQueues {
+            await writeQueue.waitForThreads()
+        }
         await readQueue.waitForThreads()
     }
 
-    var writeStatistics: WriteStatistics { writeQueue.writeStatistics }
+    /// Summed over the writers.
+    var writeStatistics: WriteStatistics {
+        writeQueues.map(\.writeStatistics).reduce(into: WriteStatistics()) { sum, one in
+            sum.commits += one.commits
+            sum.jobs += one.jobs
+            sum.isolatedReruns += one.isolatedReruns
+        }
+    }
 
-    /// Write jobs waiting for the writer (for tests that must know they all arrived).
-    var waitingWrites: Int { writeQueue.waitingJobs }
+    /// Write jobs waiting for a writer (for tests that must know they all arrived).
+    var waitingWrites: Int { writeQueues.map(\.waitingJobs).reduce(0, +) }
 
     private static var workerKey: String { "ocppd.database-worker" }
 

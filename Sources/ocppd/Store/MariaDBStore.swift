@@ -1,28 +1,38 @@
 import Foundation
 import Shared
 
-/// The production store: MariaDB (InnoDB) through libmariadb, with one group-committing writer connection and a pool
-/// of reader connections, each on a worker thread of its own. Connections open at first use and reopen by themselves
+/// The production store: MariaDB (InnoDB) through libmariadb, with group-committing writer connections (each station's
+/// writes on one of them) and reader connections, each on a worker thread of its own. Connections open at first use and reopen by themselves
 /// after the server went away, so ocppd rides out a database restart.
 final class MariaDBStore: SQLStore {
     let url: MariaDBURL
     let workers: DatabaseWorkers<MariaDBConnection>
     let meterValueWriter: WriteCombiner<KeyedMeterValue, MariaDBConnection>
-    /// Reader connections when neither the configuration nor the URL's `connection_limit` says.
-    static let defaultReaders = 4
+    /// Connections when neither the configuration nor the URL's `connection_limit` says.
+    static let defaultConnections = 5
 
-    /// `readers` wins over the URL's `connection_limit`, which counts the writer too. `lostCommitCheck.health` hears of
-    /// outages that only the writer sees; `commitFault` is for tests.
+    /// How `connections` are used: half of them (up to 4, at least 1) writers, the rest readers. One writer's round
+    /// trips, one after another, held the session mix's rate while MariaDB and ocppd had cores to spare: writers side by
+    /// side commit their stations' writes at the same time. Each station's writes go to one writer, in order.
+    static func split(connections: Int) -> (writers: Int, readers: Int) {
+        let connections = max(2, connections)
+        let writers = min(4, connections / 2)
+        return (writers, connections - writers)
+    }
+
+    /// `connections` (writers and readers, see `split`) wins over the URL's `connection_limit`. `lostCommitCheck.health`
+    /// hears of outages that only the writers see; `commitFault` is for tests.
     init(
-        url: MariaDBURL, readers: Int? = nil, lostCommitCheck: DatabaseWorkers<MariaDBConnection>.LostCommitCheck = .init(),
-        commitFault: CommitFault? = nil, cluster: Bool = false
+        url: MariaDBURL, connections: Int? = nil,
+        lostCommitCheck: DatabaseWorkers<MariaDBConnection>.LostCommitCheck = .init(), commitFault: CommitFault? = nil,
+        cluster: Bool = false
     ) {
         let url = cluster && !url.socketTimeoutGiven ? Self.clusterTimeouts(url) : url
         self.url = url
-        let count = readers ?? url.connectionLimit.map { $0 - 1 } ?? Self.defaultReaders
+        let (writers, readers) = Self.split(connections: connections ?? url.connectionLimit ?? Self.defaultConnections)
         workers = DatabaseWorkers(
             // Across a network a COMMIT's answer can be lost after the server committed: the writer marks its batches.
-            name: "mariadb", readers: max(1, count), lostCommitCheck: lostCommitCheck,
+            name: "mariadb", writers: writers, readers: readers, lostCommitCheck: lostCommitCheck,
             makeWriter: {
                 try commitFault?.refuseConnection()
                 let connection = try MariaDBConnection(url: url)

@@ -19,7 +19,7 @@ extension SQLStore {
     // demands.
 
     func card(_ idTag: String) async throws -> RfidCard? {
-        try await read { db in
+        try await read(inTransaction: false) { db in
             try db.queryFirst("SELECT \(Self.cardColumns) FROM rfid_cards WHERE id_tag = ?", [idTag], Self.readCard)
         }
     }

@@ -144,7 +144,7 @@ extension SQLStore {
     }
 
     func startTransaction(_ start: TransactionStart) async throws -> StartOutcome {
-        try await write { db in
+        try await write(station: start.cpId) { db in
             let connector: [any SQLBindable] = [start.cpId, start.connectorId]
             // One query for what the start must know of its connector: an identical earlier start, and the active sessions.
             let rows = try db.query(
@@ -202,7 +202,7 @@ extension SQLStore {
     }
 
     func stopTransaction(_ stop: TransactionStop) async throws -> StopOutcome {
-        try await write { db in
+        try await write(station: stop.cpId) { db in
             // With whether its connector has a TxProfile to end: most have none, and a DELETE of nothing is still a round
             // trip. A read of the transaction's snapshot: every write of this node goes through this writer, so it misses
             // only a TxProfile another node's writer stored in the same instant (a station changing nodes meanwhile).
@@ -264,7 +264,7 @@ extension SQLStore {
     func recordMeterValues(_ values: [MeterValueRecord]) async throws {
         guard !values.isEmpty else { return }
         do {
-            try await meterValueWriter.write(values.map(KeyedMeterValue.init))
+            try await meterValueWriter.write(values.map(KeyedMeterValue.init), shard: workers.shard(of: values[0].cpId))
         } catch {
             throw Self.storeError(error)
         }

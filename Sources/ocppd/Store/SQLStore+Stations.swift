@@ -101,7 +101,7 @@ extension SQLStore {
     }
 
     func stationAccess(_ id: String) async throws -> StationAccess? {
-        try await read { db in
+        try await read(inTransaction: false) { db in
             try db.queryFirst("SELECT security_profile, auth_key_hash, pending_security_profile FROM stations WHERE id = ?", [id]) {
                 row in
                 StationAccess(securityProfile: try row.int(0), keyHash: row.optionalString(1), pendingSecurityProfile: row.optionalInt(2))
@@ -234,7 +234,7 @@ extension SQLStore {
     }
 
     func recordStatus(_ id: String, _ report: Connector) async throws -> StatusOutcome {
-        try await write { db in
+        try await write(station: id) { db in
             let fields: [any SQLBindable] = [
                 report.status, report.errorCode, report.info, report.vendorId, report.vendorErrorCode, report.updatedAt,
             ]

@@ -34,6 +34,16 @@ extension SQLStore {
         }
     }
 
+    /// A write of station `cpId`'s: with several writers, one station's writes go to the same one, in order.
+    @discardableResult
+    func write<T: Sendable>(station cpId: String, _ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        do {
+            return try await workers.write(shard: workers.shard(of: cpId), job)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
     @discardableResult
     func read<T: Sendable>(inTransaction: Bool = true, _ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         do {

@@ -4,7 +4,7 @@ import Shared
 /// runs joins it, so a group commit holds one multi-row INSERT instead of one per caller. To MariaDB that is one round
 /// trip instead of dozens. Each caller still returns only after the commit, with its own outcome: when the rows fail
 /// together, the batch runs again and each caller's rows are tried alone, so one station's bad row fails only that
-/// station's write.
+/// station's write. With several writers each has its own rows waiting (`write(_:shard:)`), written by its own job.
 final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Sendable {
     private struct Entry: Sendable {
         let items: [Item]
@@ -17,9 +17,15 @@ final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Senda
         var queued = false
     }
 
-    /// Guards the waiting entries and `queued`: callers append from any task, the job takes them on the writer thread.
-    /// The append and the test of `queued` are one step, so exactly one job is queued for any waiting entries.
-    private let state = Locked(State())
+    /// The rows waiting for one writer. The lock guards the entries and `queued`: callers append from any task, the job
+    /// takes them on the writer thread. The append and the test of `queued` are one step, so exactly one job is queued
+    /// for any waiting entries.
+    private final class Shard: Sendable {
+        let state = Locked(State())
+    }
+
+    /// One per writer.
+    private let shards: [Shard]
     private let workers: DatabaseWorkers<Connection>
     private let insert: @Sendable (Connection, [Item]) throws -> Void
 
@@ -27,42 +33,46 @@ final class WriteCombiner<Item: Sendable, Connection: DatabaseConnection>: Senda
     init(workers: DatabaseWorkers<Connection>, insert: @escaping @Sendable (Connection, [Item]) throws -> Void) {
         self.workers = workers
         self.insert = insert
+        shards = (0..<workers.writers).map { _ in Shard() }
     }
 
     /// Callers whose rows wait for the next job (for tests that must know they all arrived).
-    var waitingCallers: Int { state.withLock { $0.entries.count } }
+    var waitingCallers: Int { shards.map { $0.state.withLock { $0.entries.count } }.reduce(0, +) }
 
-    /// Returns once `items` are committed, together with whatever other callers wrote meanwhile.
-    func write(_ items: [Item]) async throws {
+    /// Returns once `items` are committed by the writer of `shard`, together with whatever other callers of that shard
+    /// wrote meanwhile.
+    func write(_ items: [Item], shard: Int = 0) async throws {
+        let queue = shards[shard % shards.count]
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let submit = state.withLock { state in
+            let submit = queue.state.withLock { state in
                 state.entries.append(Entry(items: items, continuation: continuation))
                 defer { state.queued = true }
                 return !state.queued
             }
             if submit {
-                submitJob()
+                submitJob(queue, shard: shard)
             }
         }
     }
 
-    private func submitJob() {
+    private func submitJob(_ queue: Shard, shard: Int) {
         // The job takes the entries when it first runs and keeps them: a batch that is run again (a transient failure,
         // or another job's) must write the same rows.
         let taken = TakenEntries()
         workers.submitWrite(
+            shard: shard,
             run: { [self] db, isolated in
-                try write(taken.entries ?? takeEntries(into: taken), db, careful: isolated)
+                try write(taken.entries ?? Self.takeEntries(queue, into: taken), db, careful: isolated)
             },
-            fail: { [self] error in
-                for entry in taken.entries ?? takeEntries(into: taken) {
+            fail: { error in
+                for entry in taken.entries ?? Self.takeEntries(queue, into: taken) {
                     entry.continuation.resume(throwing: error)
                 }
             })
     }
 
-    private func takeEntries(into taken: TakenEntries) -> [Entry] {
-        let entries = state.withLock { state in
+    private static func takeEntries(_ queue: Shard, into taken: TakenEntries) -> [Entry] {
+        let entries = queue.state.withLock { state in
             defer {
                 state.entries = []
                 state.queued = false
