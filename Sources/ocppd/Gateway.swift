@@ -311,7 +311,7 @@ struct Gateway {
     private func makeStore(health: StoreHealth) throws -> any Store {
         if let url = configuration.mariaDB {
             let connections = configuration.databasePoolSize ?? url.connectionLimit ?? MariaDBStore.defaultConnections
-            let (writers, readers) = MariaDBStore.split(connections: connections)
+            let (writers, readers) = MariaDBStore.split(connections: connections, cluster: configuration.cluster != nil)
             logger.info(
                 "store: MariaDB", metadata: ["url": "\(url)", "connections": "\(writers + readers)", "writers": "\(writers)"])
             // A lost COMMIT answer is settled well within the callers' own retry window, which it would otherwise outlast.

@@ -39,7 +39,9 @@ public struct OCPPD: AsyncParsableCommand {
     var database: String?
 
     @Option(
-        help: "Connections to MariaDB: half of them writers (at most 4), the rest readers; at least 2 (env OCPPD_DB_POOL_SIZE, default 5).")
+        help:
+            "Connections to MariaDB: half of them writers (at most 4; one in a cluster), the rest readers; at least 2 (env OCPPD_DB_POOL_SIZE, default 5)."
+    )
     var dbPoolSize: Int?
 
     @Option(help: "Bearer token of the REST API (env OCPPD_API_TOKEN; generated into DATA_DIR/api-token when unset).")

@@ -48,11 +48,13 @@ struct MariaDBURLTests {
         #expect(url.connectionLimit == 8)
     }
 
-    /// Half of the pool writes (at most 4 writers), the rest reads; never fewer than one of each.
+    /// Half of the pool writes (at most 4 writers), the rest reads; never fewer than one of each; one writer in a cluster.
     @Test func thePoolIsSplitIntoWritersAndReaders() {
         let splits = [1, 2, 3, 4, 5, 8, 20].map { MariaDBStore.split(connections: $0) }
         #expect(splits.map(\.writers) == [1, 1, 1, 2, 2, 4, 4])
         #expect(splits.map(\.readers) == [1, 1, 2, 2, 3, 4, 16])
+        // A cluster node keeps one writer.
+        #expect([2, 5, 20].map { MariaDBStore.split(connections: $0, cluster: true).writers } == [1, 1, 1])
     }
 
     @Test func descriptionHidesThePassword() throws {
