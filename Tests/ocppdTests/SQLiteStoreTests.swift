@@ -1372,7 +1372,7 @@ struct SQLiteStoreTests {
             let writer = try await store.write { _ in DatabaseWorkers<SQLiteConnection>.currentWorkerName ?? "" }
             let reader = try await store.read { _ in DatabaseWorkers<SQLiteConnection>.currentWorkerName ?? "" }
             #expect(writer == "sqlite-writer")
-            #expect(reader.hasPrefix("sqlite-reader-"))
+            #expect(reader.hasPrefix("sqlite-reader"))
         }
     }
 
