@@ -108,8 +108,14 @@ func start(
     _ cpId: String = "CP1", connector: Int = 1, tag: String = "TAG1", meter: Int = 1000, at seconds: Int, reservation: Int? = nil
 ) -> TransactionStart {
     TransactionStart(
-        cpId: cpId, connectorId: connector, idTag: tag, idTagStatus: .accepted, meterStart: meter, timestamp: time(seconds),
-        reservationId: reservation)
+        cpId: cpId, connectorId: connector, idTag: tag, meterStart: meter, timestamp: time(seconds), reservationId: reservation)
+}
+
+extension Store {
+    /// A start whose tag is Accepted whatever its state (the tests of sessions, not of authorization).
+    func startTransaction(_ start: TransactionStart) async throws -> StartOutcome {
+        try await startTransaction(start) { _ in IdTagInfo(status: .accepted) }.0
+    }
 }
 
 func stop(
@@ -128,6 +134,14 @@ func energyValue(_ cpId: String = "CP1", transactionId: Int?, connector: Int = 1
         timestamp: time(seconds), cpId: cpId, transactionId: transactionId, connectorId: connector,
         measurand: "Energy.Active.Import.Register", value: value, unit: unit, context: "Sample.Periodic", location: "Outlet",
         format: "Raw")
+}
+
+/// What a closure that a store calls on its writer thread was given, for the test to read afterwards.
+final class Recorded<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [Value] = []
+    var values: [Value] { lock.withLock { recorded } }
+    func add(_ value: Value) { lock.withLock { recorded.append(value) } }
 }
 
 // MARK: - The contract every backend keeps
@@ -192,6 +206,39 @@ struct StoreContractTests {
             let other = try await store.startTransaction(start(meter: 2000, at: 10))
             #expect(other.transactionId != first.transactionId && !other.duplicate)
             #expect(try await store.sessions(SessionFilter(), PageRequest()).total == 2)
+        }
+    }
+
+    /// The StartTransaction handler judges the tag from what the start's own transaction reads: the card, the tag's
+    /// active session elsewhere, and the session keeps the status the judgement gave.
+    @Test("a start is judged from its tag's state in the same transaction, and keeps that status", arguments: StoreBackend.all)
+    func startJudgesItsTagInItsTransaction(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            try await store.createCard(RfidCard(idTag: "CARD", status: .blocked, createdAt: time(0)))
+            let seen = Recorded<TagState>()
+            let (first, tag, info) = try await store.startTransaction(start("CP1", tag: "card", at: 10)) { state in
+                seen.add(state)
+                return IdTagInfo(status: state.card?.status == .blocked ? .blocked : .invalid)
+            }
+            #expect(tag.card?.idTag == "CARD" && tag.card?.status == .blocked && tag.active == nil)
+            #expect(seen.values == [tag] && info.status == .blocked)
+            #expect(try await store.session(first.transactionId)?.idTagStatus == "Blocked")
+
+            // On another station the tag's session is active: the state says so, with its connector.
+            let (second, elsewhere, _) = try await store.startTransaction(start("CP2", connector: 3, tag: "CARD", at: 20)) { state in
+                IdTagInfo(status: state.active == nil ? .accepted : .concurrentTx)
+            }
+            #expect(elsewhere.active == ActiveCharge(transactionId: first.transactionId, cpId: "CP1", connectorId: 1))
+            #expect(try await store.session(second.transactionId)?.idTagStatus == "ConcurrentTx")
+
+            // A resend gets its transaction back, judged again.
+            let (again, _, _) = try await store.startTransaction(start("CP2", connector: 3, tag: "CARD", at: 20)) { _ in
+                IdTagInfo(status: .accepted)
+            }
+            #expect(again.duplicate && again.transactionId == second.transactionId)
+            // An unknown tag has no card.
+            let (_, unknown, _) = try await store.startTransaction(start("CP3", tag: "NOBODY", at: 30)) { _ in IdTagInfo(status: .invalid) }
+            #expect(unknown == TagState(card: nil, active: nil))
         }
     }
 
@@ -1321,7 +1368,7 @@ struct SQLiteStoreTests {
         try await withStore(.sqlite) { store, _ in
             let store = try #require(store as? SQLiteStore)
             let plans = try await store.read { db in
-                try [SQLiteStore.tagStateQuery, SQLiteStore.startOnConnectorQuery].map { query in
+                try [SQLiteStore.tagStateQuery, SQLiteStore.startQuery].map { query in
                     try db.query("EXPLAIN QUERY PLAN \(query)", Array(repeating: 1, count: query.count { $0 == "?" })) {
                         try $0.string(3)
                     }.joined(separator: "\n")
@@ -1330,6 +1377,7 @@ struct SQLiteStoreTests {
             #expect(plans[0].contains("USING INDEX sessions_by_tag (id_tag=? AND active=?)"), "\(plans[0])")
             #expect(plans[0].contains("USING INDEX rfid_cards_id_tag (id_tag=?)"), "\(plans[0])")
             #expect(plans[1].contains("USING INDEX sessions_active_by_connector (cp_id=? AND connector_id=? AND active=?)"), "\(plans[1])")
+            #expect(plans[1].contains("USING INDEX sessions_by_tag (id_tag=? AND active=?)"), "\(plans[1])")
             #expect(!plans.joined().contains("sessions_active "), "\(plans)")
             // Every index of meter_values costs each MeterValues commit a page per station: only the one queries use, and
             // the one that keeps each sampled value once.

@@ -49,11 +49,17 @@ extension CentralSystem {
         }
 
         router.on(StartTransaction.self) { request, station in
-            let info = try await authorizer.info(for: request.idTag.value, station: station.id, connectorId: request.connectorId)
             let start = TransactionStart(
-                cpId: station.id, connectorId: request.connectorId, idTag: request.idTag.value, idTagStatus: info.status,
-                meterStart: request.meterStart, timestamp: request.timestamp, reservationId: request.reservationId)
-            let outcome = try await storeRetry { try await store.startTransaction(start) }
+                cpId: station.id, connectorId: request.connectorId, idTag: request.idTag.value, meterStart: request.meterStart,
+                timestamp: request.timestamp, reservationId: request.reservationId)
+            // The tag is judged from what the start's own transaction reads: no separate read, and no moment between the
+            // judgement and the stored session.
+            let (outcome, tag, info) = try await storeRetry {
+                try await store.startTransaction(start) { tag in
+                    Authorizer.info(tag, station: station.id, connectorId: request.connectorId, checkConcurrent: true)
+                }
+            }
+            if tag.card == nil { await unknownTags.saw(request.idTag.value, at: station.id) }
             await Self.closedStale(outcome.closedStale, connectorId: request.connectorId, at: request.timestamp, station, events)
             station.logger.info(
                 outcome.duplicate ? "repeated StartTransaction: same transaction" : "transaction started",
@@ -175,8 +181,6 @@ struct Authorizer: Sendable {
     let unknownTags: SightingList
     let storeRetry: StoreRetry
 
-    /// `connectorId` is the connector a transaction starts on: a session still open there is stale,
-    /// not a concurrent one (the store closes it).
     func info(for idTag: String, station: String, connectorId: Int?, checkConcurrent: Bool = true) async throws -> IdTagInfo {
         // Without the concurrency check only the card matters: its one-table read costs MariaDB less than half of the
         // tag state's (a UNION with the tag's active sessions).
@@ -184,10 +188,14 @@ struct Authorizer: Sendable {
             checkConcurrent
             ? try await storeRetry { try await store.tagState(idTag) }
             : TagState(card: try await storeRetry { try await store.card(idTag) }, active: nil)
-        guard let card = state.card else {
-            await unknownTags.saw(idTag, at: station)
-            return IdTagInfo(status: .invalid)
-        }
+        if state.card == nil { await unknownTags.saw(idTag, at: station) }
+        return Self.info(state, station: station, connectorId: connectorId, checkConcurrent: checkConcurrent)
+    }
+
+    /// The idTagInfo of a tag in `state`. `connectorId` is the connector a transaction starts on: a session still open
+    /// there is stale, not a concurrent one (the store closes it).
+    static func info(_ state: TagState, station: String, connectorId: Int?, checkConcurrent: Bool) -> IdTagInfo {
+        guard let card = state.card else { return IdTagInfo(status: .invalid) }
         let parent = card.parentIdTag.flatMap { IdToken($0) }
         func info(_ status: AuthorizationStatus) -> IdTagInfo {
             IdTagInfo(status: status, expiryDate: card.expiryDate, parentIdTag: parent)

@@ -102,57 +102,59 @@ extension SQLStore {
     }
 
     /// A tag's card and its active sessions, in one statement: card rows have no transaction id (rfid_cards_id_tag),
-    /// session rows no card (sessions_by_tag).
+    /// session rows no card (sessions_by_tag). The last column says which (`TagStateReader`).
     static var tagStateQuery: String {
         """
-        SELECT \(cardColumns), NULL, NULL, NULL, NULL FROM rfid_cards WHERE id_tag = ?
+        SELECT \(cardColumns), NULL, NULL, NULL, NULL, NULL, 0 FROM rfid_cards WHERE id_tag = ?
         UNION ALL
-        SELECT NULL, NULL, NULL, NULL, NULL, NULL, transaction_id, cp_id, connector_id, started_at FROM sessions
+        SELECT NULL, NULL, NULL, NULL, NULL, NULL, transaction_id, cp_id, connector_id, started_at, 1, 1 FROM sessions
         WHERE id_tag = ? AND active = 1
         """
     }
 
-    /// What a StartTransaction must know of its connector: identical earlier starts (sessions_by_connector), then the
-    /// active sessions (sessions_active_by_connector).
-    static var startOnConnectorQuery: String {
+    /// What a StartTransaction must know, in one statement: the tag's state (`tagStateQuery`), then of its connector the
+    /// identical earlier starts (sessions_by_connector, kind 2) and the active sessions (sessions_active_by_connector,
+    /// kind 3).
+    static var startQuery: String {
         """
-        SELECT transaction_id, started_at, active, 1 FROM sessions
+        \(tagStateQuery)
+        UNION ALL
+        SELECT NULL, NULL, NULL, NULL, NULL, NULL, transaction_id, NULL, NULL, started_at, active, 2 FROM sessions
         WHERE cp_id = ? AND connector_id = ? AND started_at = ? AND id_tag = ? AND meter_start = ?
         UNION ALL
-        SELECT transaction_id, started_at, active, 0 FROM sessions WHERE cp_id = ? AND connector_id = ? AND active = 1
+        SELECT NULL, NULL, NULL, NULL, NULL, NULL, transaction_id, NULL, NULL, started_at, active, 3 FROM sessions
+        WHERE cp_id = ? AND connector_id = ? AND active = 1
         """
     }
 
     func tagState(_ idTag: String) async throws -> TagState {
         try await read(inTransaction: false) { db in
-            var card: RfidCard?
-            var active: (charge: ActiveCharge, startedAt: Int64)?
-            // The newest active session is picked here: an ORDER BY made SQLite walk every active session in start
-            // order (sessions_active) instead of looking up the tag's few.
-            _ = try db.query(Self.tagStateQuery, [idTag, idTag]) { row in
-                guard !row.isNull(6) else {
-                    card = try Self.readCard(row)
-                    return
-                }
-                let charge = ActiveCharge(transactionId: try row.int(6), cpId: try row.string(7), connectorId: try row.int(8))
-                let startedAt = try row.int64(9)
-                if let newest = active, (newest.startedAt, newest.charge.transactionId) > (startedAt, charge.transactionId) { return }
-                active = (charge, startedAt)
-            }
-            return TagState(card: card, active: active?.charge)
+            var reader = TagStateReader<Self>()
+            _ = try db.query(Self.tagStateQuery, [idTag, idTag]) { row in _ = try reader.take(row) }
+            return reader.state
         }
     }
 
-    func startTransaction(_ start: TransactionStart) async throws -> StartOutcome {
+    func startTransaction(
+        _ start: TransactionStart, authorize: @escaping @Sendable (TagState) -> IdTagInfo
+    ) async throws -> (StartOutcome, tag: TagState, info: IdTagInfo) {
         try await write(station: start.cpId) { db in
             let connector: [any SQLBindable] = [start.cpId, start.connectorId]
-            // One query for what the start must know of its connector: an identical earlier start, and the active sessions.
-            let rows = try db.query(
-                Self.startOnConnectorQuery, connector + [start.timestamp, start.idTag, start.meterStart] + connector
-            ) { row in (id: try row.int(0), startedAt: try row.int64(1), active: try row.bool(2), identical: try row.bool(3)) }
+            // One query for what the start must know: its tag's state, an identical earlier start on its connector, and
+            // the connector's active sessions. The tag is judged in the same transaction as the session is stored.
+            var tag = TagStateReader<Self>()
+            var rows: [(id: Int, startedAt: Int64, active: Bool, identical: Bool)] = []
+            _ = try db.query(
+                Self.startQuery,
+                [start.idTag, start.idTag] + connector + [start.timestamp, start.idTag, start.meterStart] + connector
+            ) { row in
+                guard try !tag.take(row) else { return }
+                rows.append((try row.int(6), try row.int64(9), try row.bool(10), try row.int(11) == 2))
+            }
+            let info = authorize(tag.state)
             // Chargers resend a start they got no answer to: the same start gets the same transaction.
             if let existing = rows.filter(\.identical).map(\.id).min() {
-                return StartOutcome(transactionId: existing, duplicate: true, closedStale: [])
+                return (StartOutcome(transactionId: existing, duplicate: true, closedStale: []), tag.state, info)
             }
             let now = Date()
             // A connector has at most one active session, the newest started. A start older than the active one (a
@@ -180,7 +182,7 @@ extension SQLStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 connector + [
-                    start.idTag, start.idTagStatus.rawValue, start.meterStart, start.timestamp, start.reservationId, newerStart == nil,
+                    start.idTag, info.status.rawValue, start.meterStart, start.timestamp, start.reservationId, newerStart == nil,
                     newerStart != nil, newerStart.map(SQLValue.integer) ?? .null, newerStart == nil ? nil : Self.staleStopReason,
                     now,
                 ])
@@ -190,7 +192,7 @@ extension SQLStore {
                     "UPDATE reservations SET status = 'Used', updated_at = ? WHERE reservation_id = ? AND cp_id = ?",
                     [now, reservationId, start.cpId])
             }
-            return StartOutcome(transactionId: transactionId, duplicate: false, closedStale: closedStale)
+            return (StartOutcome(transactionId: transactionId, duplicate: false, closedStale: closedStale), tag.state, info)
         }
     }
 
@@ -349,5 +351,33 @@ extension SQLStore {
             let total = try db.queryFirst("SELECT COUNT(*) FROM meter_values WHERE transaction_id = ?", [transactionId]) { try $0.int(0) }
             return Page(items: items, total: total ?? 0)
         }
+    }
+}
+
+/// Reads the rows of `tagStateQuery`: the card, and the newest of the tag's active sessions. The newest is picked
+/// here: an ORDER BY made SQLite walk every active session in start order (sessions_active) instead of looking up
+/// the tag's few.
+struct TagStateReader<Backend: SQLStore> {
+    var card: RfidCard?
+    var active: (charge: ActiveCharge, startedAt: Int64)?
+
+    var state: TagState { TagState(card: card, active: active?.charge) }
+
+    /// Takes a row of kind 0 or 1 (the last column); false for any other.
+    mutating func take(_ row: Backend.Connection.Row) throws -> Bool {
+        switch try row.int(11) {
+        case 0:
+            card = try Backend.readCard(row)
+        case 1:
+            let charge = ActiveCharge(transactionId: try row.int(6), cpId: try row.string(7), connectorId: try row.int(8))
+            let startedAt = try row.int64(9)
+            if let newest = active, (newest.startedAt, newest.charge.transactionId) > (startedAt, charge.transactionId) {
+                return true
+            }
+            active = (charge, startedAt)
+        default:
+            return false
+        }
+        return true
     }
 }

@@ -125,20 +125,16 @@ public struct TransactionStart: Sendable, Equatable {
     public var cpId: String
     public var connectorId: Int
     public var idTag: String
-    /// The status the central system answered for the tag.
-    public var idTagStatus: AuthorizationStatus
     public var meterStart: Int
     public var timestamp: Date
     public var reservationId: Int?
 
     public init(
-        cpId: String, connectorId: Int, idTag: String, idTagStatus: AuthorizationStatus, meterStart: Int, timestamp: Date,
-        reservationId: Int? = nil
+        cpId: String, connectorId: Int, idTag: String, meterStart: Int, timestamp: Date, reservationId: Int? = nil
     ) {
         self.cpId = cpId
         self.connectorId = connectorId
         self.idTag = idTag
-        self.idTagStatus = idTagStatus
         self.meterStart = meterStart
         self.timestamp = timestamp
         self.reservationId = reservationId
@@ -271,10 +267,13 @@ public protocol Store: Sendable {
 
     // MARK: Sessions
 
-    /// The tag's card and its active session on any station (for ConcurrentTx), in one read: every
-    /// Authorize, StartTransaction and StopTransaction asks.
+    /// The tag's card and its active session on any station (for ConcurrentTx), in one read: every Authorize asks.
     func tagState(_ idTag: String) async throws -> TagState
-    func startTransaction(_ start: TransactionStart) async throws -> StartOutcome
+    /// Stores a start whose tag is judged in the same transaction, from the same read as its connector's sessions:
+    /// `authorize` gets the tag's state and says the status the session keeps; the outcome carries both.
+    func startTransaction(
+        _ start: TransactionStart, authorize: @escaping @Sendable (TagState) -> IdTagInfo
+    ) async throws -> (StartOutcome, tag: TagState, info: IdTagInfo)
     func stopTransaction(_ stop: TransactionStop) async throws -> StopOutcome
     /// Stores sampled values; `transactionId` may name no known session.
     func recordMeterValues(_ values: [MeterValueRecord]) async throws
