@@ -223,7 +223,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
         return Int(hash % UInt64(writeQueues.count))
     }
 
-    /// Runs `job` in the writer's next transaction; returns only after that transaction committed.
+    /// Runs `job` in the next transaction of `shard`'s writer; returns only after that transaction committed.
     /// A job that throws is rolled back alone (its savepoint) and only its caller gets the error. After a transient
     /// failure the whole batch runs again in a new transaction, so a job must touch nothing but the connection.
     func write<T: Sendable>(shard: Int = 0, _ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {

@@ -2,8 +2,8 @@ import Foundation
 import Shared
 
 /// The production store: MariaDB (InnoDB) through libmariadb, with group-committing writer connections (each station's
-/// writes on one of them) and reader connections, each on a worker thread of its own. Connections open at first use and reopen by themselves
-/// after the server went away, so ocppd rides out a database restart.
+/// writes on one of them) and reader connections, each on a worker thread of its own. Connections open at first use
+/// and reopen by themselves after the server went away, so ocppd rides out a database restart.
 final class MariaDBStore: SQLStore {
     let url: MariaDBURL
     let workers: DatabaseWorkers<MariaDBConnection>
