@@ -310,14 +310,15 @@ struct Gateway {
 
     private func makeStore(health: StoreHealth) throws -> any Store {
         if let url = configuration.mariaDB {
-            let connections = configuration.databasePoolSize ?? url.connectionLimit ?? MariaDBStore.defaultConnections
-            let (writers, readers) = MariaDBStore.split(connections: connections, cluster: configuration.cluster != nil)
-            logger.info(
-                "store: MariaDB", metadata: ["url": "\(url)", "connections": "\(writers + readers)", "writers": "\(writers)"])
             // A lost COMMIT answer is settled well within the callers' own retry window, which it would otherwise outlast.
             let check = DatabaseWorkers<MariaDBConnection>.LostCommitCheck(
                 window: min(.seconds(10), configuration.storeRetryWindow * 2 / 3), health: health)
-            return MariaDBStore(url: url, connections: connections, lostCommitCheck: check, cluster: configuration.cluster != nil)
+            let store = MariaDBStore(
+                url: url, connections: configuration.databasePoolSize, lostCommitCheck: check, cluster: configuration.cluster != nil)
+            let (writers, readers) = (store.workers.writers, store.workers.readers)
+            logger.info(
+                "store: MariaDB", metadata: ["url": "\(url)", "connections": "\(writers + readers)", "writers": "\(writers)"])
+            return store
         }
         guard let path = configuration.sqlitePath else {
             throw ConfigurationError(

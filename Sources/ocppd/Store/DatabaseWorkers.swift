@@ -192,6 +192,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
         makeWriter: @escaping @Sendable () throws -> Connection, makeReader: @escaping @Sendable () throws -> Connection
     ) {
         writeQueues = (0..<max(1, writers)).map { _ in JobQueue<Connection>() }
+        self.readers = max(1, readers)
         let readQueue = readQueue
         for (index, writeQueue) in writeQueues.enumerated() {
             writeQueue.threadStarted()
@@ -199,7 +200,7 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
             let number = writeQueues.count == 1 ? "" : "\(index)"
             Self.start(name: "\(name)-writer\(number)") { Self.writerLoop(writeQueue, lostCommitCheck, makeWriter) }
         }
-        for index in 0..<max(1, readers) {
+        for index in 0..<self.readers {
             readQueue.threadStarted()
             Self.start(name: "\(name)-reader\(index)") { Self.readerLoop(readQueue, makeReader) }
         }
@@ -212,6 +213,8 @@ final class DatabaseWorkers<Connection: DatabaseConnection>: Sendable {
 
     /// How many writers commit side by side.
     var writers: Int { writeQueues.count }
+    /// How many readers read side by side.
+    let readers: Int
 
     /// The shard of `key` (a station's id): always the same for the same key, spread evenly over the writers.
     func shard(of key: String) -> Int {

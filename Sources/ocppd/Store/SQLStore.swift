@@ -25,20 +25,11 @@ extension SQLStore {
         return ("WHERE " + given.map { "\($0.0) = ?" }.joined(separator: " AND "), given.map(\.1))
     }
 
+    /// A write of station `cpId`'s, when given: with several writers, one station's writes go to the same one, in order.
     @discardableResult
-    func write<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    func write<T: Sendable>(station cpId: String? = nil, _ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         do {
-            return try await workers.write(job)
-        } catch {
-            throw Self.storeError(error)
-        }
-    }
-
-    /// A write of station `cpId`'s: with several writers, one station's writes go to the same one, in order.
-    @discardableResult
-    func write<T: Sendable>(station cpId: String, _ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        do {
-            return try await workers.write(shard: workers.shard(of: cpId), job)
+            return try await workers.write(shard: cpId.map(workers.shard(of:)) ?? 0, job)
         } catch {
             throw Self.storeError(error)
         }
