@@ -371,6 +371,10 @@ class Ocppd:
                 )
             with _live_lock:
                 _live.add(self.proc)
+            if pid_log := os.environ.get("OCPPD_TEST_PID_LOG"):
+                # Which test started which ocppd: scripts/test names the test beside a ThreadSanitizer report (report.PID).
+                with open(pid_log, "a") as out:
+                    out.write(f"{self.proc.pid} {os.environ.get('PYTEST_CURRENT_TEST', '?')}\n")
             self.port = port
             try:
                 self._wait_healthy(timeout)
