@@ -611,6 +611,60 @@ private func spec(_ name: String, _ side: Side) throws -> PayloadSpec {
         }
     }
 
+    /// The answers written straight as JSON (`writePlainJSON`) are the encoder's bytes exactly: every action's samples
+    /// of both sides, and the written answers over their statuses, present and absent optionals, strings that need
+    /// escaping, dates with and without fractions, and extreme integers. The answers of the session mix have a writer.
+    @Test(arguments: actionNames, Side.allCases)
+    func plainWritingAgreesWithTheEncoder(_ name: String, _ side: Side) throws {
+        let action = try #require(OCPPActions.named(name))
+        let sample = try JSONParser.parse(spec(name, side).json)
+        func written<P: OCPPPayload>(_ payload: P) -> [UInt8]? {
+            var writer = PlainJSONWriter()
+            return payload.writePlainJSON(&writer) ? writer.bytes : nil
+        }
+        func agrees<P: OCPPPayload>(_ payloads: [P]) throws -> Bool {
+            var wrote = false
+            for payload in payloads {
+                let encoded = String(decoding: try JSONCoding.encode(payload), as: UTF8.self)
+                #expect(String(decoding: try payload.encoded(), as: UTF8.self) == encoded, "\(name) \(side)")
+                guard let plain = written(payload) else { continue }
+                wrote = true
+                #expect(String(decoding: plain, as: UTF8.self) == encoded, "\(name) \(side)")
+            }
+            return wrote
+        }
+        let dates = [Date(timeIntervalSince1970: 1_717_200_000), Date(timeIntervalSince1970: 1_717_200_000.123)]
+        let parents = try ["P", "q\"u\\o\u{1}t\u{7f}é"].map { try #require(IdToken($0)) }
+        let infos = AuthorizationStatus.allCases.flatMap { status in
+            [IdTagInfo(status: status)] + dates.map { IdTagInfo(status: status, expiryDate: $0) }
+                + parents.map { IdTagInfo(status: status, expiryDate: dates[1], parentIdTag: $0) }
+        }
+        let integers = [0, 1, -5, 300, Int.max, Int.min]
+        func wrote<A: OCPPAction>(_ action: A.Type) throws -> Bool {
+            guard side == .response else { return try agrees([JSONValueDecoder.decode(A.Request.self, from: sample)]) }
+            let values: [any OCPPPayload] =
+                switch A.Response.self {
+                case is Heartbeat.Response.Type: dates.map { Heartbeat.Response(currentTime: $0) }
+                case is Authorize.Response.Type: infos.map { Authorize.Response(idTagInfo: $0) }
+                case is StartTransaction.Response.Type:
+                    infos.flatMap { info in integers.map { StartTransaction.Response(idTagInfo: info, transactionId: $0) } }
+                case is StopTransaction.Response.Type: ([nil] + infos).map { StopTransaction.Response(idTagInfo: $0) }
+                case is BootNotification.Response.Type:
+                    RegistrationStatus.allCases.flatMap { status in
+                        integers.map { BootNotification.Response(status: status, currentTime: dates[1], interval: $0) }
+                    }
+                default: []
+                }
+            let payloads = try [JSONValueDecoder.decode(A.Response.self, from: sample)] + values.map { try #require($0 as? A.Response) }
+            return try agrees(payloads)
+        }
+        let writers: Set<String> = [
+            "Authorize", "BootNotification", "Heartbeat", "MeterValues", "StartTransaction", "StatusNotification", "StopTransaction",
+        ]
+        let hasWriter = try wrote(action)
+        #expect(hasWriter == (side == .response && writers.contains(name)), "\(name) \(side): plain writer or not, as listed")
+    }
+
     /// The specification's connector numbers, which the schemas leave open: from 1, with 0 for the whole charge point
     /// where the action says so, never negative.
     @Test(arguments: [

@@ -30,11 +30,25 @@ public protocol OCPPPayload: Codable, Sendable, Equatable {
     /// `JSONValueDecoder`, so that a refusal is named as always. Whatever it returns, the decoder returns too
     /// (OCPPModelTests and the FuzzFrame target check the two agree). Most payloads have none.
     init?(plainJSON json: JSONValue)
+    /// The payload written straight as JSON, for the answers every charging session repeats: the bytes
+    /// `JSONCoding.encode` writes (members in its order, keys in byte order, nil ones left out), without building a
+    /// value tree through Codable's containers. False, having written nothing, for a payload without such a writer
+    /// (most payloads); `encoded()` then takes the encoder. OCPPModelTests checks the two write the same bytes.
+    func writePlainJSON(_ writer: inout PlainJSONWriter) -> Bool
 }
 
 extension OCPPPayload {
     public func validate() throws {}
     public init?(plainJSON json: JSONValue) { nil }
+    public func writePlainJSON(_ writer: inout PlainJSONWriter) -> Bool { false }
+
+    /// The payload as compact JSON, as `JSONCoding.encode` writes it.
+    @inlinable
+    public func encoded() throws -> [UInt8] {
+        var writer = PlainJSONWriter()
+        if writePlainJSON(&writer) { return writer.bytes }
+        return try JSONCoding.encode(self)
+    }
 }
 
 /// One OCPP action: its name ties a request type to its response type, so that the compiler checks

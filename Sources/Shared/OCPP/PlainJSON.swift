@@ -81,3 +81,54 @@ extension JSONValue {
         return true
     }
 }
+
+/// Writes JSON as `JSONCoding.encode` does, a member at a time (`OCPPPayload.writePlainJSON`): the caller gives the
+/// members in the encoder's order (keys in byte order) and leaves nil ones out.
+public struct PlainJSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    private var afterValue = false
+
+    public init() {
+        bytes.reserveCapacity(96)
+    }
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        afterValue = false
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        afterValue = true
+    }
+
+    /// A member's name: a literal that needs no escaping.
+    public mutating func key(_ name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(contentsOf: "\":".utf8)
+        afterValue = false
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        JSONValue.writeString(value, to: &bytes)
+        afterValue = true
+    }
+
+    public mutating func integer(_ value: Int) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+        afterValue = true
+    }
+
+    public mutating func date(_ value: Date) {
+        string(OCPPDate.format(value))
+    }
+
+    private mutating func separate() {
+        if afterValue { bytes.append(UInt8(ascii: ",")) }
+    }
+}

@@ -42,7 +42,7 @@ struct OCPPRouter: Sendable {
             }
             do {
                 let (response, followUp) = try await handler(request, station)
-                return (.success(try JSONCoding.encode(response)), followUp)
+                return (.success(try response.encoded()), followUp)
             } catch let error as OCPPError {
                 return (.failure(error), nil)
             } catch {
@@ -67,7 +67,7 @@ struct OCPPRouter: Sendable {
                 case .failure(let error): return .failure(error)
                 }
                 do {
-                    return .success(try JSONCoding.encode(handler(request, station)))
+                    return .success(try handler(request, station).encoded())
                 } catch {
                     station.logger.error("answer not encoded", metadata: ["action": "\(A.name)", "error": "\(error)"])
                     return .failure(OCPPError(.internalError, "the central system could not answer \(A.name); send it again later"))

@@ -21,5 +21,13 @@ public enum Authorize: OCPPAction {
         public var idTagInfo: IdTagInfo
 
         public init(idTagInfo: IdTagInfo) { self.idTagInfo = idTagInfo }
+
+        public func writePlainJSON(_ writer: inout PlainJSONWriter) -> Bool {
+            writer.beginObject()
+            writer.key("idTagInfo")
+            idTagInfo.writePlainJSON(&writer)
+            writer.endObject()
+            return true
+        }
     }
 }

@@ -46,6 +46,18 @@ public enum BootNotification: OCPPAction {
             self.currentTime = currentTime
             self.interval = interval
         }
+
+        public func writePlainJSON(_ writer: inout PlainJSONWriter) -> Bool {
+            writer.beginObject()
+            writer.key("currentTime")
+            writer.date(currentTime)
+            writer.key("interval")
+            writer.integer(interval)
+            writer.key("status")
+            writer.string(status.rawValue)
+            writer.endObject()
+            return true
+        }
     }
 }
 

@@ -20,5 +20,13 @@ public enum Heartbeat: OCPPAction {
         public var currentTime: Date
 
         public init(currentTime: Date) { self.currentTime = currentTime }
+
+        public func writePlainJSON(_ writer: inout PlainJSONWriter) -> Bool {
+            writer.beginObject()
+            writer.key("currentTime")
+            writer.date(currentTime)
+            writer.endObject()
+            return true
+        }
     }
 }

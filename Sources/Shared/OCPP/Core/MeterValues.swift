@@ -46,5 +46,11 @@ public enum MeterValues: OCPPAction {
 
     public struct Response: OCPPPayload {
         public init() {}
+
+        public func writePlainJSON(_ writer: inout PlainJSONWriter) -> Bool {
+            writer.beginObject()
+            writer.endObject()
+            return true
+        }
     }
 }

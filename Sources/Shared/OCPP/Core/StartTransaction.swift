@@ -59,5 +59,15 @@ public enum StartTransaction: OCPPAction {
             self.idTagInfo = idTagInfo
             self.transactionId = transactionId
         }
+
+        public func writePlainJSON(_ writer: inout PlainJSONWriter) -> Bool {
+            writer.beginObject()
+            writer.key("idTagInfo")
+            idTagInfo.writePlainJSON(&writer)
+            writer.key("transactionId")
+            writer.integer(transactionId)
+            writer.endObject()
+            return true
+        }
     }
 }

@@ -39,5 +39,11 @@ public enum StatusNotification: OCPPAction {
 
     public struct Response: OCPPPayload {
         public init() {}
+
+        public func writePlainJSON(_ writer: inout PlainJSONWriter) -> Bool {
+            writer.beginObject()
+            writer.endObject()
+            return true
+        }
     }
 }

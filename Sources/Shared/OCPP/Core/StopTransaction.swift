@@ -60,6 +60,16 @@ public enum StopTransaction: OCPPAction {
         public var idTagInfo: IdTagInfo?
 
         public init(idTagInfo: IdTagInfo? = nil) { self.idTagInfo = idTagInfo }
+
+        public func writePlainJSON(_ writer: inout PlainJSONWriter) -> Bool {
+            writer.beginObject()
+            if let idTagInfo {
+                writer.key("idTagInfo")
+                idTagInfo.writePlainJSON(&writer)
+            }
+            writer.endObject()
+            return true
+        }
     }
 }
 

@@ -11,6 +11,22 @@ public struct IdTagInfo: Codable, Sendable, Equatable {
         self.expiryDate = expiryDate
         self.parentIdTag = parentIdTag
     }
+
+    /// As `JSONCoding.encode` writes it (`OCPPPayload.writePlainJSON`).
+    public func writePlainJSON(_ writer: inout PlainJSONWriter) {
+        writer.beginObject()
+        if let expiryDate {
+            writer.key("expiryDate")
+            writer.date(expiryDate)
+        }
+        if let parentIdTag {
+            writer.key("parentIdTag")
+            writer.string(parentIdTag.value)
+        }
+        writer.key("status")
+        writer.string(status.rawValue)
+        writer.endObject()
+    }
 }
 
 public enum AuthorizationStatus: String, OCPPEnum {
