@@ -217,11 +217,10 @@ final class EventJournal<Store: SQLStore>: EventLog {
     private func read<T: Sendable>(_ job: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await store.read(inTransaction: false, job)
     }
-
 }
 
 // The journal's queue, outside the generic class: nested there, these types would be generic too, and every array of
-// them made and walked at run time through generic metadata (~10,000 instructions per journaled event, callgrind).
+// them made and walked at run time through generic metadata (~16,000 instructions per journaled event, callgrind).
 
 /// One `enqueue`'s events and what to call once they are written (or given up).
 private struct JournalAppend {
