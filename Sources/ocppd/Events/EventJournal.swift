@@ -75,8 +75,8 @@ final class EventJournal<Store: SQLStore>: EventLog {
         store.workers.submitWrite(
             run: { [self] db, _ in
                 let pending = taken.pending ?? take(into: taken)
-                try Self.insert(db, JournalAppend.events(of: pending))
-                return { for append in pending { append.written(true) } }
+                try Self.insert(db, pending.flatMap(\.events))
+                return { pending.forEach { $0.written(true) } }
             },
             fail: { [self] error in
                 giveBack(taken.pending ?? take(into: taken), after: error)
@@ -114,7 +114,7 @@ final class EventJournal<Store: SQLStore>: EventLog {
                 state.pending = []
                 state.queued = false
             }
-            return state.retrying.isEmpty ? state.pending : state.retrying + state.pending
+            return state.retrying + state.pending
         }
         taken.pending = pending
         return pending
@@ -226,14 +226,6 @@ final class EventJournal<Store: SQLStore>: EventLog {
 private struct JournalAppend {
     var events: [JournaledEvent]
     var written: @Sendable (Bool) -> Void
-
-    static func events(of appends: [JournalAppend]) -> [JournaledEvent] {
-        if appends.count == 1 { return appends[0].events }
-        var events: [JournaledEvent] = []
-        events.reserveCapacity(appends.reduce(0) { $0 + $1.events.count })
-        for append in appends { events += append.events }
-        return events
-    }
 }
 
 /// The pending appends one job took. @unchecked: only the writer thread touches it once the job is queued, and the
